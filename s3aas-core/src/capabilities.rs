@@ -1,0 +1,193 @@
+//! What a backend can do.
+//!
+//! Every provider reports a [`Capabilities`] value. Calls that need a feature the backend lacks
+//! are refused with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) before any request
+//! is sent (see [`crate::guard`]); the message names the backend and the capability.
+
+use crate::model::Support;
+use serde::{Deserialize, Serialize};
+
+/// Per-feature support of a backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// Instances can be created and deleted (not only listed).
+    pub instance_create: bool,
+    /// Default versioning of an instance (and its default bucket).
+    pub instance_versioning: Support,
+    /// Default encryption of an instance.
+    pub instance_encryption: Support,
+    /// MFA delete on an instance's buckets.
+    pub instance_mfa_delete: Support,
+    /// Bucket versioning.
+    pub bucket_versioning: Support,
+    /// Bucket default encryption (SSE-S3 / D@RE).
+    pub bucket_encryption: Support,
+    /// S3 object lock (never more than creation-only).
+    pub bucket_object_lock: Support,
+    /// Hard bucket quota.
+    pub bucket_quota: Support,
+    /// Notification (soft) quota beside the hard one.
+    pub bucket_quota_notification: Support,
+    /// Bucket policy.
+    pub bucket_policy: Support,
+    /// Bucket tags.
+    pub bucket_tags: Support,
+    /// An explicit bucket owner user at creation.
+    pub bucket_owner: bool,
+    /// Forced delete of a non-empty bucket.
+    pub bucket_force_delete: bool,
+    /// Bucket usage figures.
+    pub bucket_usage: bool,
+    /// Tags on users.
+    pub user_tags: bool,
+    /// Disabling and enabling users.
+    pub user_disable: bool,
+    /// Named policies stored in an instance.
+    pub policies: bool,
+    /// Attaching named policies to users.
+    pub policy_attach: bool,
+    /// Names on access keys.
+    pub access_key_name: bool,
+    /// Descriptions on access keys.
+    pub access_key_description: bool,
+    /// Expiry on access keys.
+    pub access_key_expiry: bool,
+    /// Session policies on access keys.
+    pub access_key_session_policy: bool,
+    /// Disabling and enabling single access keys.
+    pub access_key_disable: bool,
+    /// Rotation that keeps the old key for a grace period.
+    pub access_key_rotation_grace: bool,
+    /// Most access keys a user may hold (`None` = no fixed limit).
+    pub access_keys_per_user: Option<u32>,
+}
+
+impl Capabilities {
+    /// Everything supported, no key limit (the in-memory provider's default).
+    pub const fn all() -> Self {
+        Capabilities {
+            instance_create: true,
+            instance_versioning: Support::Yes,
+            instance_encryption: Support::Yes,
+            instance_mfa_delete: Support::Yes,
+            bucket_versioning: Support::Yes,
+            bucket_encryption: Support::Yes,
+            bucket_object_lock: Support::CreationOnly,
+            bucket_quota: Support::Yes,
+            bucket_quota_notification: Support::Yes,
+            bucket_policy: Support::Yes,
+            bucket_tags: Support::Yes,
+            bucket_owner: true,
+            bucket_force_delete: true,
+            bucket_usage: true,
+            user_tags: true,
+            user_disable: true,
+            policies: true,
+            policy_attach: true,
+            access_key_name: true,
+            access_key_description: true,
+            access_key_expiry: true,
+            access_key_session_policy: true,
+            access_key_disable: true,
+            access_key_rotation_grace: true,
+            access_keys_per_user: None,
+        }
+    }
+
+    /// Nothing optional supported; a base for backends to switch features on.
+    pub const fn none() -> Self {
+        Capabilities {
+            instance_create: false,
+            instance_versioning: Support::No,
+            instance_encryption: Support::No,
+            instance_mfa_delete: Support::No,
+            bucket_versioning: Support::No,
+            bucket_encryption: Support::No,
+            bucket_object_lock: Support::No,
+            bucket_quota: Support::No,
+            bucket_quota_notification: Support::No,
+            bucket_policy: Support::No,
+            bucket_tags: Support::No,
+            bucket_owner: false,
+            bucket_force_delete: false,
+            bucket_usage: false,
+            user_tags: false,
+            user_disable: false,
+            policies: false,
+            policy_attach: false,
+            access_key_name: false,
+            access_key_description: false,
+            access_key_expiry: false,
+            access_key_session_policy: false,
+            access_key_disable: false,
+            access_key_rotation_grace: false,
+            access_keys_per_user: None,
+        }
+    }
+
+    /// Applies overrides written as `name=value` pairs separated by commas, e.g.
+    /// `bucket_object_lock=no,access_keys_per_user=2` (values: `yes`/`true`, `no`/`false`,
+    /// `creation_only`, a number or `none`). Used by tests and by configuration to describe
+    /// older server versions.
+    pub fn with_overrides(self, spec: &str) -> crate::Result<Self> {
+        let mut value = serde_json::to_value(self).expect("capabilities serialise");
+        let map = value.as_object_mut().expect("capabilities are an object");
+        for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').ok_or_else(|| {
+                crate::Error::invalid_input("capabilities", format!("override '{pair}' is not name=value"))
+            })?;
+            let (k, v) = (k.trim(), v.trim());
+            let slot = map.get_mut(k).ok_or_else(|| {
+                crate::Error::invalid_input("capabilities", format!("unknown capability '{k}'"))
+            })?;
+            let new = match (&*slot, v) {
+                (serde_json::Value::Bool(_), "yes" | "true") => serde_json::Value::Bool(true),
+                (serde_json::Value::Bool(_), "no" | "false") => serde_json::Value::Bool(false),
+                (serde_json::Value::String(_), "yes" | "true") => "yes".into(),
+                (serde_json::Value::String(_), "no" | "false") => "no".into(),
+                (serde_json::Value::String(_), "creation_only") => "creation_only".into(),
+                (serde_json::Value::Number(_) | serde_json::Value::Null, "none") if k == "access_keys_per_user" => serde_json::Value::Null,
+                (serde_json::Value::Number(_) | serde_json::Value::Null, n) if k == "access_keys_per_user" => {
+                    serde_json::Value::from(n.parse::<u32>().map_err(|_| {
+                        crate::Error::invalid_input("capabilities", format!("'{k}' takes a number or 'none'"))
+                    })?)
+                }
+                _ => {
+                    return Err(crate::Error::invalid_input(
+                        "capabilities",
+                        format!("'{v}' is not a valid value for '{k}'"),
+                    ));
+                }
+            };
+            *slot = new;
+        }
+        Ok(serde_json::from_value(value).expect("capabilities deserialise"))
+    }
+}
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Capabilities::none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides() {
+        let c = Capabilities::all()
+            .with_overrides("bucket_object_lock=no, access_keys_per_user=2, user_disable=false")
+            .unwrap();
+        assert_eq!(c.bucket_object_lock, Support::No);
+        assert_eq!(c.access_keys_per_user, Some(2));
+        assert!(!c.user_disable);
+        let c = c.with_overrides("access_keys_per_user=none,bucket_quota=creation_only").unwrap();
+        assert_eq!(c.access_keys_per_user, None);
+        assert_eq!(c.bucket_quota, Support::CreationOnly);
+        assert!(Capabilities::all().with_overrides("nope=yes").is_err());
+        assert!(Capabilities::all().with_overrides("user_disable=maybe").is_err());
+    }
+}

@@ -1,0 +1,44 @@
+//! # s3aas-core
+//!
+//! The core of [s3aas](https://docs.rs/s3aas): the provider traits every storage backend
+//! implements, the domain model, the one [`Error`] type with its [`ErrorKind`],
+//! [`Capabilities`], input validation, IAM policy documents, configuration, and
+//! [`MemoryProvider`], a complete in-process backend for tests and examples.
+//!
+//! Most users depend on the `s3aas` facade, which re-exports this crate and the backends.
+//! Backend authors depend on this crate alone.
+//!
+//! ```
+//! use s3aas_core::{MemoryProvider, ObjectStoreProvider, model::*};
+//! use std::sync::Arc;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> s3aas_core::Result<()> {
+//! let provider: Arc<dyn ObjectStoreProvider> = Arc::new(MemoryProvider::new());
+//! provider.create_instance(CreateInstance::new("acme").default_bucket("acme-data")).await?;
+//! provider.create_user("acme", CreateUser::new("alice")).await?;
+//! let key = provider.create_access_key("acme", "alice", CreateAccessKey::new()).await?;
+//! println!("{:?}", key); // the secret is printed as [REDACTED]
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod capabilities;
+pub mod error;
+pub mod guard;
+pub mod memory;
+pub mod model;
+pub mod policy;
+pub mod provider;
+pub mod registry;
+pub mod secret;
+pub mod validate;
+
+pub use capabilities::Capabilities;
+pub use error::{Error, ErrorKind, ResourceKind, Result};
+pub use memory::MemoryProvider;
+pub use model::Support;
+pub use policy::{BucketAccess, Policy, PolicyDocument, PolicyKind, PutPolicy};
+pub use provider::{AccessKeyAdmin, BucketAdmin, Health, InstanceAdmin, ObjectStoreProvider, PolicyAdmin, UserAdmin};
+pub use registry::{ProviderConfig, Registry};
+pub use secret::{ExposeSecret, SecretString};

@@ -1,0 +1,283 @@
+use super::{Encryption, Tags};
+use crate::policy::PolicyDocument;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// A bucket quota.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Quota {
+    /// Hard limit in bytes: writes beyond it are refused. Backends enforce it from usage that may
+    /// lag behind (RustFS and MinIO count with a background scanner), so treat it as a cap that
+    /// can be overshot briefly.
+    pub hard_limit_bytes: u64,
+    /// Soft limit in bytes that only raises a notification (ECS `notificationSize`).
+    pub notification_bytes: Option<u64>,
+}
+
+impl Quota {
+    /// A hard limit.
+    pub fn hard(bytes: u64) -> Self {
+        Quota { hard_limit_bytes: bytes, notification_bytes: None }
+    }
+
+    /// Adds a notification (soft) limit.
+    pub fn with_notification(mut self, bytes: u64) -> Self {
+        self.notification_bytes = Some(bytes);
+        self
+    }
+}
+
+/// Versioning state of a bucket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Versioning {
+    /// Never enabled.
+    Unversioned,
+    /// Enabled.
+    Enabled,
+    /// Enabled once, now suspended (a bucket can never return to unversioned).
+    Suspended,
+}
+
+impl Versioning {
+    /// Whether new writes create versions.
+    pub fn is_enabled(self) -> bool {
+        self == Versioning::Enabled
+    }
+}
+
+/// Request to create a bucket inside an instance.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct CreateBucket {
+    /// S3 bucket name (3–63 characters, DNS rules).
+    pub name: String,
+    /// Default encryption; `None` = the instance's default.
+    pub encryption: Option<Encryption>,
+    /// Versioning; `None` = the instance's default. Object lock implies versioning.
+    pub versioning: Option<bool>,
+    /// Enable S3 object lock (only possible at creation; implies versioning).
+    pub object_lock: bool,
+    /// Quota.
+    pub quota: Option<Quota>,
+    /// Bucket policy (needs `Principal` in each statement).
+    pub policy: Option<PolicyDocument>,
+    /// Bucket tags.
+    pub tags: Tags,
+    /// Owner user (ECS: the object user that owns the bucket).
+    pub owner: Option<String>,
+}
+
+impl CreateBucket {
+    /// A request with the instance's defaults.
+    pub fn new(name: impl Into<String>) -> Self {
+        CreateBucket {
+            name: name.into(),
+            encryption: None,
+            versioning: None,
+            object_lock: false,
+            quota: None,
+            policy: None,
+            tags: Tags::new(),
+            owner: None,
+        }
+    }
+
+    /// Sets default encryption.
+    pub fn encryption(mut self, encryption: Encryption) -> Self {
+        self.encryption = Some(encryption);
+        self
+    }
+
+    /// Sets versioning.
+    pub fn versioning(mut self, enabled: bool) -> Self {
+        self.versioning = Some(enabled);
+        self
+    }
+
+    /// Enables object lock.
+    pub fn object_lock(mut self, enabled: bool) -> Self {
+        self.object_lock = enabled;
+        self
+    }
+
+    /// Sets a quota.
+    pub fn quota(mut self, quota: Quota) -> Self {
+        self.quota = Some(quota);
+        self
+    }
+
+    /// Sets the bucket policy.
+    pub fn policy(mut self, policy: PolicyDocument) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Adds a tag.
+    pub fn tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.tags.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets the owner.
+    pub fn owner(mut self, user: impl Into<String>) -> Self {
+        self.owner = Some(user.into());
+        self
+    }
+}
+
+/// Request to change a bucket. Fields left `None` are not changed.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
+pub struct UpdateBucket {
+    /// `true` enables versioning, `false` suspends it.
+    pub versioning: Option<bool>,
+    /// `Some(Some(q))` sets the quota, `Some(None)` removes it.
+    pub quota: Option<Option<Quota>>,
+    /// `Some(Some(p))` sets the bucket policy, `Some(None)` removes it.
+    pub policy: Option<Option<PolicyDocument>>,
+    /// Replaces all tags (an empty map removes them).
+    pub tags: Option<Tags>,
+    /// Changes default encryption where the backend allows it (see capabilities).
+    pub encryption: Option<Encryption>,
+}
+
+impl UpdateBucket {
+    /// An update that changes nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Enables or suspends versioning.
+    pub fn versioning(mut self, enabled: bool) -> Self {
+        self.versioning = Some(enabled);
+        self
+    }
+
+    /// Sets the quota.
+    pub fn quota(mut self, quota: Quota) -> Self {
+        self.quota = Some(Some(quota));
+        self
+    }
+
+    /// Removes the quota.
+    pub fn clear_quota(mut self) -> Self {
+        self.quota = Some(None);
+        self
+    }
+
+    /// Sets the bucket policy.
+    pub fn policy(mut self, policy: PolicyDocument) -> Self {
+        self.policy = Some(Some(policy));
+        self
+    }
+
+    /// Removes the bucket policy.
+    pub fn clear_policy(mut self) -> Self {
+        self.policy = Some(None);
+        self
+    }
+
+    /// Replaces the tags.
+    pub fn tags(mut self, tags: Tags) -> Self {
+        self.tags = Some(tags);
+        self
+    }
+
+    /// Changes default encryption.
+    pub fn encryption(mut self, encryption: Encryption) -> Self {
+        self.encryption = Some(encryption);
+        self
+    }
+
+    /// Whether the update changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self == &UpdateBucket::default()
+    }
+}
+
+/// Request to delete a bucket.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DeleteBucket {
+    /// Delete the bucket's objects (all versions) too, where the backend can.
+    pub force: bool,
+}
+
+impl DeleteBucket {
+    /// A non-forced delete: a non-empty bucket is refused with `BucketNotEmpty`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Deletes the objects too.
+    pub fn force(mut self, force: bool) -> Self {
+        self.force = force;
+        self
+    }
+}
+
+/// A bucket.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Bucket {
+    /// Name.
+    pub name: String,
+    /// The instance it belongs to.
+    pub instance: String,
+    /// Creation time, when known.
+    pub created: Option<OffsetDateTime>,
+    /// Owner user, when the backend has one.
+    pub owner: Option<String>,
+    /// Versioning state, when known.
+    pub versioning: Option<Versioning>,
+    /// Default encryption, when known.
+    pub encryption: Option<Encryption>,
+    /// Whether object lock is enabled, when known.
+    pub object_lock: Option<bool>,
+    /// Quota (`Some(None)` = known to have none).
+    pub quota: Option<Option<Quota>>,
+    /// Bucket policy (`Some(None)` = known to have none).
+    pub policy: Option<Option<PolicyDocument>>,
+    /// Tags, when known.
+    pub tags: Option<Tags>,
+}
+
+impl Bucket {
+    /// A bucket with nothing known but its name and instance.
+    pub fn new(instance: impl Into<String>, name: impl Into<String>) -> Self {
+        Bucket {
+            name: name.into(),
+            instance: instance.into(),
+            created: None,
+            owner: None,
+            versioning: None,
+            encryption: None,
+            object_lock: None,
+            quota: None,
+            policy: None,
+            tags: None,
+        }
+    }
+}
+
+/// How much a bucket holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BucketUsage {
+    /// Bytes stored (all versions, where the backend counts them).
+    pub bytes: u64,
+    /// Number of objects, when known.
+    pub objects: Option<u64>,
+    /// When the figures were measured (backends sample usage; they lag behind writes).
+    pub as_of: Option<OffsetDateTime>,
+}
+
+impl BucketUsage {
+    /// Usage figures.
+    pub fn new(bytes: u64, objects: Option<u64>, as_of: Option<OffsetDateTime>) -> Self {
+        BucketUsage { bytes, objects, as_of }
+    }
+}

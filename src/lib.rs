@@ -1,0 +1,2 @@
+//! s3aas facade (filled in below).
+pub use s3aas_core::*;
