@@ -135,7 +135,10 @@ impl Capabilities {
         let map = value.as_object_mut().expect("capabilities are an object");
         for pair in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').ok_or_else(|| {
-                crate::Error::invalid_input("capabilities", format!("override '{pair}' is not name=value"))
+                crate::Error::invalid_input(
+                    "capabilities",
+                    format!("override '{pair}' is not name=value"),
+                )
             })?;
             let (k, v) = (k.trim(), v.trim());
             let slot = map.get_mut(k).ok_or_else(|| {
@@ -147,10 +150,19 @@ impl Capabilities {
                 (serde_json::Value::String(_), "yes" | "true") => "yes".into(),
                 (serde_json::Value::String(_), "no" | "false") => "no".into(),
                 (serde_json::Value::String(_), "creation_only") => "creation_only".into(),
-                (serde_json::Value::Number(_) | serde_json::Value::Null, "none") if k == "access_keys_per_user" => serde_json::Value::Null,
-                (serde_json::Value::Number(_) | serde_json::Value::Null, n) if k == "access_keys_per_user" => {
+                (serde_json::Value::Number(_) | serde_json::Value::Null, "none")
+                    if k == "access_keys_per_user" =>
+                {
+                    serde_json::Value::Null
+                }
+                (serde_json::Value::Number(_) | serde_json::Value::Null, n)
+                    if k == "access_keys_per_user" =>
+                {
                     serde_json::Value::from(n.parse::<u32>().map_err(|_| {
-                        crate::Error::invalid_input("capabilities", format!("'{k}' takes a number or 'none'"))
+                        crate::Error::invalid_input(
+                            "capabilities",
+                            format!("'{k}' takes a number or 'none'"),
+                        )
                     })?)
                 }
                 _ => {
@@ -184,10 +196,16 @@ mod tests {
         assert_eq!(c.bucket_object_lock, Support::No);
         assert_eq!(c.access_keys_per_user, Some(2));
         assert!(!c.user_disable);
-        let c = c.with_overrides("access_keys_per_user=none,bucket_quota=creation_only").unwrap();
+        let c = c
+            .with_overrides("access_keys_per_user=none,bucket_quota=creation_only")
+            .unwrap();
         assert_eq!(c.access_keys_per_user, None);
         assert_eq!(c.bucket_quota, Support::CreationOnly);
         assert!(Capabilities::all().with_overrides("nope=yes").is_err());
-        assert!(Capabilities::all().with_overrides("user_disable=maybe").is_err());
+        assert!(
+            Capabilities::all()
+                .with_overrides("user_disable=maybe")
+                .is_err()
+        );
     }
 }

@@ -36,7 +36,11 @@ fn static_backend(b: &str) -> &'static str {
 }
 
 fn need(ok: bool, backend: &str, what: &str, cap: &str) -> Result<()> {
-    if ok { Ok(()) } else { Err(unsupported(backend, what, cap)) }
+    if ok {
+        Ok(())
+    } else {
+        Err(unsupported(backend, what, cap))
+    }
 }
 
 /// Names used to look something up (not to create it): non-empty, at most 255 bytes, no
@@ -49,8 +53,14 @@ pub fn lookup_name(field: &str, name: &str) -> Result<()> {
     if name.len() > 255 {
         return Err(Error::invalid_input(field, "must be at most 255 bytes"));
     }
-    if name.chars().any(|c| c.is_whitespace() || c.is_control() || c == '/') {
-        return Err(Error::invalid_input(field, "must not contain whitespace, control characters or '/'"));
+    if name
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '/')
+    {
+        return Err(Error::invalid_input(
+            field,
+            "must not contain whitespace, control characters or '/'",
+        ));
     }
     Ok(())
 }
@@ -58,46 +68,98 @@ pub fn lookup_name(field: &str, name: &str) -> Result<()> {
 /// `create_instance`.
 pub fn create_instance(caps: &Capabilities, backend: &str, req: &CreateInstance) -> Result<()> {
     validate::instance_name("instance.name", &req.name)?;
-    need(caps.instance_create, backend, "creating instances", "instance_create")?;
+    need(
+        caps.instance_create,
+        backend,
+        "creating instances",
+        "instance_create",
+    )?;
     if let Some(b) = &req.default_bucket {
         validate::bucket_name("instance.default_bucket", b)?;
     }
     validate::tags("instance.labels", &req.labels)?;
     if req.versioning {
-        need(caps.instance_versioning.at_creation(), backend, "instance versioning", "instance_versioning")?;
+        need(
+            caps.instance_versioning.at_creation(),
+            backend,
+            "instance versioning",
+            "instance_versioning",
+        )?;
     }
     if req.encryption.is_enabled() {
-        need(caps.instance_encryption.at_creation(), backend, "instance encryption", "instance_encryption")?;
+        need(
+            caps.instance_encryption.at_creation(),
+            backend,
+            "instance encryption",
+            "instance_encryption",
+        )?;
     }
     if req.mfa_delete {
-        need(caps.instance_mfa_delete.at_creation(), backend, "MFA delete", "instance_mfa_delete")?;
+        need(
+            caps.instance_mfa_delete.at_creation(),
+            backend,
+            "MFA delete",
+            "instance_mfa_delete",
+        )?;
         if !req.versioning {
-            return Err(Error::invalid_input("instance.mfa_delete", "MFA delete requires versioning"));
+            return Err(Error::invalid_input(
+                "instance.mfa_delete",
+                "MFA delete requires versioning",
+            ));
         }
     }
     Ok(())
 }
 
 /// `update_instance`.
-pub fn update_instance(caps: &Capabilities, backend: &str, id: &str, req: &UpdateInstance) -> Result<()> {
+pub fn update_instance(
+    caps: &Capabilities,
+    backend: &str,
+    id: &str,
+    req: &UpdateInstance,
+) -> Result<()> {
     lookup_name("instance", id)?;
     if req.name.is_some() {
-        return Err(Error::invalid_input("instance.name", "is immutable after creation"));
+        return Err(Error::invalid_input(
+            "instance.name",
+            "is immutable after creation",
+        ));
     }
     if req.default_bucket.is_some() {
-        return Err(Error::invalid_input("instance.default_bucket", "is immutable after creation"));
+        return Err(Error::invalid_input(
+            "instance.default_bucket",
+            "is immutable after creation",
+        ));
     }
     if req.versioning.is_some() {
-        check_update(caps.instance_versioning, backend, "instance versioning", "instance_versioning")?;
+        check_update(
+            caps.instance_versioning,
+            backend,
+            "instance versioning",
+            "instance_versioning",
+        )?;
     }
     if req.encryption.is_some() {
-        check_update(caps.instance_encryption, backend, "instance encryption", "instance_encryption")?;
+        check_update(
+            caps.instance_encryption,
+            backend,
+            "instance encryption",
+            "instance_encryption",
+        )?;
     }
     if req.mfa_delete.is_some() {
-        check_update(caps.instance_mfa_delete, backend, "MFA delete", "instance_mfa_delete")?;
+        check_update(
+            caps.instance_mfa_delete,
+            backend,
+            "MFA delete",
+            "instance_mfa_delete",
+        )?;
     }
     if req.mfa_delete == Some(true) && req.versioning == Some(false) {
-        return Err(Error::invalid_input("instance.mfa_delete", "MFA delete requires versioning"));
+        return Err(Error::invalid_input(
+            "instance.mfa_delete",
+            "MFA delete requires versioning",
+        ));
     }
     Ok(())
 }
@@ -111,41 +173,94 @@ fn check_update(s: Support, backend: &str, what: &str, cap: &str) -> Result<()> 
 }
 
 /// `delete_instance`.
-pub fn delete_instance(caps: &Capabilities, backend: &str, id: &str, req: &DeleteInstance) -> Result<()> {
+pub fn delete_instance(
+    caps: &Capabilities,
+    backend: &str,
+    id: &str,
+    req: &DeleteInstance,
+) -> Result<()> {
     lookup_name("instance", id)?;
-    need(caps.instance_create, backend, "deleting instances", "instance_create")?;
+    need(
+        caps.instance_create,
+        backend,
+        "deleting instances",
+        "instance_create",
+    )?;
     if req.force {
-        need(caps.bucket_force_delete, backend, "forced deletion of non-empty buckets", "bucket_force_delete")?;
+        need(
+            caps.bucket_force_delete,
+            backend,
+            "forced deletion of non-empty buckets",
+            "bucket_force_delete",
+        )?;
     }
     Ok(())
 }
 
 /// `create_bucket`.
-pub fn create_bucket(caps: &Capabilities, backend: &str, instance: &str, req: &CreateBucket) -> Result<()> {
+pub fn create_bucket(
+    caps: &Capabilities,
+    backend: &str,
+    instance: &str,
+    req: &CreateBucket,
+) -> Result<()> {
     lookup_name("instance", instance)?;
     validate::bucket_name("bucket.name", &req.name)?;
     if req.encryption.is_some_and(Encryption::is_enabled) {
-        need(caps.bucket_encryption.at_creation(), backend, "bucket encryption", "bucket_encryption")?;
+        need(
+            caps.bucket_encryption.at_creation(),
+            backend,
+            "bucket encryption",
+            "bucket_encryption",
+        )?;
     }
     if req.versioning == Some(true) {
-        need(caps.bucket_versioning.at_creation(), backend, "bucket versioning", "bucket_versioning")?;
+        need(
+            caps.bucket_versioning.at_creation(),
+            backend,
+            "bucket versioning",
+            "bucket_versioning",
+        )?;
     }
     if req.object_lock {
-        need(caps.bucket_object_lock.at_creation(), backend, "object lock", "bucket_object_lock")?;
+        need(
+            caps.bucket_object_lock.at_creation(),
+            backend,
+            "object lock",
+            "bucket_object_lock",
+        )?;
         if req.versioning == Some(false) {
-            return Err(Error::invalid_input("bucket.versioning", "object lock requires versioning"));
+            return Err(Error::invalid_input(
+                "bucket.versioning",
+                "object lock requires versioning",
+            ));
         }
     }
     if let Some(q) = &req.quota {
-        need(caps.bucket_quota.at_creation(), backend, "bucket quotas", "bucket_quota")?;
+        need(
+            caps.bucket_quota.at_creation(),
+            backend,
+            "bucket quotas",
+            "bucket_quota",
+        )?;
         quota(caps, backend, "bucket.quota", q)?;
     }
     if let Some(p) = &req.policy {
-        need(caps.bucket_policy.at_creation(), backend, "bucket policies", "bucket_policy")?;
+        need(
+            caps.bucket_policy.at_creation(),
+            backend,
+            "bucket policies",
+            "bucket_policy",
+        )?;
         validate::bucket_policy("bucket.policy", &req.name, p)?;
     }
     if !req.tags.is_empty() {
-        need(caps.bucket_tags.at_creation(), backend, "bucket tags", "bucket_tags")?;
+        need(
+            caps.bucket_tags.at_creation(),
+            backend,
+            "bucket tags",
+            "bucket_tags",
+        )?;
         validate::tags("bucket.tags", &req.tags)?;
     }
     if let Some(o) = &req.owner {
@@ -157,10 +272,18 @@ pub fn create_bucket(caps: &Capabilities, backend: &str, instance: &str, req: &C
 
 fn quota(caps: &Capabilities, backend: &str, field: &str, q: &Quota) -> Result<()> {
     if q.hard_limit_bytes == 0 {
-        return Err(Error::invalid_input(format!("{field}.hard_limit_bytes"), "must be greater than 0 (remove the quota instead)"));
+        return Err(Error::invalid_input(
+            format!("{field}.hard_limit_bytes"),
+            "must be greater than 0 (remove the quota instead)",
+        ));
     }
     if let Some(n) = q.notification_bytes {
-        need(caps.bucket_quota_notification.at_creation(), backend, "notification quotas", "bucket_quota_notification")?;
+        need(
+            caps.bucket_quota_notification.at_creation(),
+            backend,
+            "notification quotas",
+            "bucket_quota_notification",
+        )?;
         if n == 0 || n > q.hard_limit_bytes {
             return Err(Error::invalid_input(
                 format!("{field}.notification_bytes"),
@@ -172,14 +295,30 @@ fn quota(caps: &Capabilities, backend: &str, field: &str, q: &Quota) -> Result<(
 }
 
 /// `update_bucket`.
-pub fn update_bucket(caps: &Capabilities, backend: &str, instance: &str, name: &str, req: &UpdateBucket) -> Result<()> {
+pub fn update_bucket(
+    caps: &Capabilities,
+    backend: &str,
+    instance: &str,
+    name: &str,
+    req: &UpdateBucket,
+) -> Result<()> {
     lookup_name("instance", instance)?;
     lookup_name("bucket", name)?;
     if req.versioning.is_some() {
-        check_update(caps.bucket_versioning, backend, "bucket versioning", "bucket_versioning")?;
+        check_update(
+            caps.bucket_versioning,
+            backend,
+            "bucket versioning",
+            "bucket_versioning",
+        )?;
     }
     if req.encryption.is_some() {
-        check_update(caps.bucket_encryption, backend, "bucket encryption", "bucket_encryption")?;
+        check_update(
+            caps.bucket_encryption,
+            backend,
+            "bucket encryption",
+            "bucket_encryption",
+        )?;
     }
     if let Some(q) = &req.quota {
         check_update(caps.bucket_quota, backend, "bucket quotas", "bucket_quota")?;
@@ -188,7 +327,12 @@ pub fn update_bucket(caps: &Capabilities, backend: &str, instance: &str, name: &
         }
     }
     if let Some(p) = &req.policy {
-        check_update(caps.bucket_policy, backend, "bucket policies", "bucket_policy")?;
+        check_update(
+            caps.bucket_policy,
+            backend,
+            "bucket policies",
+            "bucket_policy",
+        )?;
         if let Some(p) = p {
             validate::bucket_policy("bucket.policy", name, p)?;
         }
@@ -201,11 +345,22 @@ pub fn update_bucket(caps: &Capabilities, backend: &str, instance: &str, name: &
 }
 
 /// `delete_bucket`.
-pub fn delete_bucket(caps: &Capabilities, backend: &str, instance: &str, name: &str, req: &DeleteBucket) -> Result<()> {
+pub fn delete_bucket(
+    caps: &Capabilities,
+    backend: &str,
+    instance: &str,
+    name: &str,
+    req: &DeleteBucket,
+) -> Result<()> {
     lookup_name("instance", instance)?;
     lookup_name("bucket", name)?;
     if req.force {
-        need(caps.bucket_force_delete, backend, "forced deletion of non-empty buckets", "bucket_force_delete")?;
+        need(
+            caps.bucket_force_delete,
+            backend,
+            "forced deletion of non-empty buckets",
+            "bucket_force_delete",
+        )?;
     }
     Ok(())
 }
@@ -218,7 +373,12 @@ pub fn bucket_usage(caps: &Capabilities, backend: &str, instance: &str, name: &s
 }
 
 /// `create_user`.
-pub fn create_user(caps: &Capabilities, backend: &str, instance: &str, req: &CreateUser) -> Result<()> {
+pub fn create_user(
+    caps: &Capabilities,
+    backend: &str,
+    instance: &str,
+    req: &CreateUser,
+) -> Result<()> {
     lookup_name("instance", instance)?;
     validate::user_name("user.name", &req.name)?;
     if !req.tags.is_empty() {
@@ -232,14 +392,29 @@ pub fn create_user(caps: &Capabilities, backend: &str, instance: &str, req: &Cre
 }
 
 /// `set_user_enabled`.
-pub fn set_user_enabled(caps: &Capabilities, backend: &str, instance: &str, name: &str) -> Result<()> {
+pub fn set_user_enabled(
+    caps: &Capabilities,
+    backend: &str,
+    instance: &str,
+    name: &str,
+) -> Result<()> {
     lookup_name("instance", instance)?;
     lookup_name("user", name)?;
-    need(caps.user_disable, backend, "disabling users", "user_disable")
+    need(
+        caps.user_disable,
+        backend,
+        "disabling users",
+        "user_disable",
+    )
 }
 
 /// `put_policy`.
-pub fn put_policy(caps: &Capabilities, backend: &str, instance: &str, req: &PutPolicy) -> Result<()> {
+pub fn put_policy(
+    caps: &Capabilities,
+    backend: &str,
+    instance: &str,
+    req: &PutPolicy,
+) -> Result<()> {
     lookup_name("instance", instance)?;
     need(caps.policies, backend, "named policies", "policies")?;
     validate::policy_name("policy.name", &req.name)?;
@@ -247,7 +422,12 @@ pub fn put_policy(caps: &Capabilities, backend: &str, instance: &str, req: &PutP
 }
 
 /// `get_policy`, `list_policies`, `delete_policy` (pass `name = None` for list).
-pub fn policy_lookup(caps: &Capabilities, backend: &str, instance: &str, name: Option<&str>) -> Result<()> {
+pub fn policy_lookup(
+    caps: &Capabilities,
+    backend: &str,
+    instance: &str,
+    name: Option<&str>,
+) -> Result<()> {
     lookup_name("instance", instance)?;
     need(caps.policies, backend, "named policies", "policies")?;
     if let Some(n) = name {
@@ -257,10 +437,21 @@ pub fn policy_lookup(caps: &Capabilities, backend: &str, instance: &str, name: O
 }
 
 /// `attach_policy`, `detach_policy`, `list_attached_policies` (pass `policy = None` for list).
-pub fn policy_attachment(caps: &Capabilities, backend: &str, instance: &str, user: &str, policy: Option<&str>) -> Result<()> {
+pub fn policy_attachment(
+    caps: &Capabilities,
+    backend: &str,
+    instance: &str,
+    user: &str,
+    policy: Option<&str>,
+) -> Result<()> {
     lookup_name("instance", instance)?;
     lookup_name("user", user)?;
-    need(caps.policy_attach, backend, "attaching policies to users", "policy_attach")?;
+    need(
+        caps.policy_attach,
+        backend,
+        "attaching policies to users",
+        "policy_attach",
+    )?;
     if let Some(p) = policy {
         lookup_name("policy", p)?;
     }
@@ -268,23 +459,50 @@ pub fn policy_attachment(caps: &Capabilities, backend: &str, instance: &str, use
 }
 
 /// `create_access_key`.
-pub fn create_access_key(caps: &Capabilities, backend: &str, instance: &str, user: &str, req: &CreateAccessKey, now: OffsetDateTime) -> Result<()> {
+pub fn create_access_key(
+    caps: &Capabilities,
+    backend: &str,
+    instance: &str,
+    user: &str,
+    req: &CreateAccessKey,
+    now: OffsetDateTime,
+) -> Result<()> {
     lookup_name("instance", instance)?;
     lookup_name("user", user)?;
     if let Some(n) = &req.name {
-        need(caps.access_key_name, backend, "access key names", "access_key_name")?;
+        need(
+            caps.access_key_name,
+            backend,
+            "access key names",
+            "access_key_name",
+        )?;
         validate::access_key_name("access_key.name", n)?;
     }
     if let Some(d) = &req.description {
-        need(caps.access_key_description, backend, "access key descriptions", "access_key_description")?;
+        need(
+            caps.access_key_description,
+            backend,
+            "access key descriptions",
+            "access_key_description",
+        )?;
         validate::description("access_key.description", d)?;
     }
     if let Some(e) = req.expiration {
-        need(caps.access_key_expiry, backend, "access key expiry", "access_key_expiry")?;
+        need(
+            caps.access_key_expiry,
+            backend,
+            "access key expiry",
+            "access_key_expiry",
+        )?;
         validate::expiration("access_key.expiration", e, now)?;
     }
     if let Some(p) = &req.session_policy {
-        need(caps.access_key_session_policy, backend, "session policies on access keys", "access_key_session_policy")?;
+        need(
+            caps.access_key_session_policy,
+            backend,
+            "session policies on access keys",
+            "access_key_session_policy",
+        )?;
         validate::session_policy("access_key.session_policy", p)?;
     }
     Ok(())
@@ -301,16 +519,39 @@ pub fn access_key_lookup(instance: &str, user: &str, key: Option<&str>) -> Resul
 }
 
 /// `set_access_key_enabled`.
-pub fn set_access_key_enabled(caps: &Capabilities, backend: &str, instance: &str, user: &str, key: &str) -> Result<()> {
+pub fn set_access_key_enabled(
+    caps: &Capabilities,
+    backend: &str,
+    instance: &str,
+    user: &str,
+    key: &str,
+) -> Result<()> {
     access_key_lookup(instance, user, Some(key))?;
-    need(caps.access_key_disable, backend, "disabling single access keys", "access_key_disable")
+    need(
+        caps.access_key_disable,
+        backend,
+        "disabling single access keys",
+        "access_key_disable",
+    )
 }
 
 /// `rotate_access_key`.
-pub fn rotate_access_key(caps: &Capabilities, backend: &str, instance: &str, user: &str, key: &str, req: &RotateAccessKey) -> Result<()> {
+pub fn rotate_access_key(
+    caps: &Capabilities,
+    backend: &str,
+    instance: &str,
+    user: &str,
+    key: &str,
+    req: &RotateAccessKey,
+) -> Result<()> {
     access_key_lookup(instance, user, Some(key))?;
     if let Some(g) = req.grace {
-        need(caps.access_key_rotation_grace, backend, "a grace period for rotated keys", "access_key_rotation_grace")?;
+        need(
+            caps.access_key_rotation_grace,
+            backend,
+            "a grace period for rotated keys",
+            "access_key_rotation_grace",
+        )?;
         validate::grace("rotate.grace", g)?;
     }
     Ok(())
@@ -322,17 +563,43 @@ mod tests {
 
     #[test]
     fn unsupported_names_backend_and_capability() {
-        let caps = Capabilities::all().with_overrides("bucket_object_lock=no").unwrap();
-        let e = create_bucket(&caps, "rustfs", "i1", &CreateBucket::new("b-1").object_lock(true)).unwrap_err();
+        let caps = Capabilities::all()
+            .with_overrides("bucket_object_lock=no")
+            .unwrap();
+        let e = create_bucket(
+            &caps,
+            "rustfs",
+            "i1",
+            &CreateBucket::new("b-1").object_lock(true),
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Unsupported);
-        assert!(e.message().contains("rustfs") && e.message().contains("bucket_object_lock"), "{e}");
+        assert!(
+            e.message().contains("rustfs") && e.message().contains("bucket_object_lock"),
+            "{e}"
+        );
     }
 
     #[test]
     fn creation_only_refuses_updates() {
-        let caps = Capabilities::all().with_overrides("bucket_encryption=creation_only").unwrap();
-        create_bucket(&caps, "ecs", "i1", &CreateBucket::new("b-1").encryption(Encryption::Aes256)).unwrap();
-        let e = update_bucket(&caps, "ecs", "i1", "b-1", &UpdateBucket::new().encryption(Encryption::None)).unwrap_err();
+        let caps = Capabilities::all()
+            .with_overrides("bucket_encryption=creation_only")
+            .unwrap();
+        create_bucket(
+            &caps,
+            "ecs",
+            "i1",
+            &CreateBucket::new("b-1").encryption(Encryption::Aes256),
+        )
+        .unwrap();
+        let e = update_bucket(
+            &caps,
+            "ecs",
+            "i1",
+            "b-1",
+            &UpdateBucket::new().encryption(Encryption::None),
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Unsupported);
         assert!(e.message().contains("only at creation"), "{e}");
     }
@@ -340,9 +607,16 @@ mod tests {
     #[test]
     fn immutable_instance_fields() {
         let caps = Capabilities::all();
-        let e = update_instance(&caps, "memory", "i1", &UpdateInstance::new().name("x")).unwrap_err();
+        let e =
+            update_instance(&caps, "memory", "i1", &UpdateInstance::new().name("x")).unwrap_err();
         assert_eq!(e.field(), Some("instance.name"));
-        let e = update_instance(&caps, "memory", "i1", &UpdateInstance::new().default_bucket("x")).unwrap_err();
+        let e = update_instance(
+            &caps,
+            "memory",
+            "i1",
+            &UpdateInstance::new().default_bucket("x"),
+        )
+        .unwrap_err();
         assert_eq!(e.field(), Some("instance.default_bucket"));
     }
 

@@ -39,6 +39,8 @@ pub use error::{Error, ErrorKind, ResourceKind, Result};
 pub use memory::MemoryProvider;
 pub use model::Support;
 pub use policy::{BucketAccess, Policy, PolicyDocument, PolicyKind, PutPolicy};
-pub use provider::{AccessKeyAdmin, BucketAdmin, Health, InstanceAdmin, ObjectStoreProvider, PolicyAdmin, UserAdmin};
+pub use provider::{
+    AccessKeyAdmin, BucketAdmin, Health, InstanceAdmin, ObjectStoreProvider, PolicyAdmin, UserAdmin,
+};
 pub use registry::{ProviderConfig, Registry};
 pub use secret::{ExposeSecret, SecretString};

@@ -80,7 +80,10 @@ impl MemoryProvider {
     /// A provider that behaves like a backend with fewer capabilities (calls that need a missing
     /// one are refused with `Unsupported`), e.g. to test code against ECS's two-key limit.
     pub fn with_capabilities(caps: Capabilities) -> Self {
-        MemoryProvider { caps, state: Mutex::new(State::default()) }
+        MemoryProvider {
+            caps,
+            state: Mutex::new(State::default()),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -105,9 +108,20 @@ impl MemoryProvider {
         Ok(())
     }
 
+    /// Deletes every object of a bucket (test helper).
+    pub fn empty_bucket(&self, instance: &str, bucket: &str) -> Result<()> {
+        let mut st = self.lock();
+        bucket_mut(&mut st, instance, bucket)?.objects.clear();
+        Ok(())
+    }
+
     /// Checks a key pair the way a server would: the key exists, matches the secret, is enabled
     /// and unexpired, and its user is enabled. Returns `(instance, user)`.
-    pub fn authenticate(&self, access_key_id: &str, secret_access_key: &str) -> Result<(String, String)> {
+    pub fn authenticate(
+        &self,
+        access_key_id: &str,
+        secret_access_key: &str,
+    ) -> Result<(String, String)> {
         let st = self.lock();
         let now = OffsetDateTime::now_utc();
         for (iname, inst) in &st.instances {
@@ -116,15 +130,30 @@ impl MemoryProvider {
                     if key.info.access_key_id != access_key_id {
                         continue;
                     }
-                    let ok = secret::constant_time_eq(key.secret.expose_secret().as_bytes(), secret_access_key.as_bytes());
+                    let ok = secret::constant_time_eq(
+                        key.secret.expose_secret().as_bytes(),
+                        secret_access_key.as_bytes(),
+                    );
                     if !ok {
-                        return Err(Error::new(ErrorKind::Unauthenticated, "signature does not match").with_backend(BACKEND));
+                        return Err(Error::new(
+                            ErrorKind::Unauthenticated,
+                            "signature does not match",
+                        )
+                        .with_backend(BACKEND));
                     }
                     if !key.info.enabled || !user.info.enabled {
-                        return Err(Error::new(ErrorKind::Unauthenticated, "access key or its user is disabled").with_backend(BACKEND));
+                        return Err(Error::new(
+                            ErrorKind::Unauthenticated,
+                            "access key or its user is disabled",
+                        )
+                        .with_backend(BACKEND));
                     }
                     if key.info.expiration.is_some_and(|e| e <= now) {
-                        return Err(Error::new(ErrorKind::Unauthenticated, "access key has expired").with_backend(BACKEND));
+                        return Err(Error::new(
+                            ErrorKind::Unauthenticated,
+                            "access key has expired",
+                        )
+                        .with_backend(BACKEND));
                     }
                     return Ok((iname.clone(), uname.clone()));
                 }
@@ -139,11 +168,15 @@ fn ctx(e: Error, op: &'static str) -> Error {
 }
 
 fn instance<'a>(st: &'a State, id: &str) -> Result<&'a InstanceState> {
-    st.instances.get(id).ok_or_else(|| Error::not_found(ResourceKind::Instance, id))
+    st.instances
+        .get(id)
+        .ok_or_else(|| Error::not_found(ResourceKind::Instance, id))
 }
 
 fn instance_mut<'a>(st: &'a mut State, id: &str) -> Result<&'a mut InstanceState> {
-    st.instances.get_mut(id).ok_or_else(|| Error::not_found(ResourceKind::Instance, id))
+    st.instances
+        .get_mut(id)
+        .ok_or_else(|| Error::not_found(ResourceKind::Instance, id))
 }
 
 fn bucket_mut<'a>(st: &'a mut State, inst: &str, name: &str) -> Result<&'a mut BucketState> {
@@ -154,11 +187,15 @@ fn bucket_mut<'a>(st: &'a mut State, inst: &str, name: &str) -> Result<&'a mut B
 }
 
 fn user<'a>(inst: &'a InstanceState, name: &str) -> Result<&'a UserState> {
-    inst.users.get(name).ok_or_else(|| Error::not_found(ResourceKind::User, name))
+    inst.users
+        .get(name)
+        .ok_or_else(|| Error::not_found(ResourceKind::User, name))
 }
 
 fn user_mut<'a>(inst: &'a mut InstanceState, name: &str) -> Result<&'a mut UserState> {
-    inst.users.get_mut(name).ok_or_else(|| Error::not_found(ResourceKind::User, name))
+    inst.users
+        .get_mut(name)
+        .ok_or_else(|| Error::not_found(ResourceKind::User, name))
 }
 
 fn new_bucket_state(inst: &Instance, req: &CreateBucket) -> BucketState {
@@ -176,11 +213,16 @@ fn new_bucket_state(inst: &Instance, req: &CreateBucket) -> BucketState {
     b.quota = Some(req.quota);
     b.policy = Some(req.policy.clone());
     b.tags = Some(req.tags.clone());
-    BucketState { info: b, objects: BTreeMap::new() }
+    BucketState {
+        info: b,
+        objects: BTreeMap::new(),
+    }
 }
 
 fn usage(b: &BucketState) -> (u64, u64) {
-    b.objects.values().fold((0, 0), |(s, n), (sz, v)| (s + sz, n + v))
+    b.objects
+        .values()
+        .fold((0, 0), |(s, n), (sz, v)| (s + sz, n + v))
 }
 
 fn new_key(inst: &str, user: &str, req: &CreateAccessKey) -> KeyState {
@@ -191,7 +233,10 @@ fn new_key(inst: &str, user: &str, req: &CreateAccessKey) -> KeyState {
     k.expiration = req.expiration.map(|e| e.replace_nanosecond(0).unwrap_or(e));
     k.created = Some(OffsetDateTime::now_utc());
     k.session_policy = req.session_policy.clone();
-    KeyState { info: k, secret: secret::random_secret_key() }
+    KeyState {
+        info: k,
+        secret: secret::random_secret_key(),
+    }
 }
 
 #[async_trait]
@@ -200,11 +245,17 @@ impl InstanceAdmin for MemoryProvider {
         guard::create_instance(&self.caps, BACKEND, &req).map_err(|e| ctx(e, "create_instance"))?;
         let mut st = self.lock();
         if st.instances.contains_key(&req.name) {
-            return Err(ctx(Error::already_exists(ResourceKind::Instance, &req.name), "create_instance"));
+            return Err(ctx(
+                Error::already_exists(ResourceKind::Instance, &req.name),
+                "create_instance",
+            ));
         }
         if let Some(b) = &req.default_bucket {
             if st.bucket_owner.contains_key(b) {
-                return Err(ctx(Error::already_exists(ResourceKind::Bucket, b), "create_instance"));
+                return Err(ctx(
+                    Error::already_exists(ResourceKind::Bucket, b),
+                    "create_instance",
+                ));
             }
         }
         let mut info = Instance::new(&req.name);
@@ -213,7 +264,8 @@ impl InstanceAdmin for MemoryProvider {
         info.versioning = req.versioning;
         info.mfa_delete = req.mfa_delete;
         info.labels = req.labels.clone();
-        info.backend_version = Some(concat!("s3aas-memory ", env!("CARGO_PKG_VERSION")).to_string());
+        info.backend_version =
+            Some(concat!("s3aas-memory ", env!("CARGO_PKG_VERSION")).to_string());
         info.nodes = vec![Node::new("memory-0", "in-process", None, NodeState::Online)];
         info.created = Some(OffsetDateTime::now_utc());
         let mut buckets = BTreeMap::new();
@@ -223,7 +275,12 @@ impl InstanceAdmin for MemoryProvider {
         }
         st.instances.insert(
             req.name.clone(),
-            InstanceState { info: info.clone(), buckets, users: BTreeMap::new(), policies: BTreeMap::new() },
+            InstanceState {
+                info: info.clone(),
+                buckets,
+                users: BTreeMap::new(),
+                policies: BTreeMap::new(),
+            },
         );
         Ok(info)
     }
@@ -231,7 +288,9 @@ impl InstanceAdmin for MemoryProvider {
     async fn get_instance(&self, id: &str) -> Result<Instance> {
         guard::lookup_name("instance", id).map_err(|e| ctx(e, "get_instance"))?;
         let st = self.lock();
-        instance(&st, id).map(|i| i.info.clone()).map_err(|e| ctx(e, "get_instance"))
+        instance(&st, id)
+            .map(|i| i.info.clone())
+            .map_err(|e| ctx(e, "get_instance"))
     }
 
     async fn list_instances(&self, opts: ListOptions) -> Result<Page<Instance>> {
@@ -241,17 +300,28 @@ impl InstanceAdmin for MemoryProvider {
     }
 
     async fn update_instance(&self, id: &str, req: UpdateInstance) -> Result<Instance> {
-        guard::update_instance(&self.caps, BACKEND, id, &req).map_err(|e| ctx(e, "update_instance"))?;
+        guard::update_instance(&self.caps, BACKEND, id, &req)
+            .map_err(|e| ctx(e, "update_instance"))?;
         let mut st = self.lock();
         let inst = instance_mut(&mut st, id).map_err(|e| ctx(e, "update_instance"))?;
         if req.mfa_delete == Some(true) && !req.versioning.unwrap_or(inst.info.versioning) {
-            return Err(ctx(Error::invalid_input("instance.mfa_delete", "MFA delete requires versioning"), "update_instance"));
+            return Err(ctx(
+                Error::invalid_input("instance.mfa_delete", "MFA delete requires versioning"),
+                "update_instance",
+            ));
         }
         if let Some(v) = req.versioning {
             if let Some(db) = inst.info.default_bucket.clone() {
                 if let Some(b) = inst.buckets.get_mut(&db) {
                     if !v && b.info.object_lock == Some(true) {
-                        return Err(ctx(Error::new(ErrorKind::Conflict, "versioning cannot be suspended on an object-lock bucket").with_resource(ResourceKind::Bucket, db), "update_instance"));
+                        return Err(ctx(
+                            Error::new(
+                                ErrorKind::Conflict,
+                                "versioning cannot be suspended on an object-lock bucket",
+                            )
+                            .with_resource(ResourceKind::Bucket, db),
+                            "update_instance",
+                        ));
                     }
                     b.info.versioning = Some(next_versioning(b.info.versioning, v));
                 }
@@ -268,9 +338,12 @@ impl InstanceAdmin for MemoryProvider {
     }
 
     async fn delete_instance(&self, id: &str, req: DeleteInstance) -> Result<()> {
-        guard::delete_instance(&self.caps, BACKEND, id, &req).map_err(|e| ctx(e, "delete_instance"))?;
+        guard::delete_instance(&self.caps, BACKEND, id, &req)
+            .map_err(|e| ctx(e, "delete_instance"))?;
         let mut st = self.lock();
-        let Some(inst) = st.instances.get(id) else { return Ok(()) };
+        let Some(inst) = st.instances.get(id) else {
+            return Ok(());
+        };
         if !req.force {
             if let Some((name, _)) = inst.buckets.iter().find(|(_, b)| !b.objects.is_empty()) {
                 return Err(ctx(
@@ -299,26 +372,38 @@ fn next_versioning(cur: Option<Versioning>, enable: bool) -> Versioning {
 #[async_trait]
 impl BucketAdmin for MemoryProvider {
     async fn create_bucket(&self, inst_id: &str, req: CreateBucket) -> Result<Bucket> {
-        guard::create_bucket(&self.caps, BACKEND, inst_id, &req).map_err(|e| ctx(e, "create_bucket"))?;
+        guard::create_bucket(&self.caps, BACKEND, inst_id, &req)
+            .map_err(|e| ctx(e, "create_bucket"))?;
         let mut st = self.lock();
-        let info = instance(&st, inst_id).map_err(|e| ctx(e, "create_bucket"))?.info.clone();
+        let info = instance(&st, inst_id)
+            .map_err(|e| ctx(e, "create_bucket"))?
+            .info
+            .clone();
         if st.bucket_owner.contains_key(&req.name) {
-            return Err(ctx(Error::already_exists(ResourceKind::Bucket, &req.name), "create_bucket"));
+            return Err(ctx(
+                Error::already_exists(ResourceKind::Bucket, &req.name),
+                "create_bucket",
+            ));
         }
         if let Some(o) = &req.owner {
             user(instance(&st, inst_id)?, o).map_err(|e| ctx(e, "create_bucket"))?;
         }
         let b = new_bucket_state(&info, &req);
         let out = b.info.clone();
-        st.bucket_owner.insert(req.name.clone(), inst_id.to_string());
-        instance_mut(&mut st, inst_id)?.buckets.insert(req.name.clone(), b);
+        st.bucket_owner
+            .insert(req.name.clone(), inst_id.to_string());
+        instance_mut(&mut st, inst_id)?
+            .buckets
+            .insert(req.name.clone(), b);
         Ok(out)
     }
 
     async fn get_bucket(&self, inst: &str, name: &str) -> Result<Bucket> {
         guard::lookup_name("bucket", name).map_err(|e| ctx(e, "get_bucket"))?;
         let mut st = self.lock();
-        bucket_mut(&mut st, inst, name).map(|b| b.info.clone()).map_err(|e| ctx(e, "get_bucket"))
+        bucket_mut(&mut st, inst, name)
+            .map(|b| b.info.clone())
+            .map_err(|e| ctx(e, "get_bucket"))
     }
 
     async fn list_buckets(&self, inst: &str, opts: ListOptions) -> Result<Page<Bucket>> {
@@ -329,12 +414,17 @@ impl BucketAdmin for MemoryProvider {
     }
 
     async fn update_bucket(&self, inst: &str, name: &str, req: UpdateBucket) -> Result<Bucket> {
-        guard::update_bucket(&self.caps, BACKEND, inst, name, &req).map_err(|e| ctx(e, "update_bucket"))?;
+        guard::update_bucket(&self.caps, BACKEND, inst, name, &req)
+            .map_err(|e| ctx(e, "update_bucket"))?;
         let mut st = self.lock();
         let b = bucket_mut(&mut st, inst, name).map_err(|e| ctx(e, "update_bucket"))?;
         if req.versioning == Some(false) && b.info.object_lock == Some(true) {
             return Err(ctx(
-                Error::new(ErrorKind::Conflict, "versioning cannot be suspended on an object-lock bucket").with_resource(ResourceKind::Bucket, name),
+                Error::new(
+                    ErrorKind::Conflict,
+                    "versioning cannot be suspended on an object-lock bucket",
+                )
+                .with_resource(ResourceKind::Bucket, name),
                 "update_bucket",
             ));
         }
@@ -357,13 +447,20 @@ impl BucketAdmin for MemoryProvider {
     }
 
     async fn delete_bucket(&self, inst: &str, name: &str, req: DeleteBucket) -> Result<()> {
-        guard::delete_bucket(&self.caps, BACKEND, inst, name, &req).map_err(|e| ctx(e, "delete_bucket"))?;
+        guard::delete_bucket(&self.caps, BACKEND, inst, name, &req)
+            .map_err(|e| ctx(e, "delete_bucket"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "delete_bucket"))?;
-        let Some(b) = i.buckets.get(name) else { return Ok(()) };
+        let Some(b) = i.buckets.get(name) else {
+            return Ok(());
+        };
         if !b.objects.is_empty() && !req.force {
             return Err(ctx(
-                Error::new(ErrorKind::BucketNotEmpty, format!("bucket '{name}' is not empty")).with_resource(ResourceKind::Bucket, name),
+                Error::new(
+                    ErrorKind::BucketNotEmpty,
+                    format!("bucket '{name}' is not empty"),
+                )
+                .with_resource(ResourceKind::Bucket, name),
                 "delete_bucket",
             ));
         }
@@ -377,7 +474,11 @@ impl BucketAdmin for MemoryProvider {
         let mut st = self.lock();
         let b = bucket_mut(&mut st, inst, name).map_err(|e| ctx(e, "bucket_usage"))?;
         let (bytes, objects) = usage(b);
-        Ok(BucketUsage::new(bytes, Some(objects), Some(OffsetDateTime::now_utc())))
+        Ok(BucketUsage::new(
+            bytes,
+            Some(objects),
+            Some(OffsetDateTime::now_utc()),
+        ))
     }
 }
 
@@ -388,13 +489,23 @@ impl UserAdmin for MemoryProvider {
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "create_user"))?;
         if i.users.contains_key(&req.name) {
-            return Err(ctx(Error::already_exists(ResourceKind::User, &req.name), "create_user"));
+            return Err(ctx(
+                Error::already_exists(ResourceKind::User, &req.name),
+                "create_user",
+            ));
         }
         let mut u = User::new(inst, &req.name);
         u.enabled = req.enabled;
         u.created = Some(OffsetDateTime::now_utc());
         u.tags = Some(req.tags);
-        i.users.insert(req.name, UserState { info: u.clone(), policies: BTreeSet::new(), keys: BTreeMap::new() });
+        i.users.insert(
+            req.name,
+            UserState {
+                info: u.clone(),
+                policies: BTreeSet::new(),
+                keys: BTreeMap::new(),
+            },
+        );
         Ok(u)
     }
 
@@ -402,27 +513,40 @@ impl UserAdmin for MemoryProvider {
         guard::lookup_name("user", name).map_err(|e| ctx(e, "get_user"))?;
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "get_user"))?;
-        user(i, name).map(|u| u.info.clone()).map_err(|e| ctx(e, "get_user"))
+        user(i, name)
+            .map(|u| u.info.clone())
+            .map_err(|e| ctx(e, "get_user"))
     }
 
     async fn list_users(&self, inst: &str, opts: ListOptions) -> Result<Page<User>> {
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "list_users"))?;
-        Ok(Page::from_sorted(i.users.values().map(|u| u.info.clone()).collect(), &opts, |u| &u.name))
+        Ok(Page::from_sorted(
+            i.users.values().map(|u| u.info.clone()).collect(),
+            &opts,
+            |u| &u.name,
+        ))
     }
 
     async fn set_user_enabled(&self, inst: &str, name: &str, enabled: bool) -> Result<()> {
-        guard::set_user_enabled(&self.caps, BACKEND, inst, name).map_err(|e| ctx(e, "set_user_enabled"))?;
+        guard::set_user_enabled(&self.caps, BACKEND, inst, name)
+            .map_err(|e| ctx(e, "set_user_enabled"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "set_user_enabled"))?;
-        user_mut(i, name).map_err(|e| ctx(e, "set_user_enabled"))?.info.enabled = enabled;
+        user_mut(i, name)
+            .map_err(|e| ctx(e, "set_user_enabled"))?
+            .info
+            .enabled = enabled;
         Ok(())
     }
 
     async fn delete_user(&self, inst: &str, name: &str) -> Result<()> {
         guard::lookup_name("user", name).map_err(|e| ctx(e, "delete_user"))?;
         let mut st = self.lock();
-        instance_mut(&mut st, inst).map_err(|e| ctx(e, "delete_user"))?.users.remove(name);
+        instance_mut(&mut st, inst)
+            .map_err(|e| ctx(e, "delete_user"))?
+            .users
+            .remove(name);
         Ok(())
     }
 }
@@ -453,26 +577,40 @@ impl PolicyAdmin for MemoryProvider {
     }
 
     async fn get_policy(&self, inst: &str, name: &str) -> Result<Policy> {
-        guard::policy_lookup(&self.caps, BACKEND, inst, Some(name)).map_err(|e| ctx(e, "get_policy"))?;
+        guard::policy_lookup(&self.caps, BACKEND, inst, Some(name))
+            .map_err(|e| ctx(e, "get_policy"))?;
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "get_policy"))?;
-        i.policies.get(name).cloned().ok_or_else(|| ctx(Error::not_found(ResourceKind::Policy, name), "get_policy"))
+        i.policies
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ctx(Error::not_found(ResourceKind::Policy, name), "get_policy"))
     }
 
     async fn list_policies(&self, inst: &str, opts: ListOptions) -> Result<Page<Policy>> {
-        guard::policy_lookup(&self.caps, BACKEND, inst, None).map_err(|e| ctx(e, "list_policies"))?;
+        guard::policy_lookup(&self.caps, BACKEND, inst, None)
+            .map_err(|e| ctx(e, "list_policies"))?;
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "list_policies"))?;
-        Ok(Page::from_sorted(i.policies.values().cloned().collect(), &opts, |p| &p.name))
+        Ok(Page::from_sorted(
+            i.policies.values().cloned().collect(),
+            &opts,
+            |p| &p.name,
+        ))
     }
 
     async fn delete_policy(&self, inst: &str, name: &str) -> Result<()> {
-        guard::policy_lookup(&self.caps, BACKEND, inst, Some(name)).map_err(|e| ctx(e, "delete_policy"))?;
+        guard::policy_lookup(&self.caps, BACKEND, inst, Some(name))
+            .map_err(|e| ctx(e, "delete_policy"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "delete_policy"))?;
         if let Some((u, _)) = i.users.iter().find(|(_, u)| u.policies.contains(name)) {
             return Err(ctx(
-                Error::new(ErrorKind::Conflict, format!("policy '{name}' is attached to user '{u}'; detach it first")).with_resource(ResourceKind::Policy, name),
+                Error::new(
+                    ErrorKind::Conflict,
+                    format!("policy '{name}' is attached to user '{u}'; detach it first"),
+                )
+                .with_resource(ResourceKind::Policy, name),
                 "delete_policy",
             ));
         }
@@ -481,44 +619,73 @@ impl PolicyAdmin for MemoryProvider {
     }
 
     async fn attach_policy(&self, inst: &str, user_name: &str, policy: &str) -> Result<()> {
-        guard::policy_attachment(&self.caps, BACKEND, inst, user_name, Some(policy)).map_err(|e| ctx(e, "attach_policy"))?;
+        guard::policy_attachment(&self.caps, BACKEND, inst, user_name, Some(policy))
+            .map_err(|e| ctx(e, "attach_policy"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "attach_policy"))?;
         if !i.policies.contains_key(policy) {
-            return Err(ctx(Error::not_found(ResourceKind::Policy, policy), "attach_policy"));
+            return Err(ctx(
+                Error::not_found(ResourceKind::Policy, policy),
+                "attach_policy",
+            ));
         }
-        user_mut(i, user_name).map_err(|e| ctx(e, "attach_policy"))?.policies.insert(policy.to_string());
+        user_mut(i, user_name)
+            .map_err(|e| ctx(e, "attach_policy"))?
+            .policies
+            .insert(policy.to_string());
         Ok(())
     }
 
     async fn detach_policy(&self, inst: &str, user_name: &str, policy: &str) -> Result<()> {
-        guard::policy_attachment(&self.caps, BACKEND, inst, user_name, Some(policy)).map_err(|e| ctx(e, "detach_policy"))?;
+        guard::policy_attachment(&self.caps, BACKEND, inst, user_name, Some(policy))
+            .map_err(|e| ctx(e, "detach_policy"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "detach_policy"))?;
-        user_mut(i, user_name).map_err(|e| ctx(e, "detach_policy"))?.policies.remove(policy);
+        user_mut(i, user_name)
+            .map_err(|e| ctx(e, "detach_policy"))?
+            .policies
+            .remove(policy);
         Ok(())
     }
 
     async fn list_attached_policies(&self, inst: &str, user_name: &str) -> Result<Vec<String>> {
-        guard::policy_attachment(&self.caps, BACKEND, inst, user_name, None).map_err(|e| ctx(e, "list_attached_policies"))?;
+        guard::policy_attachment(&self.caps, BACKEND, inst, user_name, None)
+            .map_err(|e| ctx(e, "list_attached_policies"))?;
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "list_attached_policies"))?;
-        Ok(user(i, user_name).map_err(|e| ctx(e, "list_attached_policies"))?.policies.iter().cloned().collect())
+        Ok(user(i, user_name)
+            .map_err(|e| ctx(e, "list_attached_policies"))?
+            .policies
+            .iter()
+            .cloned()
+            .collect())
     }
 }
 
 #[async_trait]
 impl AccessKeyAdmin for MemoryProvider {
-    async fn create_access_key(&self, inst: &str, user_name: &str, req: CreateAccessKey) -> Result<NewAccessKey> {
+    async fn create_access_key(
+        &self,
+        inst: &str,
+        user_name: &str,
+        req: CreateAccessKey,
+    ) -> Result<NewAccessKey> {
         let now = OffsetDateTime::now_utc();
-        guard::create_access_key(&self.caps, BACKEND, inst, user_name, &req, now).map_err(|e| ctx(e, "create_access_key"))?;
+        guard::create_access_key(&self.caps, BACKEND, inst, user_name, &req, now)
+            .map_err(|e| ctx(e, "create_access_key"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "create_access_key"))?;
         let u = user_mut(i, user_name).map_err(|e| ctx(e, "create_access_key"))?;
         if let Some(max) = self.caps.access_keys_per_user {
             if u.keys.len() >= max as usize {
                 return Err(ctx(
-                    Error::new(ErrorKind::Conflict, format!("user '{user_name}' already holds {max} access keys, the most allowed")).with_resource(ResourceKind::User, user_name),
+                    Error::new(
+                        ErrorKind::Conflict,
+                        format!(
+                            "user '{user_name}' already holds {max} access keys, the most allowed"
+                        ),
+                    )
+                    .with_resource(ResourceKind::User, user_name),
                     "create_access_key",
                 ));
             }
@@ -533,41 +700,80 @@ impl AccessKeyAdmin for MemoryProvider {
         guard::access_key_lookup(inst, user_name, None).map_err(|e| ctx(e, "list_access_keys"))?;
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "list_access_keys"))?;
-        Ok(user(i, user_name).map_err(|e| ctx(e, "list_access_keys"))?.keys.values().map(|k| k.info.clone()).collect())
+        Ok(user(i, user_name)
+            .map_err(|e| ctx(e, "list_access_keys"))?
+            .keys
+            .values()
+            .map(|k| k.info.clone())
+            .collect())
     }
 
     async fn get_access_key(&self, inst: &str, user_name: &str, key_id: &str) -> Result<AccessKey> {
-        guard::access_key_lookup(inst, user_name, Some(key_id)).map_err(|e| ctx(e, "get_access_key"))?;
+        guard::access_key_lookup(inst, user_name, Some(key_id))
+            .map_err(|e| ctx(e, "get_access_key"))?;
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "get_access_key"))?;
         let u = user(i, user_name).map_err(|e| ctx(e, "get_access_key"))?;
-        u.keys.get(key_id).map(|k| k.info.clone()).ok_or_else(|| ctx(Error::not_found(ResourceKind::AccessKey, key_id), "get_access_key"))
+        u.keys.get(key_id).map(|k| k.info.clone()).ok_or_else(|| {
+            ctx(
+                Error::not_found(ResourceKind::AccessKey, key_id),
+                "get_access_key",
+            )
+        })
     }
 
-    async fn set_access_key_enabled(&self, inst: &str, user_name: &str, key_id: &str, enabled: bool) -> Result<()> {
-        guard::set_access_key_enabled(&self.caps, BACKEND, inst, user_name, key_id).map_err(|e| ctx(e, "set_access_key_enabled"))?;
+    async fn set_access_key_enabled(
+        &self,
+        inst: &str,
+        user_name: &str,
+        key_id: &str,
+        enabled: bool,
+    ) -> Result<()> {
+        guard::set_access_key_enabled(&self.caps, BACKEND, inst, user_name, key_id)
+            .map_err(|e| ctx(e, "set_access_key_enabled"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "set_access_key_enabled"))?;
         let u = user_mut(i, user_name).map_err(|e| ctx(e, "set_access_key_enabled"))?;
-        let k = u.keys.get_mut(key_id).ok_or_else(|| ctx(Error::not_found(ResourceKind::AccessKey, key_id), "set_access_key_enabled"))?;
+        let k = u.keys.get_mut(key_id).ok_or_else(|| {
+            ctx(
+                Error::not_found(ResourceKind::AccessKey, key_id),
+                "set_access_key_enabled",
+            )
+        })?;
         k.info.enabled = enabled;
         Ok(())
     }
 
     async fn delete_access_key(&self, inst: &str, user_name: &str, key_id: &str) -> Result<()> {
-        guard::access_key_lookup(inst, user_name, Some(key_id)).map_err(|e| ctx(e, "delete_access_key"))?;
+        guard::access_key_lookup(inst, user_name, Some(key_id))
+            .map_err(|e| ctx(e, "delete_access_key"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "delete_access_key"))?;
-        user_mut(i, user_name).map_err(|e| ctx(e, "delete_access_key"))?.keys.remove(key_id);
+        user_mut(i, user_name)
+            .map_err(|e| ctx(e, "delete_access_key"))?
+            .keys
+            .remove(key_id);
         Ok(())
     }
 
-    async fn rotate_access_key(&self, inst: &str, user_name: &str, key_id: &str, req: RotateAccessKey) -> Result<RotatedAccessKey> {
-        guard::rotate_access_key(&self.caps, BACKEND, inst, user_name, key_id, &req).map_err(|e| ctx(e, "rotate_access_key"))?;
+    async fn rotate_access_key(
+        &self,
+        inst: &str,
+        user_name: &str,
+        key_id: &str,
+        req: RotateAccessKey,
+    ) -> Result<RotatedAccessKey> {
+        guard::rotate_access_key(&self.caps, BACKEND, inst, user_name, key_id, &req)
+            .map_err(|e| ctx(e, "rotate_access_key"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "rotate_access_key"))?;
         let u = user_mut(i, user_name).map_err(|e| ctx(e, "rotate_access_key"))?;
-        let old = u.keys.get(key_id).ok_or_else(|| ctx(Error::not_found(ResourceKind::AccessKey, key_id), "rotate_access_key"))?;
+        let old = u.keys.get(key_id).ok_or_else(|| {
+            ctx(
+                Error::not_found(ResourceKind::AccessKey, key_id),
+                "rotate_access_key",
+            )
+        })?;
         let keep_old = req.grace.is_some();
         if let Some(max) = self.caps.access_keys_per_user {
             let after = u.keys.len() + 1 - usize::from(!keep_old);
@@ -589,7 +795,9 @@ impl AccessKeyAdmin for MemoryProvider {
         u.keys.insert(k.info.id.clone(), k);
         let fate = match req.grace {
             Some(g) => {
-                let at = (OffsetDateTime::now_utc() + g).replace_nanosecond(0).expect("0 is valid");
+                let at = (OffsetDateTime::now_utc() + g)
+                    .replace_nanosecond(0)
+                    .expect("0 is valid");
                 let old = u.keys.get_mut(key_id).expect("checked above");
                 old.info.expiration = Some(old.info.expiration.map_or(at, |e| e.min(at)));
                 OldKey::ExpiresAt(old.info.expiration.expect("just set"))
@@ -614,7 +822,11 @@ impl ObjectStoreProvider for MemoryProvider {
     }
 
     async fn health(&self) -> Result<Health> {
-        Ok(Health::new(true, Some(concat!("s3aas-memory ", env!("CARGO_PKG_VERSION")).to_string()), None))
+        Ok(Health::new(
+            true,
+            Some(concat!("s3aas-memory ", env!("CARGO_PKG_VERSION")).to_string()),
+            None,
+        ))
     }
 }
 
@@ -625,22 +837,43 @@ mod tests {
     #[tokio::test]
     async fn authenticate_follows_key_and_user_state() {
         let p = MemoryProvider::new();
-        p.create_instance(CreateInstance::new("acme")).await.unwrap();
-        p.create_user("acme", CreateUser::new("alice")).await.unwrap();
-        let k = p.create_access_key("acme", "alice", CreateAccessKey::new()).await.unwrap();
+        p.create_instance(CreateInstance::new("acme"))
+            .await
+            .unwrap();
+        p.create_user("acme", CreateUser::new("alice"))
+            .await
+            .unwrap();
+        let k = p
+            .create_access_key("acme", "alice", CreateAccessKey::new())
+            .await
+            .unwrap();
         let id = k.key.access_key_id.clone();
         let sk = k.secret_access_key.expose_secret().to_string();
-        assert_eq!(p.authenticate(&id, &sk).unwrap(), ("acme".into(), "alice".into()));
+        assert_eq!(
+            p.authenticate(&id, &sk).unwrap(),
+            ("acme".into(), "alice".into())
+        );
         assert!(p.authenticate(&id, "wrong-secret").is_err());
-        p.set_access_key_enabled("acme", "alice", &k.key.id, false).await.unwrap();
+        p.set_access_key_enabled("acme", "alice", &k.key.id, false)
+            .await
+            .unwrap();
         assert!(p.authenticate(&id, &sk).is_err());
-        p.set_access_key_enabled("acme", "alice", &k.key.id, true).await.unwrap();
+        p.set_access_key_enabled("acme", "alice", &k.key.id, true)
+            .await
+            .unwrap();
         p.set_user_enabled("acme", "alice", false).await.unwrap();
         assert!(p.authenticate(&id, &sk).is_err());
         p.set_user_enabled("acme", "alice", true).await.unwrap();
-        let r = p.rotate_access_key("acme", "alice", &k.key.id, RotateAccessKey::new()).await.unwrap();
+        let r = p
+            .rotate_access_key("acme", "alice", &k.key.id, RotateAccessKey::new())
+            .await
+            .unwrap();
         assert_eq!(r.old, OldKey::Deleted);
         assert!(p.authenticate(&id, &sk).is_err());
-        p.authenticate(&r.new.key.access_key_id, r.new.secret_access_key.expose_secret()).unwrap();
+        p.authenticate(
+            &r.new.key.access_key_id,
+            r.new.secret_access_key.expose_secret(),
+        )
+        .unwrap();
     }
 }

@@ -192,8 +192,18 @@ pub struct Policy {
 
 impl Policy {
     /// A policy with no times known.
-    pub fn new(instance: impl Into<String>, name: impl Into<String>, document: PolicyDocument) -> Self {
-        Policy { name: name.into(), instance: instance.into(), document, created: None, updated: None }
+    pub fn new(
+        instance: impl Into<String>,
+        name: impl Into<String>,
+        document: PolicyDocument,
+    ) -> Self {
+        Policy {
+            name: name.into(),
+            instance: instance.into(),
+            document,
+            created: None,
+            updated: None,
+        }
     }
 }
 
@@ -210,7 +220,10 @@ pub struct PutPolicy {
 impl PutPolicy {
     /// A request.
     pub fn new(name: impl Into<String>, document: PolicyDocument) -> Self {
-        PutPolicy { name: name.into(), document }
+        PutPolicy {
+            name: name.into(),
+            document,
+        }
     }
 }
 
@@ -239,7 +252,10 @@ fn check_shape(v: &Value, kind: Option<PolicyKind>) -> Result<()> {
     let statements: Vec<&Value> = match obj.get("Statement") {
         Some(Value::Array(a)) if !a.is_empty() => a.iter().collect(),
         Some(Value::Array(_)) => {
-            return Err(Error::invalid_input("policy.Statement", "must not be empty"));
+            return Err(Error::invalid_input(
+                "policy.Statement",
+                "must not be empty",
+            ));
         }
         Some(s @ Value::Object(_)) => vec![s],
         Some(_) => {
@@ -258,8 +274,15 @@ fn check_shape(v: &Value, kind: Option<PolicyKind>) -> Result<()> {
         for key in st.keys() {
             if !matches!(
                 key.as_str(),
-                "Sid" | "Effect" | "Principal" | "NotPrincipal" | "Action" | "NotAction"
-                    | "Resource" | "NotResource" | "Condition"
+                "Sid"
+                    | "Effect"
+                    | "Principal"
+                    | "NotPrincipal"
+                    | "Action"
+                    | "NotAction"
+                    | "Resource"
+                    | "NotResource"
+                    | "Condition"
             ) {
                 return Err(Error::invalid_input(
                     format!("{path}.{key}"),
@@ -275,7 +298,12 @@ fn check_shape(v: &Value, kind: Option<PolicyKind>) -> Result<()> {
                     "must be \"Allow\" or \"Deny\"",
                 ));
             }
-            None => return Err(Error::invalid_input(format!("{path}.Effect"), "is required")),
+            None => {
+                return Err(Error::invalid_input(
+                    format!("{path}.Effect"),
+                    "is required",
+                ));
+            }
         }
         exactly_one(st, &path, "Action", "NotAction")?;
         exactly_one(st, &path, "Resource", "NotResource")?;
@@ -290,7 +318,9 @@ fn check_shape(v: &Value, kind: Option<PolicyKind>) -> Result<()> {
                     if a != "*" && !a.contains(':') {
                         return Err(Error::invalid_input(
                             format!("{path}.{key}"),
-                            format!("action '{a}' must have the form service:Action (e.g. s3:GetObject)"),
+                            format!(
+                                "action '{a}' must have the form service:Action (e.g. s3:GetObject)"
+                            ),
                         ));
                     }
                 }
@@ -298,7 +328,10 @@ fn check_shape(v: &Value, kind: Option<PolicyKind>) -> Result<()> {
         }
         if let Some(c) = st.get("Condition") {
             if !c.is_object() {
-                return Err(Error::invalid_input(format!("{path}.Condition"), "must be an object"));
+                return Err(Error::invalid_input(
+                    format!("{path}.Condition"),
+                    "must be an object",
+                ));
             }
         }
         let has_principal = st.contains_key("Principal") || st.contains_key("NotPrincipal");
@@ -338,8 +371,17 @@ fn exactly_one(st: &serde_json::Map<String, Value>, path: &str, a: &str, b: &str
 fn string_or_list(v: &Value, path: &str) -> Result<()> {
     match v {
         Value::String(s) if !s.is_empty() => Ok(()),
-        Value::Array(a) if !a.is_empty() && a.iter().all(|x| matches!(x, Value::String(s) if !s.is_empty())) => Ok(()),
-        _ => Err(Error::invalid_input(path, "must be a non-empty string or a non-empty list of strings")),
+        Value::Array(a)
+            if !a.is_empty()
+                && a.iter()
+                    .all(|x| matches!(x, Value::String(s) if !s.is_empty())) =>
+        {
+            Ok(())
+        }
+        _ => Err(Error::invalid_input(
+            path,
+            "must be a non-empty string or a non-empty list of strings",
+        )),
     }
 }
 
@@ -355,7 +397,14 @@ fn normalise(v: &Value) -> Value {
     fn norm_list(v: &Value) -> Value {
         let mut items: Vec<String> = match v {
             Value::String(s) => vec![s.clone()],
-            Value::Array(a) => a.iter().map(|x| x.as_str().map(String::from).unwrap_or_else(|| x.to_string())).collect(),
+            Value::Array(a) => a
+                .iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(String::from)
+                        .unwrap_or_else(|| x.to_string())
+                })
+                .collect(),
             other => return other.clone(),
         };
         items.sort();
@@ -365,13 +414,20 @@ fn normalise(v: &Value) -> Value {
     fn norm_principal(v: &Value) -> Value {
         match v {
             Value::String(s) if s == "*" => json!({"AWS": ["*"]}),
-            Value::Object(m) => Value::Object(m.iter().map(|(k, x)| (k.clone(), norm_list(x))).collect()),
+            Value::Object(m) => {
+                Value::Object(m.iter().map(|(k, x)| (k.clone(), norm_list(x))).collect())
+            }
             other => other.clone(),
         }
     }
-    let Some(obj) = v.as_object() else { return v.clone() };
+    let Some(obj) = v.as_object() else {
+        return v.clone();
+    };
     let mut out = serde_json::Map::new();
-    out.insert("Version".into(), obj.get("Version").cloned().unwrap_or(Value::Null));
+    out.insert(
+        "Version".into(),
+        obj.get("Version").cloned().unwrap_or(Value::Null),
+    );
     if let Some(Value::String(id)) = obj.get("Id") {
         if !id.is_empty() {
             out.insert("Id".into(), Value::String(id.clone()));
@@ -438,17 +494,29 @@ mod tests {
     fn rejections_name_the_path_and_rule() {
         assert_eq!(err("nope").field(), Some("policy"));
         assert_eq!(err(r#"{"Statement":[]}"#).field(), Some("policy.Version"));
-        assert_eq!(err(r#"{"Version":"2012-10-17"}"#).field(), Some("policy.Statement"));
-        assert_eq!(err(r#"{"Version":"2012-10-17","Statement":[]}"#).field(), Some("policy.Statement"));
-        let e = err(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Action":"s3:*","Resource":"*"}]}"#);
+        assert_eq!(
+            err(r#"{"Version":"2012-10-17"}"#).field(),
+            Some("policy.Statement")
+        );
+        assert_eq!(
+            err(r#"{"Version":"2012-10-17","Statement":[]}"#).field(),
+            Some("policy.Statement")
+        );
+        let e = err(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Action":"s3:*","Resource":"*"}]}"#,
+        );
         assert_eq!(e.field(), Some("policy.Statement[0].Effect"));
         let e = err(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Resource":"*"}]}"#);
         assert_eq!(e.field(), Some("policy.Statement[0].Action"));
         let e = err(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*"}}"#);
         assert_eq!(e.field(), Some("policy.Statement[0].Resource"));
-        let e = err(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"GetObject","Resource":"*"}]}"#);
+        let e = err(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"GetObject","Resource":"*"}]}"#,
+        );
         assert!(e.message().contains("service:Action"), "{e}");
-        let e = err(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[],"Resource":"*"}]}"#);
+        let e = err(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":[],"Resource":"*"}]}"#,
+        );
         assert_eq!(e.field(), Some("policy.Statement[0].Action"));
         let e = err(r#"{"Version":"2012-10-17","Statment":[]}"#);
         assert_eq!(e.field(), Some("policy.Statment"));

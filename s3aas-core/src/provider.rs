@@ -132,7 +132,12 @@ pub trait AccessKeyAdmin: Send + Sync + Debug {
     /// keys the backend allows.
     ///
     /// Not idempotent: every call makes a new key, so it is never retried automatically.
-    async fn create_access_key(&self, instance: &str, user: &str, req: CreateAccessKey) -> Result<NewAccessKey>;
+    async fn create_access_key(
+        &self,
+        instance: &str,
+        user: &str,
+        req: CreateAccessKey,
+    ) -> Result<NewAccessKey>;
 
     /// Lists a user's keys, sorted by id. `NotFound` if the user is missing.
     async fn list_access_keys(&self, instance: &str, user: &str) -> Result<Vec<AccessKey>>;
@@ -141,7 +146,13 @@ pub trait AccessKeyAdmin: Send + Sync + Debug {
     async fn get_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<AccessKey>;
 
     /// Enables or disables one key. Idempotent.
-    async fn set_access_key_enabled(&self, instance: &str, user: &str, key_id: &str, enabled: bool) -> Result<()>;
+    async fn set_access_key_enabled(
+        &self,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+        enabled: bool,
+    ) -> Result<()>;
 
     /// Deletes one key. Deleting a missing key succeeds.
     async fn delete_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<()>;
@@ -149,7 +160,13 @@ pub trait AccessKeyAdmin: Send + Sync + Debug {
     /// Creates a new key with the old key's name, description and session policy, then deletes
     /// the old key or lets it expire after the grace period. `NotFound` if the old key is
     /// missing. If the old key cannot be retired, the new key is deleted again.
-    async fn rotate_access_key(&self, instance: &str, user: &str, key_id: &str, req: RotateAccessKey) -> Result<RotatedAccessKey>;
+    async fn rotate_access_key(
+        &self,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+        req: RotateAccessKey,
+    ) -> Result<RotatedAccessKey>;
 }
 
 /// Health of a provider's backend.
@@ -167,13 +184,19 @@ pub struct Health {
 impl Health {
     /// A health report.
     pub fn new(ready: bool, version: Option<String>, detail: Option<String>) -> Self {
-        Health { ready, version, detail }
+        Health {
+            ready,
+            version,
+            detail,
+        }
     }
 }
 
 /// Everything a storage backend offers: the umbrella trait held as `Arc<dyn ObjectStoreProvider>`.
 #[async_trait]
-pub trait ObjectStoreProvider: InstanceAdmin + BucketAdmin + UserAdmin + PolicyAdmin + AccessKeyAdmin {
+pub trait ObjectStoreProvider:
+    InstanceAdmin + BucketAdmin + UserAdmin + PolicyAdmin + AccessKeyAdmin
+{
     /// The backend's short name (`"memory"`, `"rustfs"`, `"minio"`, `"ecs"`).
     fn backend(&self) -> &'static str;
 

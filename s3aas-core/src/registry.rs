@@ -33,7 +33,10 @@ fn is_secret_key(key: &str) -> bool {
 impl ProviderConfig {
     /// An empty configuration for a backend.
     pub fn new(backend: impl Into<String>) -> Self {
-        ProviderConfig { backend: backend.into().to_ascii_lowercase(), ..Default::default() }
+        ProviderConfig {
+            backend: backend.into().to_ascii_lowercase(),
+            ..Default::default()
+        }
     }
 
     /// Reads `S3AAS_BACKEND` (default `memory`) and every `S3AAS_<BACKEND>_<KEY>` variable.
@@ -68,7 +71,12 @@ impl ProviderConfig {
         K: Into<String>,
         V: Into<String>,
     {
-        let url = Url::parse(uri).map_err(|e| Error::new(ErrorKind::ConfigInvalid, format!("invalid provider URI: {e}")))?;
+        let url = Url::parse(uri).map_err(|e| {
+            Error::new(
+                ErrorKind::ConfigInvalid,
+                format!("invalid provider URI: {e}"),
+            )
+        })?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Error::new(
                 ErrorKind::ConfigInvalid,
@@ -82,7 +90,9 @@ impl ProviderConfig {
             if is_secret_key(&k) {
                 return Err(Error::new(
                     ErrorKind::ConfigInvalid,
-                    format!("'{k}' must not be given in the provider URI; pass it as an option or environment variable"),
+                    format!(
+                        "'{k}' must not be given in the provider URI; pass it as an option or environment variable"
+                    ),
                 ));
             }
             if k == "tls" {
@@ -154,7 +164,10 @@ impl ProviderConfig {
             None => Ok(default),
             Some("true" | "1" | "yes" | "on") => Ok(true),
             Some("false" | "0" | "no" | "off") => Ok(false),
-            Some(v) => Err(Error::new(ErrorKind::ConfigInvalid, format!("option '{key}' must be true or false (got '{v}')"))),
+            Some(v) => Err(Error::new(
+                ErrorKind::ConfigInvalid,
+                format!("option '{key}' must be true or false (got '{v}')"),
+            )),
         }
     }
 
@@ -162,13 +175,23 @@ impl ProviderConfig {
     pub fn get_u64(&self, key: &str, default: u64) -> Result<u64> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| Error::new(ErrorKind::ConfigInvalid, format!("option '{key}' must be a whole number (got '{v}')"))),
+            Some(v) => v.parse().map_err(|_| {
+                Error::new(
+                    ErrorKind::ConfigInvalid,
+                    format!("option '{key}' must be a whole number (got '{v}')"),
+                )
+            }),
         }
     }
 
     /// The option names that are set (secrets included, values not).
     pub fn keys(&self) -> Vec<&str> {
-        let mut k: Vec<&str> = self.values.keys().chain(self.secrets.keys()).map(String::as_str).collect();
+        let mut k: Vec<&str> = self
+            .values
+            .keys()
+            .chain(self.secrets.keys())
+            .map(String::as_str)
+            .collect();
         k.sort_unstable();
         k
     }
@@ -191,7 +214,11 @@ impl ProviderConfig {
             if !known.contains(&k) {
                 return Err(Error::new(
                     ErrorKind::ConfigInvalid,
-                    format!("unknown option '{k}' for the {} backend (known: {})", self.backend, known.join(", ")),
+                    format!(
+                        "unknown option '{k}' for the {} backend (known: {})",
+                        self.backend,
+                        known.join(", ")
+                    ),
                 ));
             }
         }
@@ -201,7 +228,11 @@ impl ProviderConfig {
 
 impl fmt::Debug for ProviderConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let secrets: BTreeMap<&str, &str> = self.secrets.keys().map(|k| (k.as_str(), "[REDACTED]")).collect();
+        let secrets: BTreeMap<&str, &str> = self
+            .secrets
+            .keys()
+            .map(|k| (k.as_str(), "[REDACTED]"))
+            .collect();
         f.debug_struct("ProviderConfig")
             .field("backend", &self.backend)
             .field("values", &self.values)
@@ -249,7 +280,11 @@ impl Registry {
         let f = self.factories.get(cfg.backend()).ok_or_else(|| {
             Error::new(
                 ErrorKind::ConfigInvalid,
-                format!("unknown backend '{}' (available: {})", cfg.backend(), self.backends().join(", ")),
+                format!(
+                    "unknown backend '{}' (available: {})",
+                    cfg.backend(),
+                    self.backends().join(", ")
+                ),
             )
         })?;
         f(cfg)
@@ -280,28 +315,50 @@ mod tests {
     fn env_keys_follow_the_backend_prefix() {
         let cfg = ProviderConfig::from_vars([
             ("S3AAS_BACKEND".to_string(), "RustFS".to_string()),
-            ("S3AAS_RUSTFS_ENDPOINT".to_string(), "http://127.0.0.1:9000".to_string()),
-            ("S3AAS_RUSTFS_SECRET_KEY".to_string(), "hunter2-secret".to_string()),
-            ("S3AAS_MINIO_ENDPOINT".to_string(), "http://elsewhere".to_string()),
+            (
+                "S3AAS_RUSTFS_ENDPOINT".to_string(),
+                "http://127.0.0.1:9000".to_string(),
+            ),
+            (
+                "S3AAS_RUSTFS_SECRET_KEY".to_string(),
+                "hunter2-secret".to_string(),
+            ),
+            (
+                "S3AAS_MINIO_ENDPOINT".to_string(),
+                "http://elsewhere".to_string(),
+            ),
         ]);
         assert_eq!(cfg.backend(), "rustfs");
         assert_eq!(cfg.get("endpoint"), Some("http://127.0.0.1:9000"));
-        assert_eq!(cfg.secret("secret_key").map(|s| s.expose_secret()), Some("hunter2-secret"));
+        assert_eq!(
+            cfg.secret("secret_key").map(|s| s.expose_secret()),
+            Some("hunter2-secret")
+        );
         assert!(!format!("{cfg:?}").contains("hunter2"));
         assert_eq!(ProviderConfig::from_vars(Vec::new()).backend(), "memory");
     }
 
     #[test]
     fn uris_never_carry_credentials() {
-        let cfg = ProviderConfig::from_uri("minio://127.0.0.1:9000?tls=true&region=eu-1", [("access_key", "ak"), ("secret_key", "sk")]).unwrap();
+        let cfg = ProviderConfig::from_uri(
+            "minio://127.0.0.1:9000?tls=true&region=eu-1",
+            [("access_key", "ak"), ("secret_key", "sk")],
+        )
+        .unwrap();
         assert_eq!(cfg.backend(), "minio");
         assert_eq!(cfg.get("endpoint"), Some("https://127.0.0.1:9000"));
         assert_eq!(cfg.get("region"), Some("eu-1"));
         assert!(cfg.secret("secret_key").is_some());
-        let e = ProviderConfig::from_uri("minio://ak:sk@127.0.0.1:9000", Vec::<(String, String)>::new()).unwrap_err();
+        let e = ProviderConfig::from_uri(
+            "minio://ak:sk@127.0.0.1:9000",
+            Vec::<(String, String)>::new(),
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
         assert!(!e.to_string().contains("sk@"));
-        assert!(ProviderConfig::from_uri("ecs://h?password=x", Vec::<(String, String)>::new()).is_err());
+        assert!(
+            ProviderConfig::from_uri("ecs://h?password=x", Vec::<(String, String)>::new()).is_err()
+        );
     }
 
     #[test]
@@ -309,10 +366,17 @@ mod tests {
         let r = Registry::with_memory();
         let e = r.connect(&ProviderConfig::new("nope")).unwrap_err();
         assert!(e.message().contains("available: memory"), "{e}");
-        let p = r.connect(&ProviderConfig::new("memory").with("capabilities", "policies=no")).unwrap();
+        let p = r
+            .connect(&ProviderConfig::new("memory").with("capabilities", "policies=no"))
+            .unwrap();
         assert!(!p.capabilities().policies);
-        assert!(r.connect(&ProviderConfig::new("memory").with("typo", "1")).is_err());
-        let e = ProviderConfig::new("rustfs").require("endpoint").unwrap_err();
+        assert!(
+            r.connect(&ProviderConfig::new("memory").with("typo", "1"))
+                .is_err()
+        );
+        let e = ProviderConfig::new("rustfs")
+            .require("endpoint")
+            .unwrap_err();
         assert!(e.message().contains("S3AAS_RUSTFS_ENDPOINT"), "{e}");
     }
 }

@@ -11,12 +11,18 @@ pub use secrecy::{ExposeSecret, SecretString};
 pub fn random_access_key_id() -> String {
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut rng = rand::thread_rng();
-    (0..20).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect()
+    (0..20)
+        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+        .collect()
 }
 
 /// A random 40-character secret access key (letters and digits) from the OS-seeded CSPRNG.
 pub fn random_secret_key() -> SecretString {
-    let s: String = rand::thread_rng().sample_iter(&Alphanumeric).take(40).map(char::from).collect();
+    let s: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(40)
+        .map(char::from)
+        .collect();
     SecretString::from(s)
 }
 
@@ -36,7 +42,10 @@ mod tests {
     fn generated_shapes_and_redaction() {
         let id = random_access_key_id();
         assert_eq!(id.len(), 20);
-        assert!(id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
         let s = random_secret_key();
         assert_eq!(s.expose_secret().len(), 40);
         let dbg = format!("{s:?}");

@@ -35,7 +35,9 @@ pub fn bucket_name(field: &str, name: &str) -> Result<()> {
     {
         return Err(Error::invalid_input(
             field,
-            format!("bucket name may contain only lower-case letters, digits, '.' and '-' (found {c:?})"),
+            format!(
+                "bucket name may contain only lower-case letters, digits, '.' and '-' (found {c:?})"
+            ),
         ));
     }
     let first = name.as_bytes()[0];
@@ -96,11 +98,16 @@ pub fn instance_name(field: &str, name: &str) -> Result<()> {
     {
         return Err(Error::invalid_input(
             field,
-            format!("instance name may contain only lower-case letters, digits and '-' (found {c:?})"),
+            format!(
+                "instance name may contain only lower-case letters, digits and '-' (found {c:?})"
+            ),
         ));
     }
     if !name.as_bytes()[0].is_ascii_lowercase() {
-        return Err(Error::invalid_input(field, "instance name must start with a letter"));
+        return Err(Error::invalid_input(
+            field,
+            "instance name must start with a letter",
+        ));
     }
     if name.ends_with('-') || name.contains("--") {
         return Err(Error::invalid_input(
@@ -128,11 +135,17 @@ pub fn access_key_name(field: &str, name: &str) -> Result<()> {
     if name.is_empty() || name.len() > 32 {
         return Err(Error::invalid_input(
             field,
-            format!("access key name must be 1 to 32 characters long (got {})", name.len()),
+            format!(
+                "access key name must be 1 to 32 characters long (got {})",
+                name.len()
+            ),
         ));
     }
     if !name.as_bytes()[0].is_ascii_alphabetic() {
-        return Err(Error::invalid_input(field, "access key name must start with a letter"));
+        return Err(Error::invalid_input(
+            field,
+            "access key name must start with a letter",
+        ));
     }
     if let Some(c) = name
         .chars()
@@ -155,7 +168,10 @@ pub fn description(field: &str, text: &str) -> Result<()> {
         ));
     }
     if text.chars().any(char::is_control) {
-        return Err(Error::invalid_input(field, "must not contain control characters"));
+        return Err(Error::invalid_input(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(())
 }
@@ -164,9 +180,15 @@ pub fn description(field: &str, text: &str) -> Result<()> {
 /// or `,`.
 pub fn access_key_id(field: &str, id: &str) -> Result<()> {
     if !(3..=128).contains(&id.len()) {
-        return Err(Error::invalid_input(field, "access key id must be 3 to 128 characters long"));
+        return Err(Error::invalid_input(
+            field,
+            "access key id must be 3 to 128 characters long",
+        ));
     }
-    if id.chars().any(|c| !c.is_ascii_graphic() || c == '=' || c == ',') {
+    if id
+        .chars()
+        .any(|c| !c.is_ascii_graphic() || c == '=' || c == ',')
+    {
         return Err(Error::invalid_input(
             field,
             "access key id may contain only printable ASCII characters other than '=' and ','",
@@ -186,7 +208,10 @@ pub fn expiration(field: &str, at: OffsetDateTime, now: OffsetDateTime) -> Resul
         ));
     }
     if at > max {
-        return Err(Error::invalid_input(field, "expiry must be at most 365 days in the future"));
+        return Err(Error::invalid_input(
+            field,
+            "expiry must be at most 365 days in the future",
+        ));
     }
     Ok(())
 }
@@ -200,7 +225,10 @@ pub fn grace(field: &str, grace: Duration) -> Result<()> {
         ));
     }
     if grace.as_secs() % 60 != 0 || grace.subsec_nanos() != 0 {
-        return Err(Error::invalid_input(field, "grace period must be a whole number of minutes"));
+        return Err(Error::invalid_input(
+            field,
+            "grace period must be a whole number of minutes",
+        ));
     }
     Ok(())
 }
@@ -217,13 +245,22 @@ pub fn tags(field: &str, tags: &Tags) -> Result<()> {
     for (k, v) in tags {
         let path = format!("{field}[{k:?}]");
         if k.is_empty() || k.chars().count() > 128 {
-            return Err(Error::invalid_input(path, "tag key must be 1 to 128 characters long"));
+            return Err(Error::invalid_input(
+                path,
+                "tag key must be 1 to 128 characters long",
+            ));
         }
         if v.chars().count() > 256 {
-            return Err(Error::invalid_input(path, "tag value must be at most 256 characters long"));
+            return Err(Error::invalid_input(
+                path,
+                "tag value must be at most 256 characters long",
+            ));
         }
         if k.chars().chain(v.chars()).any(char::is_control) {
-            return Err(Error::invalid_input(path, "tags must not contain control characters"));
+            return Err(Error::invalid_input(
+                path,
+                "tags must not contain control characters",
+            ));
         }
         if k.starts_with("aws:") || k.starts_with("s3aas:") {
             return Err(Error::invalid_input(
@@ -273,7 +310,9 @@ pub fn bucket_policy(field: &str, bucket: &str, doc: &PolicyDocument) -> Result<
             if r != own && !r.starts_with(&own_objects) {
                 return Err(Error::invalid_input(
                     format!("{field}.Statement[{i}].Resource"),
-                    format!("resource '{r}' is not in bucket '{bucket}' (a bucket policy may only name {own} or {own}/...)"),
+                    format!(
+                        "resource '{r}' is not in bucket '{bucket}' (a bucket policy may only name {own} or {own}/...)"
+                    ),
                 ));
             }
         }
@@ -296,14 +335,25 @@ fn prefix_field(e: Error, field: &str) -> Error {
     match e.field() {
         Some(f) if f.starts_with("policy") && field != "policy" => {
             let new_field = format!("{field}{}", &f["policy".len()..]);
-            let rule = e.message().split_once(": ").map(|(_, r)| r.to_string()).unwrap_or_default();
+            let rule = e
+                .message()
+                .split_once(": ")
+                .map(|(_, r)| r.to_string())
+                .unwrap_or_default();
             Error::invalid_input(new_field, rule)
         }
         _ => e,
     }
 }
 
-fn ident(field: &str, name: &str, what: &str, min: usize, max: usize, extra: &[char]) -> Result<()> {
+fn ident(
+    field: &str,
+    name: &str,
+    what: &str,
+    min: usize,
+    max: usize,
+    extra: &[char],
+) -> Result<()> {
     let len = name.chars().count();
     if len < min || len > max {
         return Err(Error::invalid_input(
@@ -318,11 +368,17 @@ fn ident(field: &str, name: &str, what: &str, min: usize, max: usize, extra: &[c
         let allowed: String = extra.iter().map(|c| format!("'{c}' ")).collect();
         return Err(Error::invalid_input(
             field,
-            format!("{what} may contain only letters, digits and {}(found {c:?})", allowed),
+            format!(
+                "{what} may contain only letters, digits and {}(found {c:?})",
+                allowed
+            ),
         ));
     }
     if !name.as_bytes()[0].is_ascii_alphanumeric() {
-        return Err(Error::invalid_input(field, format!("{what} must start with a letter or digit")));
+        return Err(Error::invalid_input(
+            field,
+            format!("{what} must start with a letter or digit"),
+        ));
     }
     Ok(())
 }
@@ -400,7 +456,13 @@ mod tests {
         t.insert("team".into(), "storage".into());
         tags("tags", &t).unwrap();
         t.insert("aws:x".into(), "y".into());
-        assert!(tags("tags", &t).unwrap_err().field().unwrap().starts_with("tags["));
+        assert!(
+            tags("tags", &t)
+                .unwrap_err()
+                .field()
+                .unwrap()
+                .starts_with("tags[")
+        );
         let many: Tags = (0..51).map(|i| (format!("k{i}"), String::new())).collect();
         assert!(tags("tags", &many).is_err());
     }

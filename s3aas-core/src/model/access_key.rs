@@ -114,7 +114,10 @@ pub struct NewAccessKey {
 impl NewAccessKey {
     /// Pairs a key with its secret.
     pub fn new(key: AccessKey, secret_access_key: SecretString) -> Self {
-        NewAccessKey { key, secret_access_key }
+        NewAccessKey {
+            key,
+            secret_access_key,
+        }
     }
 }
 

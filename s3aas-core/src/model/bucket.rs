@@ -18,7 +18,10 @@ pub struct Quota {
 impl Quota {
     /// A hard limit.
     pub fn hard(bytes: u64) -> Self {
-        Quota { hard_limit_bytes: bytes, notification_bytes: None }
+        Quota {
+            hard_limit_bytes: bytes,
+            notification_bytes: None,
+        }
     }
 
     /// Adds a notification (soft) limit.
@@ -278,6 +281,10 @@ pub struct BucketUsage {
 impl BucketUsage {
     /// Usage figures.
     pub fn new(bytes: u64, objects: Option<u64>, as_of: Option<OffsetDateTime>) -> Self {
-        BucketUsage { bytes, objects, as_of }
+        BucketUsage {
+            bytes,
+            objects,
+            as_of,
+        }
     }
 }

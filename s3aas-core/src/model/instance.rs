@@ -206,8 +206,18 @@ pub struct Node {
 
 impl Node {
     /// A node.
-    pub fn new(id: impl Into<String>, host: impl Into<String>, port: Option<u16>, state: NodeState) -> Self {
-        Node { id: id.into(), host: host.into(), port, state }
+    pub fn new(
+        id: impl Into<String>,
+        host: impl Into<String>,
+        port: Option<u16>,
+        state: NodeState,
+    ) -> Self {
+        Node {
+            id: id.into(),
+            host: host.into(),
+            port,
+            state,
+        }
     }
 }
 
@@ -226,7 +236,11 @@ pub struct Endpoints {
 impl Endpoints {
     /// Endpoints from the three URLs.
     pub fn new(s3_public: Option<Url>, s3_private: Option<Url>, management: Option<Url>) -> Self {
-        Endpoints { s3_public, s3_private, management }
+        Endpoints {
+            s3_public,
+            s3_private,
+            management,
+        }
     }
 }
 

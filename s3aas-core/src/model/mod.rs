@@ -9,8 +9,12 @@ mod bucket;
 mod instance;
 mod user;
 
-pub use access_key::{AccessKey, CreateAccessKey, NewAccessKey, OldKey, RotateAccessKey, RotatedAccessKey};
-pub use bucket::{Bucket, BucketUsage, CreateBucket, DeleteBucket, Quota, UpdateBucket, Versioning};
+pub use access_key::{
+    AccessKey, CreateAccessKey, NewAccessKey, OldKey, RotateAccessKey, RotatedAccessKey,
+};
+pub use bucket::{
+    Bucket, BucketUsage, CreateBucket, DeleteBucket, Quota, UpdateBucket, Versioning,
+};
 pub use instance::{
     CreateInstance, DeleteInstance, Endpoints, Instance, InstanceStatus, Node, NodeState,
     UpdateInstance,

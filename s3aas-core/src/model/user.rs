@@ -19,7 +19,11 @@ pub struct CreateUser {
 impl CreateUser {
     /// An enabled user with no tags.
     pub fn new(name: impl Into<String>) -> Self {
-        CreateUser { name: name.into(), enabled: true, tags: Tags::new() }
+        CreateUser {
+            name: name.into(),
+            enabled: true,
+            tags: Tags::new(),
+        }
     }
 
     /// Starts the user enabled or disabled.
@@ -54,6 +58,12 @@ pub struct User {
 impl User {
     /// An enabled user with nothing else known.
     pub fn new(instance: impl Into<String>, name: impl Into<String>) -> Self {
-        User { name: name.into(), instance: instance.into(), enabled: true, created: None, tags: None }
+        User {
+            name: name.into(),
+            instance: instance.into(),
+            enabled: true,
+            created: None,
+            tags: None,
+        }
     }
 }
