@@ -179,7 +179,7 @@ impl HttpClient {
         build: F,
     ) -> Result<Response>
     where
-        F: Fn() -> Result<Request>,
+        F: Fn() -> Result<Request> + Send + Sync,
     {
         let span = tracing::debug_span!("s3aas.http", backend = self.backend, operation);
         async move {

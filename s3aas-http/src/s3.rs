@@ -206,7 +206,7 @@ impl S3Client {
         &self,
         op: &'static str,
         idem: Idempotency,
-        build: impl Fn() -> Request,
+        build: impl Fn() -> Request + Send + Sync,
     ) -> Result<Response> {
         self.http
             .execute(op, idem, Some(&self.signer), || Ok(build()))
