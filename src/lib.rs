@@ -39,9 +39,19 @@ pub mod http {
     pub use s3aas_http::*;
 }
 
+/// The RustFS backend (feature `rustfs`).
+#[cfg(feature = "rustfs")]
+pub mod rustfs {
+    pub use s3aas_backend_rustfs::*;
+}
+
 /// A registry with every backend compiled into this build.
 pub fn registry() -> Registry {
-    Registry::with_memory()
+    #[allow(unused_mut)]
+    let mut r = Registry::with_memory();
+    #[cfg(feature = "rustfs")]
+    s3aas_backend_rustfs::register(&mut r);
+    r
 }
 
 /// Builds the provider named by `S3AAS_BACKEND` (default `memory`), configured from the

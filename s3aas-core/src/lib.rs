@@ -44,3 +44,15 @@ pub use provider::{
 };
 pub use registry::{ProviderConfig, Registry};
 pub use secret::{ExposeSecret, SecretString};
+
+/// The traits and common types, for `use s3aas_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::model::*;
+    pub use crate::provider::{
+        AccessKeyAdmin, BucketAdmin, InstanceAdmin, ObjectStoreProvider, PolicyAdmin, UserAdmin,
+    };
+    pub use crate::{
+        BucketAccess, Capabilities, Error, ErrorKind, ExposeSecret, PolicyDocument, PutPolicy,
+        Result, SecretString,
+    };
+}

@@ -257,6 +257,37 @@ impl S3Client {
         }
     }
 
+    /// `GET /`: the names of every bucket this credential can see.
+    pub async fn list_buckets(&self) -> Result<Vec<String>> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct B {
+            name: String,
+        }
+        #[derive(Deserialize, Default)]
+        #[serde(rename_all = "PascalCase")]
+        struct Bs {
+            #[serde(default)]
+            bucket: Vec<B>,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct L {
+            #[serde(default)]
+            buckets: Bs,
+        }
+        let resp = self
+            .call("list_buckets", Idempotency::Idempotent, || {
+                Request::new(Method::GET, self.endpoint.clone())
+            })
+            .await?;
+        if !resp.is_success() {
+            return Err(s3_error(self.backend, "list_buckets", &resp));
+        }
+        let l: L = parse_xml(&resp.body, "bucket list")?;
+        Ok(l.buckets.bucket.into_iter().map(|b| b.name).collect())
+    }
+
     /// `HEAD /{bucket}`: whether the bucket exists (and is visible to this credential).
     pub async fn bucket_exists(&self, bucket: &str) -> Result<bool> {
         let resp = self
@@ -659,6 +690,66 @@ impl S3Client {
                 return Ok(());
             }
             self.delete_objects(bucket, &page).await?;
+        }
+    }
+
+    /// `GET /{bucket}?list-type=2`: up to `max_keys` keys under `prefix`, after `start_after`.
+    /// Returns the keys (sorted, as S3 returns them) and whether more follow.
+    pub async fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        start_after: Option<&str>,
+        max_keys: u32,
+    ) -> Result<(Vec<String>, bool)> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct C {
+            key: String,
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct L {
+            #[serde(default)]
+            contents: Vec<C>,
+            #[serde(default)]
+            is_truncated: bool,
+        }
+        let enc = |s: &str| {
+            url::form_urlencoded::byte_serialize(s.as_bytes())
+                .collect::<String>()
+                .replace('+', "%20")
+        };
+        let mut q = format!("list-type=2&max-keys={max_keys}&prefix={}", enc(prefix));
+        if let Some(a) = start_after {
+            q.push_str(&format!("&start-after={}", enc(a)));
+        }
+        let resp = self
+            .call("list_objects", Idempotency::Idempotent, || {
+                Request::new(Method::GET, self.url(bucket, None, Some(&q)))
+            })
+            .await?;
+        if !resp.is_success() {
+            return Err(self.fail("list_objects", bucket, &resp));
+        }
+        let l: L = parse_xml(&resp.body, "object list")?;
+        Ok((
+            l.contents.into_iter().map(|c| c.key).collect(),
+            l.is_truncated,
+        ))
+    }
+
+    /// `HEAD /{bucket}/{key}`: whether the object exists.
+    pub async fn object_exists(&self, bucket: &str, key: &str) -> Result<bool> {
+        let resp = self
+            .call("head_object", Idempotency::Idempotent, || {
+                Request::new(Method::HEAD, self.url(bucket, Some(key), None))
+            })
+            .await?;
+        match resp.status {
+            200..=299 => Ok(true),
+            404 => Ok(false),
+            _ => Err(s3_error(self.backend, "head_object", &resp)),
         }
     }
 

@@ -19,6 +19,7 @@
 //! ```
 
 mod cases;
+pub mod rustfs;
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;

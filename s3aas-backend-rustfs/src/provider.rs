@@ -1,0 +1,1618 @@
+//! [`RustfsProvider`]: the trait implementations.
+
+use crate::admin::{Admin, BACKEND, Call};
+use crate::registry::{Record, State, SystemBucket};
+use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt};
+use http::Method;
+use s3aas_core::model::*;
+use s3aas_core::provider::*;
+use s3aas_core::{
+    Capabilities, Error, ErrorKind, ExposeSecret, Policy, PolicyDocument, ProviderConfig,
+    PutPolicy, ResourceKind, Result, SecretString, Support, guard, secret,
+};
+use s3aas_http::{HttpClient, HttpConfig, Idempotency, S3Client, SigV4Signer};
+use serde::Deserialize;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use url::Url;
+
+const SEP: &str = "--";
+const FORCE_DELETE_HEADER: &str = "x-rustfs-force-delete";
+
+/// What this backend supports on RustFS 1.0.
+pub const CAPABILITIES: Capabilities = {
+    let mut c = Capabilities::all();
+    c.instance_mfa_delete = Support::No;
+    c.bucket_quota_notification = Support::No;
+    c.bucket_owner = false;
+    c.user_tags = false;
+    c
+};
+
+/// A provider for one RustFS deployment, signing as an admin credential (usually root).
+pub struct RustfsProvider {
+    admin: Admin,
+    s3: S3Client,
+    system: SystemBucket,
+    region: String,
+    public_endpoint: Url,
+    caps: Capabilities,
+    info: Mutex<Option<(Instant, ServerInfo)>>,
+}
+
+impl std::fmt::Debug for RustfsProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RustfsProvider")
+            .field("endpoint", &self.admin.endpoint.as_str())
+            .field("access_key", &self.admin.signer.access_key())
+            .field("region", &self.region)
+            .field("system_bucket", &self.system.bucket)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`RustfsProvider`].
+#[derive(Debug)]
+pub struct RustfsBuilder {
+    endpoint: String,
+    access_key: String,
+    secret_key: SecretString,
+    region: String,
+    system_bucket: String,
+    public_endpoint: Option<String>,
+    http: HttpConfig,
+    caps: Capabilities,
+}
+
+impl RustfsBuilder {
+    /// Sets the region signed for (RustFS does not check it; default `us-east-1`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// Sets the bucket that holds the instance registry (default `s3aas-system`).
+    pub fn system_bucket(mut self, bucket: impl Into<String>) -> Self {
+        self.system_bucket = bucket.into();
+        self
+    }
+
+    /// Sets the S3 URL shown to tenants (default: the endpoint).
+    pub fn public_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.public_endpoint = Some(url.into());
+        self
+    }
+
+    /// Sets the transport configuration.
+    pub fn http(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// Narrows the capabilities (e.g. for an older server).
+    pub fn capabilities(mut self, caps: Capabilities) -> Self {
+        self.caps = caps;
+        self
+    }
+
+    /// Builds the provider. No request is sent.
+    pub fn build(self) -> Result<RustfsProvider> {
+        let endpoint = parse_url("endpoint", &self.endpoint)?;
+        let public_endpoint = match &self.public_endpoint {
+            Some(p) => parse_url("public_endpoint", p)?,
+            None => endpoint.clone(),
+        };
+        s3aas_core::validate::bucket_name("system_bucket", &self.system_bucket)
+            .map_err(|e| e.with_kind(ErrorKind::ConfigInvalid))?;
+        let http = HttpClient::new(BACKEND, self.http)?;
+        let signer = SigV4Signer::new(self.access_key, self.secret_key, &self.region);
+        let s3 = S3Client::new(BACKEND, http.clone(), endpoint.clone(), signer.clone());
+        Ok(RustfsProvider {
+            admin: Admin {
+                http,
+                endpoint,
+                signer,
+            },
+            system: SystemBucket::new(s3.clone(), self.system_bucket),
+            s3,
+            region: self.region,
+            public_endpoint,
+            caps: self.caps,
+            info: Mutex::new(None),
+        })
+    }
+}
+
+fn parse_url(field: &str, s: &str) -> Result<Url> {
+    let u = Url::parse(s).map_err(|e| {
+        Error::new(
+            ErrorKind::ConfigInvalid,
+            format!("{field} '{s}' is not a URL: {e}"),
+        )
+    })?;
+    if u.scheme() != "http" && u.scheme() != "https" {
+        return Err(Error::new(
+            ErrorKind::ConfigInvalid,
+            format!("{field} must be an http or https URL"),
+        ));
+    }
+    Ok(u)
+}
+
+impl RustfsProvider {
+    /// A builder for a server at `endpoint` (e.g. `http://127.0.0.1:9000`) and an admin key.
+    pub fn builder(
+        endpoint: impl Into<String>,
+        access_key: impl Into<String>,
+        secret_key: SecretString,
+    ) -> RustfsBuilder {
+        RustfsBuilder {
+            endpoint: endpoint.into(),
+            access_key: access_key.into(),
+            secret_key,
+            region: "us-east-1".into(),
+            system_bucket: "s3aas-system".into(),
+            public_endpoint: None,
+            http: HttpConfig::default(),
+            caps: CAPABILITIES,
+        }
+    }
+
+    /// Builds from configuration options (see [`crate::register`]).
+    pub fn from_config(cfg: &ProviderConfig) -> Result<Self> {
+        let known: Vec<&str> = crate::KEYS
+            .iter()
+            .chain(HttpConfig::KEYS)
+            .copied()
+            .collect();
+        cfg.check_known(&known)?;
+        let mut b = Self::builder(
+            cfg.require("endpoint")?,
+            cfg.require("access_key")?,
+            cfg.require_secret("secret_key")?.clone(),
+        )
+        .http(HttpConfig::from_provider_config(cfg)?);
+        if let Some(r) = cfg.get("region") {
+            b = b.region(r);
+        }
+        if let Some(s) = cfg.get("system_bucket") {
+            b = b.system_bucket(s);
+        }
+        if let Some(p) = cfg.get("public_endpoint") {
+            b = b.public_endpoint(p);
+        }
+        b.build()
+    }
+
+    /// An S3 client for the same server signing with another credential (e.g. a tenant's key),
+    /// sharing this provider's connection pool.
+    pub fn s3_client_for(&self, access_key: &str, secret_key: SecretString) -> S3Client {
+        self.s3
+            .with_signer(SigV4Signer::new(access_key, secret_key, &self.region))
+    }
+
+    /// The S3 client signing as the admin credential.
+    pub fn admin_s3(&self) -> &S3Client {
+        &self.s3
+    }
+
+    /// Escape hatch: a signed call to any `/rustfs/admin/v3/{cmd}` route, returning the raw
+    /// response whatever its status (for routes this SDK does not model).
+    pub async fn admin_raw(
+        &self,
+        method: Method,
+        cmd: &str,
+        query: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<s3aas_http::Response> {
+        let mut call = Call::new("admin_raw", method, cmd);
+        call.query = query.to_vec();
+        call.body = body;
+        self.admin.send(&call).await
+    }
+
+    fn iam(instance: &str, name: &str) -> String {
+        format!("{instance}{SEP}{name}")
+    }
+
+    fn group(instance: &str) -> String {
+        format!("s3aas-{instance}")
+    }
+
+    async fn record(&self, instance: &str, op: &'static str) -> Result<Record> {
+        guard::lookup_name("instance", instance).map_err(|e| ctx(e, op))?;
+        self.system
+            .get(instance)
+            .await
+            .map_err(|e| ctx(e, op))?
+            .ok_or_else(|| ctx(Error::not_found(ResourceKind::Instance, instance), op))
+    }
+
+    async fn require_instance(&self, instance: &str, op: &'static str) -> Result<()> {
+        guard::lookup_name("instance", instance).map_err(|e| ctx(e, op))?;
+        if self.system.exists(instance).await.map_err(|e| ctx(e, op))? {
+            Ok(())
+        } else {
+            Err(ctx(Error::not_found(ResourceKind::Instance, instance), op))
+        }
+    }
+
+    async fn require_bucket(
+        &self,
+        instance: &str,
+        bucket: &str,
+        op: &'static str,
+    ) -> Result<Option<OffsetDateTime>> {
+        self.require_instance(instance, op).await?;
+        match self
+            .system
+            .bucket_created(instance, bucket)
+            .await
+            .map_err(|e| ctx(e, op))?
+        {
+            Some(created) => Ok(created),
+            None => Err(ctx(Error::not_found(ResourceKind::Bucket, bucket), op)),
+        }
+    }
+
+    async fn user_info(&self, instance: &str, user: &str, op: &'static str) -> Result<UserInfo> {
+        let iam = Self::iam(instance, user);
+        let resp = self
+            .admin
+            .send(&Call::new(op, Method::GET, "user-info").q("accessKey", &iam))
+            .await?;
+        if resp.status == 404 || resp.status == 500 && resp.body_snippet(500).contains("NoSuchUser")
+        {
+            return Err(
+                ctx(Error::not_found(ResourceKind::User, user), op).with_http_status(resp.status)
+            );
+        }
+        if !resp.is_success() {
+            return Err(self
+                .admin
+                .error(op, &resp, Some((ResourceKind::User, user))));
+        }
+        crate::admin::decode(op, &resp)
+    }
+
+    async fn server_info(&self) -> Result<ServerInfo> {
+        if let Some((at, info)) = self.info.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            if at.elapsed() < Duration::from_secs(5) {
+                return Ok(info.clone());
+            }
+        }
+        #[derive(Deserialize)]
+        struct Wrapped {
+            info: ServerInfo,
+        }
+        let w: Wrapped = self
+            .admin
+            .json(Call::new("server_info", Method::GET, "info"), None)
+            .await?;
+        *self.info.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((Instant::now(), w.info.clone()));
+        Ok(w.info)
+    }
+
+    async fn to_instance(&self, r: Record) -> Result<Instance> {
+        let mut i = Instance::new(&r.name);
+        i.default_bucket = r.default_bucket;
+        i.encryption = r.encryption;
+        i.versioning = r.versioning;
+        i.labels = r.labels;
+        i.created = Some(r.created);
+        i.endpoints = Endpoints::new(
+            Some(self.public_endpoint.clone()),
+            Some(self.admin.endpoint.clone()),
+            Some(self.admin.endpoint.clone()),
+        );
+        i.status = match r.state {
+            State::Creating => InstanceStatus::Creating,
+            State::Error => InstanceStatus::Error {
+                reason: r.reason.unwrap_or_else(|| "provisioning failed".into()),
+            },
+            State::Active => match self.admin.ready().await {
+                Ok((true, _)) => InstanceStatus::Active,
+                Ok((false, body)) => InstanceStatus::Error {
+                    reason: format!("server not ready: {body}"),
+                },
+                Err(e) => InstanceStatus::Error {
+                    reason: format!("server unreachable: {e}"),
+                },
+            },
+        };
+        if let Ok(info) = self.server_info().await {
+            i.backend_version = info.servers.iter().find_map(|s| s.version.clone());
+            i.nodes = info
+                .servers
+                .iter()
+                .map(|s| {
+                    let (host, port) = split_host_port(&s.endpoint);
+                    let state = match s.state.as_deref() {
+                        Some("online" | "ok") => NodeState::Online,
+                        Some("offline") => NodeState::Offline,
+                        Some(o) => NodeState::Other(o.to_string()),
+                        None => NodeState::Other("unknown".into()),
+                    };
+                    Node::new(&s.endpoint, host, port, state)
+                })
+                .collect();
+        }
+        Ok(i)
+    }
+
+    async fn bucket_state(
+        &self,
+        instance: &str,
+        name: &str,
+        created: Option<OffsetDateTime>,
+    ) -> Result<Bucket> {
+        let (versioning, encryption, lock, quota, policy, tags) = futures::try_join!(
+            self.s3.get_versioning(name),
+            self.s3.get_encryption(name),
+            self.s3.get_object_lock(name),
+            self.get_quota(name),
+            self.s3.get_policy(name),
+            self.s3.get_tagging(name),
+        )?;
+        let mut b = Bucket::new(instance, name);
+        b.created = created;
+        b.versioning = Some(versioning);
+        b.encryption = Some(encryption);
+        b.object_lock = Some(lock);
+        b.quota = Some(quota);
+        b.policy = Some(policy);
+        b.tags = Some(tags);
+        Ok(b)
+    }
+
+    async fn get_quota(&self, bucket: &str) -> Result<Option<Quota>> {
+        #[derive(Deserialize, Default)]
+        struct Q {
+            #[serde(default)]
+            quota: u64,
+            #[serde(default)]
+            size: u64,
+        }
+        let q: Q = self
+            .admin
+            .json(
+                Call::new("get_bucket_quota", Method::GET, "get-bucket-quota").q("bucket", bucket),
+                Some((ResourceKind::Bucket, bucket)),
+            )
+            .await?;
+        let n = if q.size > 0 { q.size } else { q.quota };
+        Ok((n > 0).then(|| Quota::hard(n)))
+    }
+
+    async fn set_quota(&self, bucket: &str, quota: Option<Quota>) -> Result<()> {
+        let body = match quota {
+            Some(q) => {
+                json!({"size": q.hard_limit_bytes, "quota": q.hard_limit_bytes, "quotatype": "hard"})
+            }
+            None => json!({"size": 0, "quota": 0}),
+        };
+        self.admin
+            .ok(
+                Call::new("set_bucket_quota", Method::PUT, "set-bucket-quota")
+                    .q("bucket", bucket)
+                    .json(&body),
+                Some((ResourceKind::Bucket, bucket)),
+            )
+            .await
+            .map(drop)
+    }
+
+    /// Creates and configures a bucket; removes it again if any setting fails.
+    async fn create_bucket_inner(
+        &self,
+        instance: &str,
+        rec: &Record,
+        req: &CreateBucket,
+    ) -> Result<Bucket> {
+        let op = "create_bucket";
+        if self.s3.bucket_exists(&req.name).await? {
+            return Err(ctx(
+                Error::already_exists(ResourceKind::Bucket, &req.name),
+                op,
+            ));
+        }
+        self.s3
+            .create_bucket(&req.name, req.object_lock, Some(&self.region))
+            .await
+            .map_err(|e| ctx(e, op))?;
+        let configured = self.configure_new_bucket(instance, rec, req).await;
+        if let Err((step, e)) = configured {
+            let cleanup = self
+                .s3
+                .delete_bucket(&req.name, Some(FORCE_DELETE_HEADER))
+                .await;
+            let left = match cleanup {
+                Ok(()) => "the bucket was removed again".to_string(),
+                Err(c) => format!(
+                    "removing the bucket failed too ({c}); bucket '{}' was left behind",
+                    req.name
+                ),
+            };
+            let kind = if left.contains("left behind") {
+                ErrorKind::Partial
+            } else {
+                e.kind()
+            };
+            let msg = format!("setting {step} failed: {}; {left}", e.message());
+            return Err(e
+                .with_kind(kind)
+                .with_message(msg)
+                .with_backend(BACKEND)
+                .with_operation(op)
+                .with_resource(ResourceKind::Bucket, &req.name));
+        }
+        self.bucket_state(instance, &req.name, Some(OffsetDateTime::now_utc()))
+            .await
+    }
+
+    async fn configure_new_bucket(
+        &self,
+        instance: &str,
+        rec: &Record,
+        req: &CreateBucket,
+    ) -> std::result::Result<(), (&'static str, Error)> {
+        let versioning = req.versioning.unwrap_or(rec.versioning);
+        if versioning && !req.object_lock {
+            self.s3
+                .put_versioning(&req.name, true)
+                .await
+                .map_err(|e| ("versioning", e))?;
+        }
+        if req.encryption.unwrap_or(rec.encryption) == Encryption::Aes256 {
+            self.s3
+                .put_encryption_aes256(&req.name)
+                .await
+                .map_err(|e| ("encryption", e))?;
+        }
+        if let Some(q) = req.quota {
+            self.set_quota(&req.name, Some(q))
+                .await
+                .map_err(|e| ("quota", e))?;
+        }
+        if let Some(p) = &req.policy {
+            self.s3
+                .put_policy(&req.name, p)
+                .await
+                .map_err(|e| ("policy", e))?;
+        }
+        if !req.tags.is_empty() {
+            self.s3
+                .put_tagging(&req.name, &req.tags)
+                .await
+                .map_err(|e| ("tags", e))?;
+        }
+        self.system
+            .put_bucket(instance, &req.name)
+            .await
+            .map_err(|e| ("registration", e))
+    }
+
+    async fn key_info(
+        &self,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+        op: &'static str,
+    ) -> Result<(KeyInfo, AccessKey)> {
+        let resp = self
+            .admin
+            .send(&Call::new(op, Method::GET, "info-service-account").q("accessKey", key_id))
+            .await?;
+        if resp.status == 404 || resp.status == 400 {
+            return Err(ctx(Error::not_found(ResourceKind::AccessKey, key_id), op)
+                .with_http_status(resp.status));
+        }
+        if !resp.is_success() {
+            return Err(self
+                .admin
+                .error(op, &resp, Some((ResourceKind::AccessKey, key_id))));
+        }
+        let info: KeyInfo = crate::admin::decode(op, &resp)?;
+        if info.parent_user != Self::iam(instance, user) {
+            return Err(ctx(Error::not_found(ResourceKind::AccessKey, key_id), op));
+        }
+        let key = info.to_key(instance, user, key_id);
+        Ok((info, key))
+    }
+
+    async fn update_key(
+        &self,
+        key_id: &str,
+        session_policy: Option<&PolicyDocument>,
+        fields: serde_json::Value,
+        op: &'static str,
+    ) -> Result<()> {
+        let mut body = fields;
+        // RustFS, like MinIO, drops a key's session policy when an update omits it: resend it.
+        if let Some(p) = session_policy {
+            body["newPolicy"] = p.as_value().clone();
+        }
+        self.admin
+            .ok(
+                Call::new(op, Method::POST, "update-service-account")
+                    .q("accessKey", key_id)
+                    .json(&body)
+                    .idempotency(Idempotency::Idempotent),
+                Some((ResourceKind::AccessKey, key_id)),
+            )
+            .await
+            .map(drop)
+    }
+
+    async fn add_key(
+        &self,
+        instance: &str,
+        user: &str,
+        req: &CreateAccessKey,
+    ) -> Result<NewAccessKey> {
+        let mut body = json!({ "targetUser": Self::iam(instance, user) });
+        if let Some(n) = &req.name {
+            body["name"] = json!(n);
+        }
+        if let Some(d) = &req.description {
+            body["description"] = json!(d);
+        }
+        if let Some(e) = req.expiration {
+            body["expiration"] = json!(e.format(&Rfc3339).expect("format"));
+        }
+        if let Some(p) = &req.session_policy {
+            body["policy"] = p.as_value().clone();
+        }
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Creds {
+            access_key: String,
+            secret_key: String,
+        }
+        #[derive(Deserialize)]
+        struct Resp {
+            credentials: Creds,
+        }
+        let r: Resp = self
+            .admin
+            .json(
+                Call::new("create_access_key", Method::PUT, "add-service-account")
+                    .json(&body)
+                    .idempotency(Idempotency::NonIdempotent),
+                Some((ResourceKind::User, user)),
+            )
+            .await?;
+        let mut k = AccessKey::new(
+            instance,
+            user,
+            &r.credentials.access_key,
+            &r.credentials.access_key,
+        );
+        k.name = req.name.clone();
+        k.description = req.description.clone();
+        k.expiration = req.expiration.map(|e| e.replace_nanosecond(0).unwrap_or(e));
+        k.created = Some(OffsetDateTime::now_utc());
+        k.session_policy = req.session_policy.clone();
+        Ok(NewAccessKey::new(
+            k,
+            SecretString::from(r.credentials.secret_key),
+        ))
+    }
+
+    /// Everything named for an instance: users and policies (by prefix).
+    async fn instance_users(&self, instance: &str) -> Result<Vec<(String, UserInfo)>> {
+        let all: BTreeMap<String, UserInfo> = self
+            .admin
+            .json(Call::new("list_users", Method::GET, "list-users"), None)
+            .await?;
+        let prefix = Self::iam(instance, "");
+        Ok(all
+            .into_iter()
+            .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|n| (n.to_string(), v)))
+            .collect())
+    }
+
+    async fn instance_policies(&self, instance: &str) -> Result<Vec<(String, serde_json::Value)>> {
+        let all: BTreeMap<String, serde_json::Value> = self
+            .admin
+            .json(
+                Call::new("list_policies", Method::GET, "list-canned-policies"),
+                None,
+            )
+            .await?;
+        let prefix = Self::iam(instance, "");
+        Ok(all
+            .into_iter()
+            .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|n| (n.to_string(), v)))
+            .collect())
+    }
+
+    async fn group_members(
+        &self,
+        instance: &str,
+        members: Vec<String>,
+        remove: bool,
+    ) -> Result<()> {
+        let body = json!({"group": Self::group(instance), "members": members, "groupStatus": "enabled", "isRemove": remove});
+        self.admin
+            .ok(
+                Call::new("update_group", Method::PUT, "update-group-members").json(&body),
+                None,
+            )
+            .await
+            .map(drop)
+    }
+}
+
+fn ctx(e: Error, op: &'static str) -> Error {
+    e.with_backend(BACKEND).with_operation(op)
+}
+
+fn split_host_port(endpoint: &str) -> (String, Option<u16>) {
+    let e = endpoint
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
+    let e = e.split('/').next().unwrap_or(e);
+    match e.rsplit_once(':') {
+        Some((h, p)) if p.parse::<u16>().is_ok() => (h.to_string(), p.parse().ok()),
+        _ => (e.to_string(), None),
+    }
+}
+
+fn parse_time(s: Option<&str>) -> Option<OffsetDateTime> {
+    let s = s?;
+    let t = OffsetDateTime::parse(s, &Rfc3339).ok()?;
+    (t.unix_timestamp() > 0).then_some(t)
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+struct ServerInfo {
+    #[serde(default)]
+    servers: Vec<ServerEntry>,
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+struct ServerEntry {
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    endpoint: String,
+    #[serde(default)]
+    version: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct UserInfo {
+    #[serde(default)]
+    policy_name: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    updated_at: Option<String>,
+}
+
+impl UserInfo {
+    fn to_user(&self, instance: &str, name: &str) -> User {
+        let mut u = User::new(instance, name);
+        u.enabled = self.status.as_deref() != Some("disabled");
+        u.created = parse_time(self.updated_at.as_deref());
+        u
+    }
+
+    fn policies(&self, instance: &str) -> Vec<String> {
+        let prefix = RustfsProvider::iam(instance, "");
+        let mut v: Vec<String> = self
+            .policy_name
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|p| p.trim().strip_prefix(&prefix).map(String::from))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct KeyInfo {
+    #[serde(default)]
+    parent_user: String,
+    #[serde(default)]
+    account_status: Option<String>,
+    #[serde(default)]
+    implied_policy: bool,
+    #[serde(default)]
+    policy: Option<serde_json::Value>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    expiration: Option<String>,
+    #[serde(default)]
+    access_key: Option<String>,
+}
+
+impl KeyInfo {
+    fn session_policy(&self) -> Option<PolicyDocument> {
+        if self.implied_policy {
+            return None;
+        }
+        let v = match self.policy.as_ref()? {
+            serde_json::Value::String(s) if s.trim().is_empty() => return None,
+            serde_json::Value::String(s) => serde_json::from_str(s).ok()?,
+            v @ serde_json::Value::Object(_) => v.clone(),
+            _ => return None,
+        };
+        PolicyDocument::from_value(v).ok()
+    }
+
+    fn to_key(&self, instance: &str, user: &str, key_id: &str) -> AccessKey {
+        let id = self
+            .access_key
+            .clone()
+            .unwrap_or_else(|| key_id.to_string());
+        let mut k = AccessKey::new(instance, user, &id, &id);
+        k.name = self.name.clone().filter(|n| !n.is_empty());
+        k.description = self.description.clone().filter(|d| !d.is_empty());
+        k.expiration = parse_time(self.expiration.as_deref());
+        k.enabled = matches!(
+            self.account_status.as_deref(),
+            Some("on" | "enabled") | None
+        );
+        k.session_policy = self.session_policy();
+        k
+    }
+}
+
+#[async_trait]
+impl InstanceAdmin for RustfsProvider {
+    async fn create_instance(&self, req: CreateInstance) -> Result<Instance> {
+        let op = "create_instance";
+        guard::create_instance(&self.caps, BACKEND, &req).map_err(|e| ctx(e, op))?;
+        if self
+            .system
+            .exists(&req.name)
+            .await
+            .map_err(|e| ctx(e, op))?
+        {
+            return Err(ctx(
+                Error::already_exists(ResourceKind::Instance, &req.name),
+                op,
+            ));
+        }
+        let mut rec = Record {
+            v: 1,
+            name: req.name.clone(),
+            default_bucket: req.default_bucket.clone(),
+            encryption: req.encryption,
+            versioning: req.versioning,
+            labels: req.labels.clone(),
+            created: OffsetDateTime::now_utc()
+                .replace_nanosecond(0)
+                .expect("0 is valid"),
+            state: State::Creating,
+            reason: None,
+        };
+        if let Some(b) = &req.default_bucket {
+            // Refuse a taken default bucket before anything is written.
+            if self.s3.bucket_exists(b).await.map_err(|e| ctx(e, op))? {
+                return Err(ctx(Error::already_exists(ResourceKind::Bucket, b), op));
+            }
+        }
+        self.system.put(&rec).await.map_err(|e| ctx(e, op))?;
+        let mut made_bucket = false;
+        let result: Result<()> = async {
+            if let Some(b) = &req.default_bucket {
+                self.create_bucket_inner(&req.name, &rec, &CreateBucket::new(b))
+                    .await?;
+                made_bucket = true;
+            }
+            self.group_members(&req.name, Vec::new(), false).await?;
+            rec.state = State::Active;
+            self.system.put(&rec).await
+        }
+        .await;
+        if let Err(e) = result {
+            // Roll back in reverse order; say exactly what could not be removed.
+            let mut left = Vec::new();
+            if made_bucket {
+                let b = req.default_bucket.as_deref().unwrap_or_default();
+                if let Err(c) = self.s3.delete_bucket(b, Some(FORCE_DELETE_HEADER)).await {
+                    left.push(format!("bucket '{b}' ({c})"));
+                } else {
+                    let _ = self.system.delete_bucket(&req.name, b).await;
+                }
+            }
+            let _ = self.group_members(&req.name, Vec::new(), true).await;
+            if left.is_empty() {
+                if let Err(c) = self.system.delete(&req.name).await {
+                    left.push(format!("registry record ({c})"));
+                }
+            } else {
+                rec.state = State::Error;
+                rec.reason = Some(format!("creation failed: {}", e.message()));
+                let _ = self.system.put(&rec).await;
+            }
+            return Err(if left.is_empty() {
+                ctx(e, op)
+            } else {
+                let msg = format!(
+                    "{}; cleanup incomplete, left behind: {} (delete the instance to finish)",
+                    e.message(),
+                    left.join(", ")
+                );
+                ctx(e.with_kind(ErrorKind::Partial).with_message(msg), op)
+            });
+        }
+        self.to_instance(rec).await
+    }
+
+    async fn get_instance(&self, id: &str) -> Result<Instance> {
+        let rec = self.record(id, "get_instance").await?;
+        self.to_instance(rec).await
+    }
+
+    async fn list_instances(&self, opts: ListOptions) -> Result<Page<Instance>> {
+        let op = "list_instances";
+        let limit = opts.limit.unwrap_or(100).clamp(1, 1000);
+        let (names, more) = self
+            .system
+            .list(
+                opts.prefix.as_deref().unwrap_or(""),
+                opts.continuation.as_deref(),
+                limit,
+            )
+            .await
+            .map_err(|e| ctx(e, op))?;
+        let next = if more { names.last().cloned() } else { None };
+        let items: Vec<Instance> = futures::stream::iter(names)
+            .map(|n| async move {
+                match self.system.get(&n).await? {
+                    Some(r) => self.to_instance(r).await.map(Some),
+                    None => Ok(None),
+                }
+            })
+            .buffered(8)
+            .try_filter_map(|x| async move { Ok(x) })
+            .try_collect()
+            .await
+            .map_err(|e| ctx(e, op))?;
+        Ok(Page::new(items, next))
+    }
+
+    async fn update_instance(&self, id: &str, req: UpdateInstance) -> Result<Instance> {
+        let op = "update_instance";
+        guard::update_instance(&self.caps, BACKEND, id, &req).map_err(|e| ctx(e, op))?;
+        let mut rec = self.record(id, op).await?;
+        if let Some(db) = rec.default_bucket.clone() {
+            if let Some(v) = req.versioning {
+                if v || self.s3.get_versioning(&db).await? != Versioning::Unversioned {
+                    self.s3
+                        .put_versioning(&db, v)
+                        .await
+                        .map_err(|e| ctx(e, op))?;
+                }
+            }
+            if let Some(e) = req.encryption {
+                match e {
+                    Encryption::Aes256 => self.s3.put_encryption_aes256(&db).await,
+                    _ => self.s3.delete_encryption(&db).await,
+                }
+                .map_err(|e| ctx(e, op))?;
+            }
+        }
+        if let Some(v) = req.versioning {
+            rec.versioning = v;
+        }
+        if let Some(e) = req.encryption {
+            rec.encryption = e;
+        }
+        self.system.put(&rec).await.map_err(|e| ctx(e, op))?;
+        self.to_instance(rec).await
+    }
+
+    async fn delete_instance(&self, id: &str, req: DeleteInstance) -> Result<()> {
+        let op = "delete_instance";
+        guard::delete_instance(&self.caps, BACKEND, id, &req).map_err(|e| ctx(e, op))?;
+        if !self.system.exists(id).await.map_err(|e| ctx(e, op))? {
+            return Ok(());
+        }
+        let buckets = self.system.all_buckets(id).await.map_err(|e| ctx(e, op))?;
+        if !req.force {
+            for b in &buckets {
+                match self.s3.is_empty(b).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return Err(ctx(
+                            Error::new(ErrorKind::BucketNotEmpty, format!("instance '{id}' holds non-empty bucket '{b}'; nothing was deleted (use force)")).with_resource(ResourceKind::Bucket, b.clone()),
+                            op,
+                        ));
+                    }
+                    Err(e) if e.kind() == ErrorKind::NotFound => {}
+                    Err(e) => return Err(ctx(e, op)),
+                }
+            }
+        }
+        let mut left: Vec<String> = Vec::new();
+        let users = self.instance_users(id).await.map_err(|e| ctx(e, op))?;
+        for (name, _) in &users {
+            if let Err(e) = self.delete_user(id, name).await {
+                left.push(format!("user '{name}' ({e})"));
+            }
+        }
+        let resp = self
+            .admin
+            .send(&Call::new(
+                op,
+                Method::DELETE,
+                &format!("group/{}", Self::group(id)),
+            ))
+            .await;
+        if let Ok(r) = &resp {
+            if !r.is_success() && r.status != 404 {
+                left.push(format!("group '{}' (HTTP {})", Self::group(id), r.status));
+            }
+        }
+        for (name, _) in self.instance_policies(id).await.map_err(|e| ctx(e, op))? {
+            if let Err(e) = self.delete_policy(id, &name).await {
+                left.push(format!("policy '{name}' ({e})"));
+            }
+        }
+        for b in &buckets {
+            match self
+                .s3
+                .delete_bucket(b, req.force.then_some(FORCE_DELETE_HEADER))
+                .await
+            {
+                Ok(()) => {
+                    let _ = self.system.delete_bucket(id, b).await;
+                }
+                Err(e) => left.push(format!("bucket '{b}' ({e})")),
+            }
+        }
+        if !left.is_empty() {
+            return Err(ctx(
+                Error::new(ErrorKind::Partial, format!("instance '{id}' was only partly deleted; left: {} (deleting again retries)", left.join(", "))).with_resource(ResourceKind::Instance, id),
+                op,
+            ));
+        }
+        self.system.delete(id).await.map_err(|e| ctx(e, op))
+    }
+}
+
+#[async_trait]
+impl BucketAdmin for RustfsProvider {
+    async fn create_bucket(&self, instance: &str, req: CreateBucket) -> Result<Bucket> {
+        let op = "create_bucket";
+        guard::create_bucket(&self.caps, BACKEND, instance, &req).map_err(|e| ctx(e, op))?;
+        let rec = self.record(instance, op).await?;
+        self.create_bucket_inner(instance, &rec, &req).await
+    }
+
+    async fn get_bucket(&self, instance: &str, name: &str) -> Result<Bucket> {
+        let op = "get_bucket";
+        guard::lookup_name("bucket", name).map_err(|e| ctx(e, op))?;
+        let created = self.require_bucket(instance, name, op).await?;
+        self.bucket_state(instance, name, created)
+            .await
+            .map_err(|e| ctx(e, op))
+    }
+
+    async fn list_buckets(&self, instance: &str, opts: ListOptions) -> Result<Page<Bucket>> {
+        let op = "list_buckets";
+        self.require_instance(instance, op).await?;
+        let limit = opts.limit.unwrap_or(100).clamp(1, 1000);
+        let (names, more) = self
+            .system
+            .list_buckets(
+                instance,
+                opts.prefix.as_deref().unwrap_or(""),
+                opts.continuation.as_deref(),
+                limit,
+            )
+            .await
+            .map_err(|e| ctx(e, op))?;
+        let next = if more { names.last().cloned() } else { None };
+        Ok(Page::new(
+            names
+                .into_iter()
+                .map(|n| Bucket::new(instance, n))
+                .collect(),
+            next,
+        ))
+    }
+
+    async fn update_bucket(&self, instance: &str, name: &str, req: UpdateBucket) -> Result<Bucket> {
+        let op = "update_bucket";
+        guard::update_bucket(&self.caps, BACKEND, instance, name, &req).map_err(|e| ctx(e, op))?;
+        let created = self.require_bucket(instance, name, op).await?;
+        let r: Result<()> = async {
+            if let Some(v) = req.versioning {
+                if v || self.s3.get_versioning(name).await? != Versioning::Unversioned {
+                    self.s3.put_versioning(name, v).await?;
+                }
+            }
+            if let Some(e) = req.encryption {
+                match e {
+                    Encryption::Aes256 => self.s3.put_encryption_aes256(name).await?,
+                    _ => self.s3.delete_encryption(name).await?,
+                }
+            }
+            if let Some(q) = req.quota {
+                self.set_quota(name, q).await?;
+            }
+            if let Some(p) = &req.policy {
+                match p {
+                    Some(doc) => self.s3.put_policy(name, doc).await?,
+                    None => self.s3.delete_policy(name).await?,
+                }
+            }
+            if let Some(t) = &req.tags {
+                self.s3.put_tagging(name, t).await?;
+            }
+            Ok(())
+        }
+        .await;
+        r.map_err(|e| ctx(e, op).with_resource(ResourceKind::Bucket, name))?;
+        self.bucket_state(instance, name, created).await
+    }
+
+    async fn delete_bucket(&self, instance: &str, name: &str, req: DeleteBucket) -> Result<()> {
+        let op = "delete_bucket";
+        guard::delete_bucket(&self.caps, BACKEND, instance, name, &req).map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        if self
+            .system
+            .bucket_created(instance, name)
+            .await
+            .map_err(|e| ctx(e, op))?
+            .is_none()
+        {
+            return Ok(());
+        }
+        self.s3
+            .delete_bucket(name, req.force.then_some(FORCE_DELETE_HEADER))
+            .await
+            .map_err(|e| ctx(e, op))?;
+        self.system
+            .delete_bucket(instance, name)
+            .await
+            .map_err(|e| ctx(e, op))
+    }
+
+    async fn bucket_usage(&self, instance: &str, name: &str) -> Result<BucketUsage> {
+        let op = "bucket_usage";
+        guard::bucket_usage(&self.caps, BACKEND, instance, name).map_err(|e| ctx(e, op))?;
+        self.require_bucket(instance, name, op).await?;
+        #[derive(Deserialize, Default)]
+        struct Ts {
+            secs_since_epoch: i64,
+        }
+        #[derive(Deserialize, Default)]
+        struct B {
+            #[serde(default)]
+            size: u64,
+            #[serde(default)]
+            objects_count: u64,
+        }
+        #[derive(Deserialize, Default)]
+        struct U {
+            #[serde(default)]
+            last_update: Option<Ts>,
+            #[serde(default)]
+            buckets_usage: BTreeMap<String, B>,
+        }
+        let u: U = self
+            .admin
+            .json(Call::new(op, Method::GET, "datausageinfo"), None)
+            .await?;
+        let as_of = u
+            .last_update
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t.secs_since_epoch).ok())
+            .filter(|t| t.unix_timestamp() > 0);
+        Ok(match u.buckets_usage.get(name) {
+            Some(b) => BucketUsage::new(b.size, Some(b.objects_count), as_of),
+            None => BucketUsage::new(
+                0,
+                Some(0),
+                as_of.or_else(|| Some(OffsetDateTime::now_utc())),
+            ),
+        })
+    }
+}
+
+#[async_trait]
+impl UserAdmin for RustfsProvider {
+    async fn create_user(&self, instance: &str, req: CreateUser) -> Result<User> {
+        let op = "create_user";
+        guard::create_user(&self.caps, BACKEND, instance, &req).map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        match self.user_info(instance, &req.name, op).await {
+            Ok(_) => {
+                return Err(ctx(
+                    Error::already_exists(ResourceKind::User, &req.name),
+                    op,
+                ));
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        let iam = Self::iam(instance, &req.name);
+        let secret = secret::random_secret_key();
+        let body = json!({"secretKey": secret.expose_secret(), "status": if req.enabled { "enabled" } else { "disabled" }});
+        self.admin
+            .ok(
+                Call::new(op, Method::PUT, "add-user")
+                    .q("accessKey", &iam)
+                    .json(&body),
+                Some((ResourceKind::User, &req.name)),
+            )
+            .await?;
+        if let Err(e) = self.group_members(instance, vec![iam.clone()], false).await {
+            let _ = self
+                .admin
+                .send(&Call::new(op, Method::DELETE, "remove-user").q("accessKey", &iam))
+                .await;
+            return Err(ctx(e, op).with_message(
+                "adding the user to the instance group failed; the user was removed again",
+            ));
+        }
+        let mut u = User::new(instance, &req.name);
+        u.enabled = req.enabled;
+        u.created = Some(OffsetDateTime::now_utc());
+        Ok(u)
+    }
+
+    async fn get_user(&self, instance: &str, name: &str) -> Result<User> {
+        let op = "get_user";
+        guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        Ok(self
+            .user_info(instance, name, op)
+            .await?
+            .to_user(instance, name))
+    }
+
+    async fn list_users(&self, instance: &str, opts: ListOptions) -> Result<Page<User>> {
+        let op = "list_users";
+        self.require_instance(instance, op).await?;
+        let users = self
+            .instance_users(instance)
+            .await
+            .map_err(|e| ctx(e, op))?;
+        let all = users
+            .into_iter()
+            .map(|(n, i)| i.to_user(instance, &n))
+            .collect();
+        Ok(Page::from_sorted(all, &opts, |u| &u.name))
+    }
+
+    async fn set_user_enabled(&self, instance: &str, name: &str, enabled: bool) -> Result<()> {
+        let op = "set_user_enabled";
+        guard::set_user_enabled(&self.caps, BACKEND, instance, name).map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        self.user_info(instance, name, op).await?;
+        let iam = Self::iam(instance, name);
+        let status = if enabled { "enabled" } else { "disabled" };
+        self.admin
+            .ok(
+                Call::new(op, Method::PUT, "set-user-status")
+                    .q("accessKey", &iam)
+                    .q("status", status),
+                Some((ResourceKind::User, name)),
+            )
+            .await
+            .map(drop)
+    }
+
+    async fn delete_user(&self, instance: &str, name: &str) -> Result<()> {
+        let op = "delete_user";
+        guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        let info = match self.user_info(instance, name, op).await {
+            Ok(i) => i,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let iam = Self::iam(instance, name);
+        // Detach policies first, so that deleting them later is not refused as "in use".
+        let attached: Vec<String> = info
+            .policies(instance)
+            .iter()
+            .map(|p| Self::iam(instance, p))
+            .collect();
+        if !attached.is_empty() {
+            let body = json!({"policies": attached, "user": iam});
+            self.admin
+                .ok(
+                    Call::new(op, Method::POST, "idp/builtin/policy/detach")
+                        .json(&body)
+                        .idempotency(Idempotency::Idempotent),
+                    Some((ResourceKind::User, name)),
+                )
+                .await?;
+        }
+        let _ = self.group_members(instance, vec![iam.clone()], true).await;
+        let resp = self
+            .admin
+            .send(&Call::new(op, Method::DELETE, "remove-user").q("accessKey", &iam))
+            .await?;
+        if resp.is_success() || resp.status == 404 {
+            return Ok(());
+        }
+        Err(self
+            .admin
+            .error(op, &resp, Some((ResourceKind::User, name))))
+    }
+}
+
+#[async_trait]
+impl PolicyAdmin for RustfsProvider {
+    async fn put_policy(&self, instance: &str, req: PutPolicy) -> Result<Policy> {
+        let op = "put_policy";
+        guard::put_policy(&self.caps, BACKEND, instance, &req).map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        let iam = Self::iam(instance, &req.name);
+        self.admin
+            .ok(
+                Call::new(op, Method::PUT, "add-canned-policy")
+                    .q("name", &iam)
+                    .raw(req.document.to_json().into_bytes()),
+                Some((ResourceKind::Policy, &req.name)),
+            )
+            .await?;
+        self.get_policy(instance, &req.name).await
+    }
+
+    async fn get_policy(&self, instance: &str, name: &str) -> Result<Policy> {
+        let op = "get_policy";
+        guard::policy_lookup(&self.caps, BACKEND, instance, Some(name)).map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        #[derive(Deserialize)]
+        struct Info {
+            policy: serde_json::Value,
+        }
+        let iam = Self::iam(instance, name);
+        let info: Info = self
+            .admin
+            .json(
+                Call::new(op, Method::GET, "info-canned-policy").q("name", &iam),
+                Some((ResourceKind::Policy, name)),
+            )
+            .await?;
+        let doc = PolicyDocument::from_value(strip_empty(info.policy)).map_err(|e| {
+            Error::decode("the stored policy", e.message())
+                .with_backend(BACKEND)
+                .with_operation(op)
+        })?;
+        Ok(Policy::new(instance, name, doc))
+    }
+
+    async fn list_policies(&self, instance: &str, opts: ListOptions) -> Result<Page<Policy>> {
+        let op = "list_policies";
+        guard::policy_lookup(&self.caps, BACKEND, instance, None).map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        let all = self
+            .instance_policies(instance)
+            .await
+            .map_err(|e| ctx(e, op))?
+            .into_iter()
+            .filter_map(|(n, v)| {
+                PolicyDocument::from_value(strip_empty(v))
+                    .ok()
+                    .map(|d| Policy::new(instance, n, d))
+            })
+            .collect();
+        Ok(Page::from_sorted(all, &opts, |p| &p.name))
+    }
+
+    async fn delete_policy(&self, instance: &str, name: &str) -> Result<()> {
+        let op = "delete_policy";
+        guard::policy_lookup(&self.caps, BACKEND, instance, Some(name)).map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        let iam = Self::iam(instance, name);
+        let resp = self
+            .admin
+            .send(&Call::new(op, Method::DELETE, "remove-canned-policy").q("name", &iam))
+            .await?;
+        if resp.is_success() || resp.status == 404 {
+            return Ok(());
+        }
+        Err(self
+            .admin
+            .error(op, &resp, Some((ResourceKind::Policy, name))))
+    }
+
+    async fn attach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
+        let op = "attach_policy";
+        guard::policy_attachment(&self.caps, BACKEND, instance, user, Some(policy))
+            .map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        let info = self.user_info(instance, user, op).await?;
+        if info.policies(instance).iter().any(|p| p == policy) {
+            return Ok(());
+        }
+        self.get_policy(instance, policy)
+            .await
+            .map_err(|e| ctx(e, op))?;
+        let body =
+            json!({"policies": [Self::iam(instance, policy)], "user": Self::iam(instance, user)});
+        self.admin
+            .ok(
+                Call::new(op, Method::POST, "idp/builtin/policy/attach")
+                    .json(&body)
+                    .idempotency(Idempotency::Idempotent),
+                Some((ResourceKind::User, user)),
+            )
+            .await
+            .map(drop)
+    }
+
+    async fn detach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
+        let op = "detach_policy";
+        guard::policy_attachment(&self.caps, BACKEND, instance, user, Some(policy))
+            .map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        let info = self.user_info(instance, user, op).await?;
+        if !info.policies(instance).iter().any(|p| p == policy) {
+            return Ok(());
+        }
+        let body =
+            json!({"policies": [Self::iam(instance, policy)], "user": Self::iam(instance, user)});
+        self.admin
+            .ok(
+                Call::new(op, Method::POST, "idp/builtin/policy/detach")
+                    .json(&body)
+                    .idempotency(Idempotency::Idempotent),
+                Some((ResourceKind::User, user)),
+            )
+            .await
+            .map(drop)
+    }
+
+    async fn list_attached_policies(&self, instance: &str, user: &str) -> Result<Vec<String>> {
+        let op = "list_attached_policies";
+        guard::policy_attachment(&self.caps, BACKEND, instance, user, None)
+            .map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        Ok(self.user_info(instance, user, op).await?.policies(instance))
+    }
+}
+
+#[async_trait]
+impl AccessKeyAdmin for RustfsProvider {
+    async fn create_access_key(
+        &self,
+        instance: &str,
+        user: &str,
+        req: CreateAccessKey,
+    ) -> Result<NewAccessKey> {
+        let op = "create_access_key";
+        guard::create_access_key(
+            &self.caps,
+            BACKEND,
+            instance,
+            user,
+            &req,
+            OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        self.user_info(instance, user, op).await?;
+        self.add_key(instance, user, &req).await
+    }
+
+    async fn list_access_keys(&self, instance: &str, user: &str) -> Result<Vec<AccessKey>> {
+        let op = "list_access_keys";
+        guard::access_key_lookup(instance, user, None).map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        self.user_info(instance, user, op).await?;
+        #[derive(Deserialize)]
+        struct L {
+            #[serde(default)]
+            accounts: Vec<KeyInfo>,
+        }
+        let iam = Self::iam(instance, user);
+        let l: L = self
+            .admin
+            .json(
+                Call::new(op, Method::GET, "list-service-accounts").q("user", &iam),
+                Some((ResourceKind::User, user)),
+            )
+            .await?;
+        let mut keys: Vec<AccessKey> = l
+            .accounts
+            .iter()
+            .filter(|k| k.parent_user.is_empty() || k.parent_user == iam)
+            .filter_map(|k| {
+                k.access_key
+                    .as_deref()
+                    .map(|id| k.to_key(instance, user, id))
+            })
+            .collect();
+        keys.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(keys)
+    }
+
+    async fn get_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<AccessKey> {
+        let op = "get_access_key";
+        guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        self.user_info(instance, user, op).await?;
+        Ok(self.key_info(instance, user, key_id, op).await?.1)
+    }
+
+    async fn set_access_key_enabled(
+        &self,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+        enabled: bool,
+    ) -> Result<()> {
+        let op = "set_access_key_enabled";
+        guard::set_access_key_enabled(&self.caps, BACKEND, instance, user, key_id)
+            .map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        let (_, key) = self.key_info(instance, user, key_id, op).await?;
+        let status = if enabled { "on" } else { "off" };
+        self.update_key(
+            key_id,
+            key.session_policy.as_ref(),
+            json!({"newStatus": status}),
+            op,
+        )
+        .await
+    }
+
+    async fn delete_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<()> {
+        let op = "delete_access_key";
+        guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        match self.key_info(instance, user, key_id, op).await {
+            Ok(_) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let resp = self
+            .admin
+            .send(&Call::new(op, Method::DELETE, "delete-service-account").q("accessKey", key_id))
+            .await?;
+        // RustFS answers 400 "service account not exist" for a key that is already gone.
+        if resp.is_success()
+            || resp.status == 404
+            || resp.status == 400 && resp.body_snippet(500).contains("not exist")
+        {
+            return Ok(());
+        }
+        Err(self
+            .admin
+            .error(op, &resp, Some((ResourceKind::AccessKey, key_id))))
+    }
+
+    async fn rotate_access_key(
+        &self,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+        req: RotateAccessKey,
+    ) -> Result<RotatedAccessKey> {
+        let op = "rotate_access_key";
+        guard::rotate_access_key(&self.caps, BACKEND, instance, user, key_id, &req)
+            .map_err(|e| ctx(e, op))?;
+        self.require_instance(instance, op).await?;
+        let (_, old) = self.key_info(instance, user, key_id, op).await?;
+        let mut template = CreateAccessKey::new();
+        template.name = old.name.clone();
+        template.description = old.description.clone();
+        template.session_policy = old.session_policy.clone();
+        let new = self.add_key(instance, user, &template).await?;
+        let retired: Result<OldKey> = async {
+            match req.grace {
+                Some(g) => {
+                    let mut at = (OffsetDateTime::now_utc() + g)
+                        .replace_nanosecond(0)
+                        .expect("0 is valid");
+                    if let Some(e) = old.expiration {
+                        at = at.min(e);
+                    }
+                    self.update_key(
+                        key_id,
+                        old.session_policy.as_ref(),
+                        json!({"newExpiration": at.format(&Rfc3339).expect("format")}),
+                        op,
+                    )
+                    .await?;
+                    Ok(OldKey::ExpiresAt(at))
+                }
+                None => {
+                    self.delete_access_key(instance, user, key_id).await?;
+                    Ok(OldKey::Deleted)
+                }
+            }
+        }
+        .await;
+        match retired {
+            Ok(fate) => Ok(RotatedAccessKey::new(new, fate)),
+            Err(e) => {
+                let undo = self.delete_access_key(instance, user, &new.key.id).await;
+                let msg = match undo {
+                    Ok(()) => format!(
+                        "retiring the old key failed: {}; the new key was deleted again",
+                        e.message()
+                    ),
+                    Err(u) => format!(
+                        "retiring the old key failed: {}; deleting the new key {} failed too: {u}",
+                        e.message(),
+                        new.key.id
+                    ),
+                };
+                let kind = if msg.contains("failed too") {
+                    ErrorKind::Partial
+                } else {
+                    e.kind()
+                };
+                Err(ctx(e.with_kind(kind).with_message(msg), op))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectStoreProvider for RustfsProvider {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.caps
+    }
+
+    async fn health(&self) -> Result<Health> {
+        let (ready, body) = self.admin.ready().await?;
+        let version = self
+            .server_info()
+            .await
+            .ok()
+            .and_then(|i| i.servers.iter().find_map(|s| s.version.clone()));
+        Ok(Health::new(ready, version, (!ready).then_some(body)))
+    }
+}
+
+/// RustFS stores policies normalised, with empty `Sid`/`Condition`/`Id` fields; drop them.
+fn strip_empty(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => serde_json::Value::Object(
+            m.into_iter()
+                .filter(|(k, x)| {
+                    !(matches!(k.as_str(), "Sid" | "Id" | "ID")
+                        && x.as_str().is_some_and(str::is_empty)
+                        || matches!(
+                            k.as_str(),
+                            "Condition"
+                                | "NotPrincipal"
+                                | "NotAction"
+                                | "NotResource"
+                                | "Principal"
+                        ) && (x.is_null()
+                            || x.as_object().is_some_and(|o| o.is_empty())
+                            || x.as_array().is_some_and(|a| a.is_empty())))
+                })
+                .map(|(k, x)| (k, strip_empty(x)))
+                .collect(),
+        ),
+        serde_json::Value::Array(a) => {
+            serde_json::Value::Array(a.into_iter().map(strip_empty).collect())
+        }
+        other => other,
+    }
+}

@@ -1,0 +1,577 @@
+//! Against a real RustFS server started on loopback: the shared conformance suite, then proofs
+//! that what the SDK configures is what the server enforces. Skipped, with one line saying so,
+//! when no RustFS binary is installed (see scripts/install-rustfs.sh).
+
+use async_trait::async_trait;
+use s3aas_backend_rustfs::RustfsProvider;
+use s3aas_core::prelude::*;
+use s3aas_http::S3Client;
+use s3aas_testkit::rustfs::{RustfsServer, SKIP_MESSAGE, find_binary};
+use s3aas_testkit::{ObjectSeeder, Suite, run};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+struct Seeder(Arc<RustfsProvider>);
+
+#[async_trait]
+impl ObjectSeeder for Seeder {
+    async fn put_object(
+        &self,
+        _instance: &str,
+        bucket: &str,
+        key: &str,
+        data: Vec<u8>,
+    ) -> Result<()> {
+        self.0
+            .admin_s3()
+            .put_object(bucket, key, data.into(), &[])
+            .await
+            .map(drop)
+    }
+    async fn empty_bucket(&self, _instance: &str, bucket: &str) -> Result<()> {
+        self.0.admin_s3().empty_bucket(bucket).await
+    }
+}
+
+fn provider(server: &RustfsServer) -> Arc<RustfsProvider> {
+    let _ = SERVER.set((
+        server.endpoint.clone(),
+        server.access_key.clone(),
+        server.secret_key.clone(),
+    ));
+    fresh()
+}
+
+static SERVER: std::sync::OnceLock<(String, String, String)> = std::sync::OnceLock::new();
+
+/// A brand-new provider for the test server (nothing cached, like a restarted process).
+fn fresh() -> Arc<RustfsProvider> {
+    let (e, a, s) = SERVER.get().expect("server started");
+    Arc::new(
+        RustfsProvider::builder(e, a, SecretString::from(s.clone()))
+            .build()
+            .expect("provider"),
+    )
+}
+
+fn main() {
+    let Some(bin) = find_binary() else {
+        println!("{SKIP_MESSAGE}");
+        return;
+    };
+    let server = RustfsServer::start(&bin)
+        .unwrap_or_else(|e| panic!("cannot start rustfs from {}: {e}", bin.display()));
+    println!(
+        "RustFS {} ready in {:?} at {} (binary {})",
+        RustfsServer::version(&bin),
+        server.startup,
+        server.endpoint,
+        bin.display()
+    );
+    let p = provider(&server);
+    let report = run(Suite::new(p.clone())
+        .seeder(Arc::new(Seeder(p.clone())))
+        .label("rustfs"));
+    let proofs = run_proofs(&server);
+    let leftovers = leftover_check(&server);
+    println!("rustfs log: {}", server.log.display());
+    drop(server);
+    let ok = report.passed() && proofs && leftovers;
+    std::process::exit(if ok { 0 } else { 101 });
+}
+
+type ProofFn =
+    fn(
+        Arc<RustfsProvider>,
+        String,
+    ) -> std::pin::Pin<Box<dyn Future<Output = std::result::Result<(), String>> + Send>>;
+
+fn run_proofs(server: &RustfsServer) -> bool {
+    let rt = Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    );
+    let proofs: Vec<(&str, ProofFn)> = vec![
+        ("key_works_only_where_its_policy_allows", |p, n| {
+            Box::pin(key_scoped_by_policy(p, n))
+        }),
+        ("disabled_key_or_user_is_refused", |p, n| {
+            Box::pin(disabled_key_and_user(p, n))
+        }),
+        ("rotation_new_key_works_old_one_stops", |p, n| {
+            Box::pin(rotation(p, n))
+        }),
+        ("versioning_keeps_two_versions", |p, n| {
+            Box::pin(versioning_keeps_versions(p, n))
+        }),
+        ("default_encryption_applies_to_plain_puts", |p, n| {
+            Box::pin(default_encryption(p, n))
+        }),
+        ("object_lock_refuses_deleting_locked_versions", |p, n| {
+            Box::pin(object_lock(p, n))
+        }),
+        ("instances_rediscovered_by_a_new_process", |p, n| {
+            Box::pin(rediscovery(p, n))
+        }),
+        ("quota_is_stored_and_reported", |p, n| Box::pin(quota(p, n))),
+    ];
+    let trials = proofs
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, f))| {
+            let p = provider(server);
+            let rt = rt.clone();
+            let inst = format!("s3p-{}-{i}", std::process::id() % 100_000);
+            libtest_mimic::Trial::test(format!("rustfs::proof::{name}"), move || {
+                rt.block_on(f(p, inst)).map_err(Into::into)
+            })
+        })
+        .collect();
+    let args = libtest_mimic::Arguments::from_args();
+    !libtest_mimic::run(&args, trials).has_failed()
+}
+
+fn leftover_check(server: &RustfsServer) -> bool {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let p = provider(server);
+    rt.block_on(async {
+        let users = p.admin_raw(http::Method::GET, "list-users", &[], None).await.unwrap();
+        let users: serde_json::Value = serde_json::from_slice(&users.body).unwrap_or_default();
+        let policies = p.admin_raw(http::Method::GET, "list-canned-policies", &[], None).await.unwrap();
+        let policies: serde_json::Value = serde_json::from_slice(&policies.body).unwrap_or_default();
+        let buckets = p.admin_s3().list_buckets().await.unwrap();
+        let ours = |k: &str| k.starts_with("s3t-") || k.starts_with("s3p-");
+        let lu: Vec<&String> = users.as_object().map(|m| m.keys().filter(|k| ours(k)).collect()).unwrap_or_default();
+        let lp: Vec<&String> = policies.as_object().map(|m| m.keys().filter(|k| ours(k)).collect()).unwrap_or_default();
+        let lb: Vec<&String> = buckets.iter().filter(|b| ours(b)).collect();
+        let inst = p.list_instances(ListOptions::new()).await.unwrap();
+        let li: Vec<&str> = inst.items.iter().map(|i| i.name.as_str()).filter(|n| ours(n)).collect();
+        if lu.is_empty() && lp.is_empty() && lb.is_empty() && li.is_empty() {
+            println!("rustfs: no users, policies, buckets or instances left behind");
+            true
+        } else {
+            println!("rustfs: FAILED leftover check: users {lu:?}, policies {lp:?}, buckets {lb:?}, instances {li:?}");
+            false
+        }
+    })
+}
+
+type R = std::result::Result<(), String>;
+
+fn ensure(c: bool, msg: impl Into<String>) -> R {
+    if c { Ok(()) } else { Err(msg.into()) }
+}
+
+async fn cleanup(p: &RustfsProvider, inst: &str) -> R {
+    p.delete_instance(inst, DeleteInstance::new().force(true))
+        .await
+        .map_err(|e| format!("cleanup: {e}"))
+}
+
+async fn with_instance<F, Fut>(p: Arc<RustfsProvider>, inst: String, req: CreateInstance, f: F) -> R
+where
+    F: FnOnce(Arc<RustfsProvider>, String) -> Fut,
+    Fut: Future<Output = R>,
+{
+    p.create_instance(req).await.map_err(|e| e.to_string())?;
+    let r = f(p.clone(), inst.clone()).await;
+    let c = cleanup(&p, &inst).await;
+    r.and(c)
+}
+
+async fn tenant(
+    p: &RustfsProvider,
+    inst: &str,
+    user: &str,
+    policy_bucket: &str,
+) -> std::result::Result<(NewAccessKey, S3Client), String> {
+    p.create_user(inst, CreateUser::new(user))
+        .await
+        .map_err(|e| e.to_string())?;
+    p.put_policy(
+        inst,
+        PutPolicy::new(
+            format!("{user}-rw"),
+            PolicyDocument::bucket_read_write(policy_bucket),
+        ),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    p.attach_policy(inst, user, &format!("{user}-rw"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let k = p
+        .create_access_key(inst, user, CreateAccessKey::new())
+        .await
+        .map_err(|e| e.to_string())?;
+    let s3 = p.s3_client_for(&k.key.access_key_id, k.secret_access_key.clone());
+    Ok((k, s3))
+}
+
+/// Retries an S3 call for a few seconds: IAM changes reach the request path asynchronously.
+async fn eventually<F, Fut>(what: &str, want_ok: bool, f: F) -> R
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    let mut last = String::new();
+    for _ in 0..30 {
+        match (f().await, want_ok) {
+            (Ok(()), true) => return Ok(()),
+            (Err(e), false)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::PermissionDenied | ErrorKind::Unauthenticated
+                ) =>
+            {
+                return Ok(());
+            }
+            (r, _) => last = format!("{r:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err(format!(
+        "{what}: expected {}, last result {last}",
+        if want_ok {
+            "success"
+        } else {
+            "AccessDenied/Unauthenticated"
+        }
+    ))
+}
+
+async fn key_scoped_by_policy(p: Arc<RustfsProvider>, inst: String) -> R {
+    let b1 = format!("{inst}-allowed");
+    let b2 = format!("{inst}-other");
+    with_instance(
+        p,
+        inst.clone(),
+        CreateInstance::new(&inst).default_bucket(&b1),
+        |p, inst| async move {
+            p.create_bucket(&inst, CreateBucket::new(&b2))
+                .await
+                .map_err(|e| e.to_string())?;
+            let (_, s3) = tenant(&p, &inst, "alice", &b1).await?;
+            eventually("put in the allowed bucket", true, || async {
+                s3.put_object(&b1, "hello.txt", "hi".into(), &[])
+                    .await
+                    .map(drop)
+            })
+            .await?;
+            let got = s3
+                .get_object(&b1, "hello.txt", None)
+                .await
+                .map_err(|e| e.to_string())?;
+            ensure(&got.body[..] == b"hi", "read back what was written")?;
+            let e = s3
+                .put_object(&b2, "x.txt", "no".into(), &[])
+                .await
+                .expect_err("other bucket must be refused");
+            ensure(
+                e.kind() == ErrorKind::PermissionDenied && e.code() == Some("AccessDenied"),
+                format!("AccessDenied on the other bucket, got {e}"),
+            )?;
+            p.admin_s3()
+                .empty_bucket(&b1)
+                .await
+                .map_err(|e| e.to_string())
+        },
+    )
+    .await
+}
+
+async fn disabled_key_and_user(p: Arc<RustfsProvider>, inst: String) -> R {
+    let b = format!("{inst}-data");
+    with_instance(
+        p,
+        inst.clone(),
+        CreateInstance::new(&inst).default_bucket(&b),
+        |p, inst| async move {
+            let (k, s3) = tenant(&p, &inst, "bob", &b).await?;
+            let put = || async { s3.put_object(&b, "k", "v".into(), &[]).await.map(drop) };
+            eventually("fresh key", true, put).await?;
+            p.set_access_key_enabled(&inst, "bob", &k.key.id, false)
+                .await
+                .map_err(|e| e.to_string())?;
+            eventually("disabled key", false, put).await?;
+            p.set_access_key_enabled(&inst, "bob", &k.key.id, true)
+                .await
+                .map_err(|e| e.to_string())?;
+            eventually("re-enabled key", true, put).await?;
+            p.set_user_enabled(&inst, "bob", false)
+                .await
+                .map_err(|e| e.to_string())?;
+            eventually("key of a disabled user", false, put).await?;
+            p.set_user_enabled(&inst, "bob", true)
+                .await
+                .map_err(|e| e.to_string())?;
+            eventually("key of a re-enabled user", true, put).await?;
+            p.admin_s3()
+                .empty_bucket(&b)
+                .await
+                .map_err(|e| e.to_string())
+        },
+    )
+    .await
+}
+
+async fn rotation(p: Arc<RustfsProvider>, inst: String) -> R {
+    let b = format!("{inst}-data");
+    with_instance(
+        p,
+        inst.clone(),
+        CreateInstance::new(&inst).default_bucket(&b),
+        |p, inst| async move {
+            let (k, old_s3) = tenant(&p, &inst, "carol", &b).await?;
+            let put = |s3: S3Client| {
+                let b = b.clone();
+                move || {
+                    let s3 = s3.clone();
+                    let b = b.clone();
+                    async move { s3.put_object(&b, "k", "v".into(), &[]).await.map(drop) }
+                }
+            };
+            eventually("old key before rotation", true, put(old_s3.clone())).await?;
+            // Immediate rotation: the new key works, the old one stops.
+            let r = p
+                .rotate_access_key(&inst, "carol", &k.key.id, RotateAccessKey::new())
+                .await
+                .map_err(|e| e.to_string())?;
+            let new_s3 = p.s3_client_for(&r.new.key.access_key_id, r.new.secret_access_key.clone());
+            eventually("new key", true, put(new_s3.clone())).await?;
+            eventually("old key after immediate rotation", false, put(old_s3)).await?;
+            // Rotation with a grace period: both work, the old one carries the grace expiry.
+            let r2 = p
+                .rotate_access_key(
+                    &inst,
+                    "carol",
+                    &r.new.key.id,
+                    RotateAccessKey::new().grace(Duration::from_secs(3600)),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            let OldKey::ExpiresAt(at) = r2.old else {
+                return Err("grace rotation must keep the old key".into());
+            };
+            let newer =
+                p.s3_client_for(&r2.new.key.access_key_id, r2.new.secret_access_key.clone());
+            eventually("newest key", true, put(newer)).await?;
+            eventually("old key during grace", true, put(new_s3.clone())).await?;
+            let info = p
+                .get_access_key(&inst, "carol", &r.new.key.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            ensure(
+                info.expiration == Some(at),
+                format!(
+                    "old key expires at the end of the grace: {:?} vs {at}",
+                    info.expiration
+                ),
+            )?;
+            // The server enforces that expiry: bring it forward to a few seconds (15 min minimum is an
+            // SDK rule, not the server's) and watch the old key stop.
+            let soon = (time::OffsetDateTime::now_utc() + time::Duration::seconds(3))
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap();
+            let body = serde_json::json!({"newExpiration": soon})
+                .to_string()
+                .into_bytes();
+            let resp = p
+                .admin_raw(
+                    http::Method::POST,
+                    "update-service-account",
+                    &[("accessKey", &r.new.key.id)],
+                    Some(body),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            ensure(
+                resp.is_success(),
+                format!(
+                    "shorten expiry: HTTP {} {}",
+                    resp.status,
+                    resp.body_snippet(200)
+                ),
+            )?;
+            tokio::time::sleep(Duration::from_secs(4)).await;
+            eventually("old key after its grace ended", false, put(new_s3)).await?;
+            p.admin_s3()
+                .empty_bucket(&b)
+                .await
+                .map_err(|e| e.to_string())
+        },
+    )
+    .await
+}
+
+async fn versioning_keeps_versions(p: Arc<RustfsProvider>, inst: String) -> R {
+    let b = format!("{inst}-ver");
+    with_instance(
+        p,
+        inst.clone(),
+        CreateInstance::new(&inst)
+            .default_bucket(&b)
+            .versioning(true),
+        |p, _inst| async move {
+            let s3 = p.admin_s3();
+            let v1 = s3
+                .put_object(&b, "doc", "one".into(), &[])
+                .await
+                .map_err(|e| e.to_string())?;
+            let v2 = s3
+                .put_object(&b, "doc", "two".into(), &[])
+                .await
+                .map_err(|e| e.to_string())?;
+            ensure(
+                v1.version_id.is_some() && v1.version_id != v2.version_id,
+                format!("distinct version ids: {v1:?} {v2:?}"),
+            )?;
+            let (versions, _) = s3
+                .list_object_versions(&b, 100, None)
+                .await
+                .map_err(|e| e.to_string())?;
+            ensure(
+                versions.iter().filter(|v| v.key == "doc").count() == 2,
+                format!("two versions kept: {versions:?}"),
+            )?;
+            let old = s3
+                .get_object(&b, "doc", v1.version_id.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            ensure(
+                &old.body[..] == b"one",
+                "the first version is still readable",
+            )?;
+            s3.empty_bucket(&b).await.map_err(|e| e.to_string())
+        },
+    )
+    .await
+}
+
+async fn default_encryption(p: Arc<RustfsProvider>, inst: String) -> R {
+    let b = format!("{inst}-enc");
+    with_instance(
+        p,
+        inst.clone(),
+        CreateInstance::new(&inst)
+            .default_bucket(&b)
+            .encryption(Encryption::Aes256),
+        |p, inst| async move {
+            let bucket = p.get_bucket(&inst, &b).await.map_err(|e| e.to_string())?;
+            ensure(
+                bucket.encryption == Some(Encryption::Aes256),
+                "bucket reports SSE-S3",
+            )?;
+            let s3 = p.admin_s3();
+            let put = s3
+                .put_object(&b, "secret.txt", "classified".into(), &[])
+                .await
+                .map_err(|e| e.to_string())?;
+            let got = s3
+                .get_object(&b, "secret.txt", None)
+                .await
+                .map_err(|e| e.to_string())?;
+            ensure(
+                put.server_side_encryption.as_deref() == Some("AES256")
+                    || got.server_side_encryption.as_deref() == Some("AES256"),
+                format!(
+                    "object written without SSE headers is encrypted: put {put:?}, get {:?}",
+                    got.server_side_encryption
+                ),
+            )?;
+            ensure(&got.body[..] == b"classified", "decrypts on read")?;
+            s3.empty_bucket(&b).await.map_err(|e| e.to_string())
+        },
+    )
+    .await
+}
+
+async fn object_lock(p: Arc<RustfsProvider>, inst: String) -> R {
+    let b = format!("{inst}-lock");
+    with_instance(p, inst.clone(), CreateInstance::new(&inst), |p, inst| async move {
+        let bucket = p.create_bucket(&inst, CreateBucket::new(&b).object_lock(true)).await.map_err(|e| e.to_string())?;
+        ensure(bucket.object_lock == Some(true) && bucket.versioning == Some(Versioning::Enabled), format!("lock + versioning: {bucket:?}"))?;
+        let s3 = p.admin_s3();
+        let until = (time::OffsetDateTime::now_utc() + time::Duration::days(1)).format(&time::format_description::well_known::Rfc3339).unwrap();
+        let put = s3
+            .put_object(&b, "held", "x".into(), &[("x-amz-object-lock-mode", "GOVERNANCE"), ("x-amz-object-lock-retain-until-date", &until)])
+            .await
+            .map_err(|e| e.to_string())?;
+        let vid = put.version_id.clone().ok_or("locked bucket returns a version id")?;
+        let del = s3.delete_object(&b, "held", Some(&vid)).await;
+        match del {
+            Err(e) => {
+                println!("rustfs: object lock enforced: deleting a locked version failed with {e}");
+                ensure(matches!(e.kind(), ErrorKind::PermissionDenied | ErrorKind::Conflict | ErrorKind::InvalidInput), format!("refusal kind: {e}"))?;
+            }
+            Ok(()) => println!("rustfs: NOTE object lock NOT enforced: a GOVERNANCE-locked version was deleted without bypass"),
+        }
+        let e = p.update_bucket(&inst, &b, UpdateBucket::new().versioning(false)).await.expect_err("suspend on a lock bucket");
+        ensure(e.kind() == ErrorKind::Conflict, format!("suspending versioning on a lock bucket is a conflict: {e}"))
+    })
+    .await
+}
+
+async fn rediscovery(p: Arc<RustfsProvider>, inst: String) -> R {
+    let b = format!("{inst}-data");
+    let req = CreateInstance::new(&inst)
+        .default_bucket(&b)
+        .versioning(true)
+        .encryption(Encryption::Aes256)
+        .label("tier", "gold");
+    let created = p.create_instance(req).await.map_err(|e| e.to_string())?;
+    let r: R = async {
+        // A new provider shares nothing with the first: what it sees comes from the server alone.
+        let fresh = fresh();
+        let again = fresh.get_instance(&inst).await.map_err(|e| e.to_string())?;
+        ensure(
+            again.name == created.name
+                && again.default_bucket == created.default_bucket
+                && again.encryption == created.encryption
+                && again.versioning == created.versioning
+                && again.labels == created.labels
+                && again.created == created.created,
+            format!("same fields: {created:?} vs {again:?}"),
+        )?;
+        let listed = fresh
+            .list_instances(ListOptions::new().prefix(inst.clone()))
+            .await
+            .map_err(|e| e.to_string())?;
+        ensure(listed.items.iter().any(|i| i.name == inst), "listed")?;
+        ensure(
+            again.status == InstanceStatus::Active
+                && !again.nodes.is_empty()
+                && again.backend_version.is_some(),
+            format!("status, nodes and version from the server: {again:?}"),
+        )
+    }
+    .await;
+    r.and(cleanup(&p, &inst).await)
+}
+
+async fn quota(p: Arc<RustfsProvider>, inst: String) -> R {
+    let b = format!("{inst}-q");
+    with_instance(
+        p,
+        inst.clone(),
+        CreateInstance::new(&inst),
+        |p, inst| async move {
+            let bucket = p
+                .create_bucket(&inst, CreateBucket::new(&b).quota(Quota::hard(1 << 20)))
+                .await
+                .map_err(|e| e.to_string())?;
+            ensure(
+                bucket.quota == Some(Some(Quota::hard(1 << 20))),
+                format!("quota reported: {:?}", bucket.quota),
+            )?;
+            let usage = p.bucket_usage(&inst, &b).await.map_err(|e| e.to_string())?;
+            println!("rustfs: usage of a new bucket: {usage:?}");
+            Ok(())
+        },
+    )
+    .await
+}
