@@ -6,7 +6,7 @@
 //! ```no_run
 //! # async fn f() -> s3aas_core::Result<()> {
 //! use s3aas_backend_rustfs::RustfsProvider;
-//! use s3aas_core::{ObjectStoreProvider, SecretString, model::*};
+//! use s3aas_core::prelude::*;
 //! let p = RustfsProvider::builder("http://127.0.0.1:9000", "rustfsadmin", SecretString::from("secret".to_string())).build()?;
 //! p.create_instance(CreateInstance::new("acme").default_bucket("acme-data").versioning(true)).await?;
 //! # Ok(()) }
