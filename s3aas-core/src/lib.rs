@@ -53,6 +53,6 @@ pub mod prelude {
     };
     pub use crate::{
         BucketAccess, Capabilities, Error, ErrorKind, ExposeSecret, PolicyDocument, PutPolicy,
-        Result, SecretString,
+        ResourceKind, Result, SecretString,
     };
 }
