@@ -259,23 +259,6 @@ impl S3Client {
 
     /// `GET /`: the names of every bucket this credential can see.
     pub async fn list_buckets(&self) -> Result<Vec<String>> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "PascalCase")]
-        struct B {
-            name: String,
-        }
-        #[derive(Deserialize, Default)]
-        #[serde(rename_all = "PascalCase")]
-        struct Bs {
-            #[serde(default)]
-            bucket: Vec<B>,
-        }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "PascalCase")]
-        struct L {
-            #[serde(default)]
-            buckets: Bs,
-        }
         let resp = self
             .call("list_buckets", Idempotency::Idempotent, || {
                 Request::new(Method::GET, self.endpoint.clone())
@@ -284,8 +267,7 @@ impl S3Client {
         if !resp.is_success() {
             return Err(s3_error(self.backend, "list_buckets", &resp));
         }
-        let l: L = parse_xml(&resp.body, "bucket list")?;
-        Ok(l.buckets.bucket.into_iter().map(|b| b.name).collect())
+        parse_bucket_list(&resp.body)
     }
 
     /// `HEAD /{bucket}`: whether the bucket exists (and is visible to this credential).
@@ -885,6 +867,30 @@ impl S3Client {
         }
         Err(self.fail(op, bucket, &resp))
     }
+}
+
+/// Parses a `ListAllMyBucketsResult` body into bucket names (no I/O; used by
+/// [`S3Client::list_buckets`] and the benches).
+pub fn parse_bucket_list(body: &[u8]) -> Result<Vec<String>> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct B {
+        name: String,
+    }
+    #[derive(Deserialize, Default)]
+    #[serde(rename_all = "PascalCase")]
+    struct Bs {
+        #[serde(default)]
+        bucket: Vec<B>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct L {
+        #[serde(default)]
+        buckets: Bs,
+    }
+    let l: L = parse_xml(body, "bucket list")?;
+    Ok(l.buckets.bucket.into_iter().map(|b| b.name).collect())
 }
 
 fn parse_xml<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
