@@ -776,6 +776,7 @@ impl KeyInfo {
 
 #[async_trait]
 impl InstanceAdmin for RustfsProvider {
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "create_instance"))]
     async fn create_instance(&self, req: CreateInstance) -> Result<Instance> {
         let op = "create_instance";
         guard::create_instance(&self.caps, BACKEND, &req).map_err(|e| ctx(e, op))?;
@@ -857,11 +858,13 @@ impl InstanceAdmin for RustfsProvider {
         self.to_instance(rec).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "get_instance", instance = %id))]
     async fn get_instance(&self, id: &str) -> Result<Instance> {
         let rec = self.record(id, "get_instance").await?;
         self.to_instance(rec).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "list_instances"))]
     async fn list_instances(&self, opts: ListOptions) -> Result<Page<Instance>> {
         let op = "list_instances";
         let limit = opts.limit.unwrap_or(100).clamp(1, 1000);
@@ -890,6 +893,7 @@ impl InstanceAdmin for RustfsProvider {
         Ok(Page::new(items, next))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "update_instance", instance = %id))]
     async fn update_instance(&self, id: &str, req: UpdateInstance) -> Result<Instance> {
         let op = "update_instance";
         guard::update_instance(&self.caps, BACKEND, id, &req).map_err(|e| ctx(e, op))?;
@@ -921,6 +925,7 @@ impl InstanceAdmin for RustfsProvider {
         self.to_instance(rec).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "delete_instance", instance = %id))]
     async fn delete_instance(&self, id: &str, req: DeleteInstance) -> Result<()> {
         let op = "delete_instance";
         guard::delete_instance(&self.caps, BACKEND, id, &req).map_err(|e| ctx(e, op))?;
@@ -992,6 +997,7 @@ impl InstanceAdmin for RustfsProvider {
 
 #[async_trait]
 impl BucketAdmin for RustfsProvider {
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "create_bucket", instance = %instance))]
     async fn create_bucket(&self, instance: &str, req: CreateBucket) -> Result<Bucket> {
         let op = "create_bucket";
         guard::create_bucket(&self.caps, BACKEND, instance, &req).map_err(|e| ctx(e, op))?;
@@ -999,6 +1005,7 @@ impl BucketAdmin for RustfsProvider {
         self.create_bucket_inner(instance, &rec, &req).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "get_bucket", instance = %instance))]
     async fn get_bucket(&self, instance: &str, name: &str) -> Result<Bucket> {
         let op = "get_bucket";
         guard::lookup_name("bucket", name).map_err(|e| ctx(e, op))?;
@@ -1008,6 +1015,7 @@ impl BucketAdmin for RustfsProvider {
             .map_err(|e| ctx(e, op))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "list_buckets", instance = %instance))]
     async fn list_buckets(&self, instance: &str, opts: ListOptions) -> Result<Page<Bucket>> {
         let op = "list_buckets";
         self.require_instance(instance, op).await?;
@@ -1032,6 +1040,7 @@ impl BucketAdmin for RustfsProvider {
         ))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "update_bucket", instance = %instance))]
     async fn update_bucket(&self, instance: &str, name: &str, req: UpdateBucket) -> Result<Bucket> {
         let op = "update_bucket";
         guard::update_bucket(&self.caps, BACKEND, instance, name, &req).map_err(|e| ctx(e, op))?;
@@ -1067,6 +1076,7 @@ impl BucketAdmin for RustfsProvider {
         self.bucket_state(instance, name, created).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "delete_bucket", instance = %instance))]
     async fn delete_bucket(&self, instance: &str, name: &str, req: DeleteBucket) -> Result<()> {
         let op = "delete_bucket";
         guard::delete_bucket(&self.caps, BACKEND, instance, name, &req).map_err(|e| ctx(e, op))?;
@@ -1090,6 +1100,7 @@ impl BucketAdmin for RustfsProvider {
             .map_err(|e| ctx(e, op))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "bucket_usage", instance = %instance))]
     async fn bucket_usage(&self, instance: &str, name: &str) -> Result<BucketUsage> {
         let op = "bucket_usage";
         guard::bucket_usage(&self.caps, BACKEND, instance, name).map_err(|e| ctx(e, op))?;
@@ -1133,6 +1144,7 @@ impl BucketAdmin for RustfsProvider {
 
 #[async_trait]
 impl UserAdmin for RustfsProvider {
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "create_user", instance = %instance))]
     async fn create_user(&self, instance: &str, req: CreateUser) -> Result<User> {
         let op = "create_user";
         guard::create_user(&self.caps, BACKEND, instance, &req).map_err(|e| ctx(e, op))?;
@@ -1173,6 +1185,7 @@ impl UserAdmin for RustfsProvider {
         Ok(u)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "get_user", instance = %instance))]
     async fn get_user(&self, instance: &str, name: &str) -> Result<User> {
         let op = "get_user";
         guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
@@ -1183,6 +1196,7 @@ impl UserAdmin for RustfsProvider {
             .to_user(instance, name))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "list_users", instance = %instance))]
     async fn list_users(&self, instance: &str, opts: ListOptions) -> Result<Page<User>> {
         let op = "list_users";
         self.require_instance(instance, op).await?;
@@ -1197,6 +1211,7 @@ impl UserAdmin for RustfsProvider {
         Ok(Page::from_sorted(all, &opts, |u| &u.name))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "set_user_enabled", instance = %instance))]
     async fn set_user_enabled(&self, instance: &str, name: &str, enabled: bool) -> Result<()> {
         let op = "set_user_enabled";
         guard::set_user_enabled(&self.caps, BACKEND, instance, name).map_err(|e| ctx(e, op))?;
@@ -1215,6 +1230,7 @@ impl UserAdmin for RustfsProvider {
             .map(drop)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "delete_user", instance = %instance))]
     async fn delete_user(&self, instance: &str, name: &str) -> Result<()> {
         let op = "delete_user";
         guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
@@ -1258,6 +1274,7 @@ impl UserAdmin for RustfsProvider {
 
 #[async_trait]
 impl PolicyAdmin for RustfsProvider {
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "put_policy", instance = %instance))]
     async fn put_policy(&self, instance: &str, req: PutPolicy) -> Result<Policy> {
         let op = "put_policy";
         guard::put_policy(&self.caps, BACKEND, instance, &req).map_err(|e| ctx(e, op))?;
@@ -1274,6 +1291,7 @@ impl PolicyAdmin for RustfsProvider {
         self.get_policy(instance, &req.name).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "get_policy", instance = %instance))]
     async fn get_policy(&self, instance: &str, name: &str) -> Result<Policy> {
         let op = "get_policy";
         guard::policy_lookup(&self.caps, BACKEND, instance, Some(name)).map_err(|e| ctx(e, op))?;
@@ -1298,6 +1316,7 @@ impl PolicyAdmin for RustfsProvider {
         Ok(Policy::new(instance, name, doc))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "list_policies", instance = %instance))]
     async fn list_policies(&self, instance: &str, opts: ListOptions) -> Result<Page<Policy>> {
         let op = "list_policies";
         guard::policy_lookup(&self.caps, BACKEND, instance, None).map_err(|e| ctx(e, op))?;
@@ -1316,6 +1335,7 @@ impl PolicyAdmin for RustfsProvider {
         Ok(Page::from_sorted(all, &opts, |p| &p.name))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "delete_policy", instance = %instance))]
     async fn delete_policy(&self, instance: &str, name: &str) -> Result<()> {
         let op = "delete_policy";
         guard::policy_lookup(&self.caps, BACKEND, instance, Some(name)).map_err(|e| ctx(e, op))?;
@@ -1333,6 +1353,7 @@ impl PolicyAdmin for RustfsProvider {
             .error(op, &resp, Some((ResourceKind::Policy, name))))
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "attach_policy", instance = %instance))]
     async fn attach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
         let op = "attach_policy";
         guard::policy_attachment(&self.caps, BACKEND, instance, user, Some(policy))
@@ -1358,6 +1379,7 @@ impl PolicyAdmin for RustfsProvider {
             .map(drop)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "detach_policy", instance = %instance))]
     async fn detach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
         let op = "detach_policy";
         guard::policy_attachment(&self.caps, BACKEND, instance, user, Some(policy))
@@ -1380,6 +1402,7 @@ impl PolicyAdmin for RustfsProvider {
             .map(drop)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "list_attached_policies", instance = %instance))]
     async fn list_attached_policies(&self, instance: &str, user: &str) -> Result<Vec<String>> {
         let op = "list_attached_policies";
         guard::policy_attachment(&self.caps, BACKEND, instance, user, None)
@@ -1412,6 +1435,7 @@ impl AccessKeyAdmin for RustfsProvider {
         self.add_key(instance, user, &req).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "list_access_keys", instance = %instance))]
     async fn list_access_keys(&self, instance: &str, user: &str) -> Result<Vec<AccessKey>> {
         let op = "list_access_keys";
         guard::access_key_lookup(instance, user, None).map_err(|e| ctx(e, op))?;
@@ -1444,6 +1468,7 @@ impl AccessKeyAdmin for RustfsProvider {
         Ok(keys)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "get_access_key", instance = %instance))]
     async fn get_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<AccessKey> {
         let op = "get_access_key";
         guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
@@ -1474,6 +1499,7 @@ impl AccessKeyAdmin for RustfsProvider {
         .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "delete_access_key", instance = %instance))]
     async fn delete_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<()> {
         let op = "delete_access_key";
         guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
@@ -1577,6 +1603,7 @@ impl ObjectStoreProvider for RustfsProvider {
         self.caps
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "health"))]
     async fn health(&self) -> Result<Health> {
         let (ready, body) = self.admin.ready().await?;
         let version = self
