@@ -1,7 +1,10 @@
 //! # s3aas-backend-rustfs
 //!
 //! The RustFS backend of s3aas. It speaks the RustFS admin API at `/rustfs/admin/v3` (plain JSON,
-//! SigV4 service `s3`, S3-style XML errors) and signed S3 calls for bucket features.
+//! SigV4 service `s3`, S3-style XML errors) and signed S3 calls for bucket features. The provider
+//! logic it shares with the MinIO backend (instance mapping, users, policies, service accounts as
+//! access keys) lives in [`s3aas_madmin`]; this crate is what is RustFS's own: the [`Rustfs`]
+//! dialect. See [`s3aas_madmin`] for how instances are mapped onto the server.
 //!
 //! ```no_run
 //! # async fn f() -> s3aas_core::Result<()> {
@@ -12,61 +15,117 @@
 //! # Ok(()) }
 //! ```
 //!
-//! ## How instances are mapped (RustFS has no tenancy)
-//!
-//! An instance is a naming convention plus a small registry kept on the server itself, so that
-//! any process, after any restart, rediscovers the same instances with the same fields:
-//!
-//! | What | Where on RustFS |
-//! | --- | --- |
-//! | instance `acme` (its settings: default bucket, encryption, versioning, labels, creation time, state) | JSON object `v1/instances/acme` in the system bucket (`s3aas-system` by default, option `system_bucket`) |
-//! | membership of the instance's users | group `s3aas-acme` |
-//! | user `alice` of `acme` | RustFS user `acme--alice` (instance names never contain `--`, so the split is unambiguous) |
-//! | policy `rw` of `acme` | canned policy `acme--rw` |
-//! | bucket `acme-data` of `acme` | the bucket itself (bucket names are global), plus marker object `v1/buckets/acme/acme-data` in the system bucket |
-//! | access keys of `alice` | RustFS service accounts whose parent is `acme--alice` |
-//!
-//! A user is created with a random secret that is never revealed: it signs with its access keys
-//! (service accounts), which can be named, described, expired, restricted by a session policy,
-//! disabled and rotated. The system bucket is created on first use and never deleted by s3aas.
-//!
-//! Instance status comes from the provisioning state in the registry and from `/health/ready`;
-//! nodes and version come from `/rustfs/admin/v3/info`.
-//!
 //! ## What RustFS does differently (and how this backend copes)
+//! - Admin bodies are plain JSON on `/rustfs/admin` (the `/minio/admin` alias encrypts like
+//!   MinIO; the MinIO backend is tested against it).
 //! - Admin errors are S3 XML with generic codes (`NoSuchResource`, `InvalidRequest`,
-//!   `InternalError`); this backend checks existence first where RustFS answers 400/500 for a
-//!   missing resource, so callers get `NotFound`/`Conflict` with the server's message kept.
+//!   `InternalError`); "policy in use" comes as 500 and is mapped to `Conflict`; existence is
+//!   checked first where RustFS answers 400/500 for a missing resource.
 //! - `add-user` is an upsert and the root credential re-creating an existing bucket gets 200, so
 //!   creates check for existence first (`AlreadyExists`).
+//! - `info` is wrapped in `{"info": …}` and `datausageinfo` uses snake_case keys.
 //! - MFA delete is not offered (capability `instance_mfa_delete = no`); quotas are hard only.
 
-mod admin;
-mod provider;
-mod registry;
-
-pub use provider::{CAPABILITIES, RustfsBuilder, RustfsProvider};
-
-use s3aas_core::{ObjectStoreProvider, ProviderConfig, Registry, Result};
+use s3aas_core::{
+    Capabilities, Error, ErrorKind, ObjectStoreProvider, ProviderConfig, Registry, Result, Support,
+};
+use s3aas_http::Response;
+use s3aas_madmin::{Dialect, GroupDelete, MadminProvider};
 use std::sync::Arc;
+
+pub use s3aas_madmin::{KEYS, MadminBuilder as RustfsBuilder};
 
 /// The backend name and URI scheme.
 pub const SCHEME: &str = "rustfs";
 
-/// Option names this backend reads (besides the shared transport options).
-pub const KEYS: &[&str] = &[
-    "endpoint",
-    "access_key",
-    "secret_key",
-    "region",
-    "system_bucket",
-    "public_endpoint",
-];
+/// A RustFS provider.
+pub type RustfsProvider = MadminProvider<Rustfs>;
 
-/// Registers the `rustfs` backend: options `endpoint`, `access_key`, `secret_key`, `region`
-/// (default `us-east-1`), `system_bucket` (default `s3aas-system`), `public_endpoint` (the S3 URL
-/// shown to tenants; default: `endpoint`), and the transport options of
-/// [`s3aas_http::HttpConfig::from_provider_config`].
+/// What this backend supports on RustFS 1.0.
+pub const CAPABILITIES: Capabilities = {
+    let mut c = Capabilities::all();
+    c.instance_mfa_delete = Support::No;
+    c.bucket_quota_notification = Support::No;
+    c.bucket_owner = false;
+    c.user_tags = false;
+    c
+};
+
+/// The RustFS dialect of the madmin-family admin API.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Rustfs;
+
+impl Dialect for Rustfs {
+    const NAME: &'static str = "rustfs";
+
+    fn admin_path(&self) -> Vec<&'static str> {
+        vec!["rustfs", "admin", "v3"]
+    }
+
+    fn encryption(&self, _cmd: &str) -> (bool, bool) {
+        (false, false)
+    }
+
+    fn content_type(&self, _cmd: &str) -> &'static str {
+        "application/json"
+    }
+
+    fn error(&self, op: &'static str, resp: &Response) -> Error {
+        let e = s3aas_http::s3::s3_error(Self::NAME, op, resp);
+        // RustFS reports "policy in use" as 500 InternalError.
+        if resp.status == 500 && e.message().to_ascii_lowercase().contains("in use") {
+            return e.with_kind(ErrorKind::Conflict);
+        }
+        e
+    }
+
+    fn force_delete_header(&self) -> &'static str {
+        "x-rustfs-force-delete"
+    }
+
+    fn ready_path(&self) -> &'static [&'static str] {
+        &["health", "ready"]
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+
+    fn group_delete(&self) -> GroupDelete {
+        GroupDelete::Route
+    }
+
+    fn server_info(&self, mut v: serde_json::Value) -> serde_json::Value {
+        match v.get_mut("info") {
+            Some(i) => i.take(),
+            None => v,
+        }
+    }
+
+    fn bucket_usage(
+        &self,
+        v: &serde_json::Value,
+        bucket: &str,
+    ) -> (Option<(u64, u64)>, Option<i64>) {
+        let sampled = v
+            .pointer("/last_update/secs_since_epoch")
+            .and_then(serde_json::Value::as_i64);
+        let b = v.get("buckets_usage").and_then(|m| m.get(bucket));
+        let usage = b.map(|b| {
+            (
+                b.get("size")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0),
+                b.get("objects_count")
+                    .and_then(serde_json::Value::as_u64)
+                    .unwrap_or(0),
+            )
+        });
+        (usage, sampled)
+    }
+}
+
+/// Registers the `rustfs` backend (options: see [`MadminProvider::from_config`]).
 pub fn register(registry: &mut Registry) {
     registry.register(SCHEME, factory);
 }

@@ -1,7 +1,9 @@
-//! [`RustfsProvider`]: the trait implementations.
+//! [`MadminProvider`]: the trait implementations shared by the madmin-family backends.
 
-use crate::admin::{Admin, BACKEND, Call};
+use crate::admin::{Admin, Call};
+use crate::codec::Algorithm;
 use crate::registry::{Record, State, SystemBucket};
+use crate::{Dialect, GroupDelete};
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use http::Method;
@@ -9,7 +11,7 @@ use s3aas_core::model::*;
 use s3aas_core::provider::*;
 use s3aas_core::{
     Capabilities, Error, ErrorKind, ExposeSecret, Policy, PolicyDocument, ProviderConfig,
-    PutPolicy, ResourceKind, Result, SecretString, Support, guard, secret,
+    PutPolicy, ResourceKind, Result, SecretString, guard, secret,
 };
 use s3aas_http::{HttpClient, HttpConfig, Idempotency, S3Client, SigV4Signer};
 use serde::Deserialize;
@@ -22,21 +24,10 @@ use time::format_description::well_known::Rfc3339;
 use url::Url;
 
 const SEP: &str = "--";
-const FORCE_DELETE_HEADER: &str = "x-rustfs-force-delete";
 
-/// What this backend supports on RustFS 1.0.
-pub const CAPABILITIES: Capabilities = {
-    let mut c = Capabilities::all();
-    c.instance_mfa_delete = Support::No;
-    c.bucket_quota_notification = Support::No;
-    c.bucket_owner = false;
-    c.user_tags = false;
-    c
-};
-
-/// A provider for one RustFS deployment, signing as an admin credential (usually root).
-pub struct RustfsProvider {
-    admin: Admin,
+/// A provider for one madmin-family deployment, signing as an admin credential (usually root).
+pub struct MadminProvider<D: Dialect> {
+    admin: Admin<D>,
     s3: S3Client,
     system: SystemBucket,
     region: String,
@@ -45,9 +36,10 @@ pub struct RustfsProvider {
     info: Mutex<Option<(Instant, ServerInfo)>>,
 }
 
-impl std::fmt::Debug for RustfsProvider {
+impl<D: Dialect> std::fmt::Debug for MadminProvider<D> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RustfsProvider")
+        f.debug_struct("MadminProvider")
+            .field("backend", &D::NAME)
             .field("endpoint", &self.admin.endpoint.as_str())
             .field("access_key", &self.admin.signer.access_key())
             .field("region", &self.region)
@@ -56,9 +48,11 @@ impl std::fmt::Debug for RustfsProvider {
     }
 }
 
-/// Builds a [`RustfsProvider`].
+/// Builds a [`MadminProvider`].
 #[derive(Debug)]
-pub struct RustfsBuilder {
+pub struct MadminBuilder<D: Dialect> {
+    dialect: D,
+    algorithm: Algorithm,
     endpoint: String,
     access_key: String,
     secret_key: SecretString,
@@ -69,8 +63,8 @@ pub struct RustfsBuilder {
     caps: Capabilities,
 }
 
-impl RustfsBuilder {
-    /// Sets the region signed for (RustFS does not check it; default `us-east-1`).
+impl<D: Dialect> MadminBuilder<D> {
+    /// Sets the region signed for (default `us-east-1`).
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
         self
@@ -100,8 +94,14 @@ impl RustfsBuilder {
         self
     }
 
+    /// Sets the algorithm of encrypted admin payloads (default: id 2, PBKDF2 + AES-GCM).
+    pub fn payload_algorithm(mut self, alg: Algorithm) -> Self {
+        self.algorithm = alg;
+        self
+    }
+
     /// Builds the provider. No request is sent.
-    pub fn build(self) -> Result<RustfsProvider> {
+    pub fn build(self) -> Result<MadminProvider<D>> {
         let endpoint = parse_url("endpoint", &self.endpoint)?;
         let public_endpoint = match &self.public_endpoint {
             Some(p) => parse_url("public_endpoint", p)?,
@@ -109,14 +109,16 @@ impl RustfsBuilder {
         };
         s3aas_core::validate::bucket_name("system_bucket", &self.system_bucket)
             .map_err(|e| e.with_kind(ErrorKind::ConfigInvalid))?;
-        let http = HttpClient::new(BACKEND, self.http)?;
+        let http = HttpClient::new(D::NAME, self.http)?;
         let signer = SigV4Signer::new(self.access_key, self.secret_key, &self.region);
-        let s3 = S3Client::new(BACKEND, http.clone(), endpoint.clone(), signer.clone());
-        Ok(RustfsProvider {
+        let s3 = S3Client::new(D::NAME, http.clone(), endpoint.clone(), signer.clone());
+        Ok(MadminProvider {
             admin: Admin {
                 http,
                 endpoint,
                 signer,
+                dialect: std::sync::Arc::new(self.dialect),
+                algorithm: self.algorithm,
             },
             system: SystemBucket::new(s3.clone(), self.system_bucket),
             s3,
@@ -144,14 +146,18 @@ fn parse_url(field: &str, s: &str) -> Result<Url> {
     Ok(u)
 }
 
-impl RustfsProvider {
+impl<D: Dialect + Default> MadminProvider<D> {
     /// A builder for a server at `endpoint` (e.g. `http://127.0.0.1:9000`) and an admin key.
     pub fn builder(
         endpoint: impl Into<String>,
         access_key: impl Into<String>,
         secret_key: SecretString,
-    ) -> RustfsBuilder {
-        RustfsBuilder {
+    ) -> MadminBuilder<D> {
+        let dialect = D::default();
+        let caps = dialect.capabilities();
+        MadminBuilder {
+            dialect,
+            algorithm: Algorithm::default(),
             endpoint: endpoint.into(),
             access_key: access_key.into(),
             secret_key,
@@ -159,17 +165,16 @@ impl RustfsProvider {
             system_bucket: "s3aas-system".into(),
             public_endpoint: None,
             http: HttpConfig::default(),
-            caps: CAPABILITIES,
+            caps,
         }
     }
 
-    /// Builds from configuration options (see [`crate::register`]).
+    /// Builds from configuration options: `endpoint`, `access_key`, `secret_key`, `region`
+    /// (default `us-east-1`), `system_bucket` (default `s3aas-system`), `public_endpoint` (the S3
+    /// URL shown to tenants; default `endpoint`), `payload_algorithm` (0, 1 or 2; default 2), and
+    /// the transport options of [`HttpConfig::from_provider_config`].
     pub fn from_config(cfg: &ProviderConfig) -> Result<Self> {
-        let known: Vec<&str> = crate::KEYS
-            .iter()
-            .chain(HttpConfig::KEYS)
-            .copied()
-            .collect();
+        let known: Vec<&str> = KEYS.iter().chain(HttpConfig::KEYS).copied().collect();
         cfg.check_known(&known)?;
         let mut b = Self::builder(
             cfg.require("endpoint")?,
@@ -186,9 +191,24 @@ impl RustfsProvider {
         if let Some(p) = cfg.get("public_endpoint") {
             b = b.public_endpoint(p);
         }
+        if let Some(a) = cfg.get("payload_algorithm") {
+            let alg = a
+                .parse::<u8>()
+                .ok()
+                .and_then(Algorithm::from_id)
+                .ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::ConfigInvalid,
+                        format!("payload_algorithm must be 0, 1 or 2 (got '{a}')"),
+                    )
+                })?;
+            b = b.payload_algorithm(alg);
+        }
         b.build()
     }
+}
 
+impl<D: Dialect> MadminProvider<D> {
     /// An S3 client for the same server signing with another credential (e.g. a tenant's key),
     /// sharing this provider's connection pool.
     pub fn s3_client_for(&self, access_key: &str, secret_key: SecretString) -> S3Client {
@@ -216,29 +236,33 @@ impl RustfsProvider {
         self.admin.send(&call).await
     }
 
-    fn iam(instance: &str, name: &str) -> String {
-        format!("{instance}{SEP}{name}")
-    }
-
     fn group(instance: &str) -> String {
         format!("s3aas-{instance}")
     }
 
     async fn record(&self, instance: &str, op: &'static str) -> Result<Record> {
-        guard::lookup_name("instance", instance).map_err(|e| ctx(e, op))?;
+        guard::lookup_name("instance", instance).map_err(|e| ctx::<D>(e, op))?;
         self.system
             .get(instance)
             .await
-            .map_err(|e| ctx(e, op))?
-            .ok_or_else(|| ctx(Error::not_found(ResourceKind::Instance, instance), op))
+            .map_err(|e| ctx::<D>(e, op))?
+            .ok_or_else(|| ctx::<D>(Error::not_found(ResourceKind::Instance, instance), op))
     }
 
     async fn require_instance(&self, instance: &str, op: &'static str) -> Result<()> {
-        guard::lookup_name("instance", instance).map_err(|e| ctx(e, op))?;
-        if self.system.exists(instance).await.map_err(|e| ctx(e, op))? {
+        guard::lookup_name("instance", instance).map_err(|e| ctx::<D>(e, op))?;
+        if self
+            .system
+            .exists(instance)
+            .await
+            .map_err(|e| ctx::<D>(e, op))?
+        {
             Ok(())
         } else {
-            Err(ctx(Error::not_found(ResourceKind::Instance, instance), op))
+            Err(ctx::<D>(
+                Error::not_found(ResourceKind::Instance, instance),
+                op,
+            ))
         }
     }
 
@@ -253,31 +277,30 @@ impl RustfsProvider {
             .system
             .bucket_created(instance, bucket)
             .await
-            .map_err(|e| ctx(e, op))?
+            .map_err(|e| ctx::<D>(e, op))?
         {
             Some(created) => Ok(created),
-            None => Err(ctx(Error::not_found(ResourceKind::Bucket, bucket), op)),
+            None => Err(ctx::<D>(Error::not_found(ResourceKind::Bucket, bucket), op)),
         }
     }
 
     async fn user_info(&self, instance: &str, user: &str, op: &'static str) -> Result<UserInfo> {
-        let iam = Self::iam(instance, user);
+        let iam = iam(instance, user);
         let resp = self
             .admin
             .send(&Call::new(op, Method::GET, "user-info").q("accessKey", &iam))
             .await?;
         if resp.status == 404 || resp.status == 500 && resp.body_snippet(500).contains("NoSuchUser")
         {
-            return Err(
-                ctx(Error::not_found(ResourceKind::User, user), op).with_http_status(resp.status)
-            );
+            return Err(ctx::<D>(Error::not_found(ResourceKind::User, user), op)
+                .with_http_status(resp.status));
         }
         if !resp.is_success() {
             return Err(self
                 .admin
                 .error(op, &resp, Some((ResourceKind::User, user))));
         }
-        crate::admin::decode(op, &resp)
+        crate::admin::decode::<D, _>(op, &resp)
     }
 
     async fn server_info(&self) -> Result<ServerInfo> {
@@ -286,17 +309,14 @@ impl RustfsProvider {
                 return Ok(info.clone());
             }
         }
-        #[derive(Deserialize)]
-        struct Wrapped {
-            info: ServerInfo,
-        }
-        let w: Wrapped = self
+        let raw: serde_json::Value = self
             .admin
             .json(Call::new("server_info", Method::GET, "info"), None)
             .await?;
-        *self.info.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((Instant::now(), w.info.clone()));
-        Ok(w.info)
+        let info: ServerInfo = serde_json::from_value(self.admin.dialect.server_info(raw))
+            .map_err(|e| Error::decode("the server info", e).with_backend(D::NAME))?;
+        *self.info.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), info.clone()));
+        Ok(info)
     }
 
     async fn to_instance(&self, r: Record) -> Result<Instance> {
@@ -379,13 +399,21 @@ impl RustfsProvider {
             #[serde(default)]
             size: u64,
         }
-        let q: Q = self
+        let op = "get_bucket_quota";
+        let resp = self
             .admin
-            .json(
-                Call::new("get_bucket_quota", Method::GET, "get-bucket-quota").q("bucket", bucket),
-                Some((ResourceKind::Bucket, bucket)),
-            )
+            .send(&Call::new(op, Method::GET, "get-bucket-quota").q("bucket", bucket))
             .await?;
+        // MinIO answers 404 XMinioAdminNoSuchQuotaConfiguration for a bucket without a quota.
+        if resp.status == 404 && resp.body_snippet(1000).contains("NoSuchQuota") {
+            return Ok(None);
+        }
+        if !resp.is_success() {
+            return Err(self
+                .admin
+                .error(op, &resp, Some((ResourceKind::Bucket, bucket))));
+        }
+        let q: Q = crate::admin::decode::<D, _>(op, &resp)?;
         let n = if q.size > 0 { q.size } else { q.quota };
         Ok((n > 0).then(|| Quota::hard(n)))
     }
@@ -417,7 +445,7 @@ impl RustfsProvider {
     ) -> Result<Bucket> {
         let op = "create_bucket";
         if self.s3.bucket_exists(&req.name).await? {
-            return Err(ctx(
+            return Err(ctx::<D>(
                 Error::already_exists(ResourceKind::Bucket, &req.name),
                 op,
             ));
@@ -425,12 +453,12 @@ impl RustfsProvider {
         self.s3
             .create_bucket(&req.name, req.object_lock, Some(&self.region))
             .await
-            .map_err(|e| ctx(e, op))?;
+            .map_err(|e| ctx::<D>(e, op))?;
         let configured = self.configure_new_bucket(instance, rec, req).await;
         if let Err((step, e)) = configured {
             let cleanup = self
                 .s3
-                .delete_bucket(&req.name, Some(FORCE_DELETE_HEADER))
+                .delete_bucket(&req.name, Some(self.admin.dialect.force_delete_header()))
                 .await;
             let left = match cleanup {
                 Ok(()) => "the bucket was removed again".to_string(),
@@ -448,7 +476,7 @@ impl RustfsProvider {
             return Err(e
                 .with_kind(kind)
                 .with_message(msg)
-                .with_backend(BACKEND)
+                .with_backend(D::NAME)
                 .with_operation(op)
                 .with_resource(ResourceKind::Bucket, &req.name));
         }
@@ -510,17 +538,22 @@ impl RustfsProvider {
             .send(&Call::new(op, Method::GET, "info-service-account").q("accessKey", key_id))
             .await?;
         if resp.status == 404 || resp.status == 400 {
-            return Err(ctx(Error::not_found(ResourceKind::AccessKey, key_id), op)
-                .with_http_status(resp.status));
+            return Err(
+                ctx::<D>(Error::not_found(ResourceKind::AccessKey, key_id), op)
+                    .with_http_status(resp.status),
+            );
         }
         if !resp.is_success() {
             return Err(self
                 .admin
                 .error(op, &resp, Some((ResourceKind::AccessKey, key_id))));
         }
-        let info: KeyInfo = crate::admin::decode(op, &resp)?;
-        if info.parent_user != Self::iam(instance, user) {
-            return Err(ctx(Error::not_found(ResourceKind::AccessKey, key_id), op));
+        let info: KeyInfo = crate::admin::decode::<D, _>(op, &resp)?;
+        if info.parent_user != iam(instance, user) {
+            return Err(ctx::<D>(
+                Error::not_found(ResourceKind::AccessKey, key_id),
+                op,
+            ));
         }
         let key = info.to_key(instance, user, key_id);
         Ok((info, key))
@@ -556,7 +589,7 @@ impl RustfsProvider {
         user: &str,
         req: &CreateAccessKey,
     ) -> Result<NewAccessKey> {
-        let mut body = json!({ "targetUser": Self::iam(instance, user) });
+        let mut body = json!({ "targetUser": iam(instance, user) });
         if let Some(n) = &req.name {
             body["name"] = json!(n);
         }
@@ -611,7 +644,7 @@ impl RustfsProvider {
             .admin
             .json(Call::new("list_users", Method::GET, "list-users"), None)
             .await?;
-        let prefix = Self::iam(instance, "");
+        let prefix = iam(instance, "");
         Ok(all
             .into_iter()
             .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|n| (n.to_string(), v)))
@@ -626,7 +659,7 @@ impl RustfsProvider {
                 None,
             )
             .await?;
-        let prefix = Self::iam(instance, "");
+        let prefix = iam(instance, "");
         Ok(all
             .into_iter()
             .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|n| (n.to_string(), v)))
@@ -650,8 +683,8 @@ impl RustfsProvider {
     }
 }
 
-fn ctx(e: Error, op: &'static str) -> Error {
-    e.with_backend(BACKEND).with_operation(op)
+fn ctx<D: Dialect>(e: Error, op: &'static str) -> Error {
+    e.with_backend(D::NAME).with_operation(op)
 }
 
 fn split_host_port(endpoint: &str) -> (String, Option<u16>) {
@@ -707,7 +740,7 @@ impl UserInfo {
     }
 
     fn policies(&self, instance: &str) -> Vec<String> {
-        let prefix = RustfsProvider::iam(instance, "");
+        let prefix = iam(instance, "");
         let mut v: Vec<String> = self
             .policy_name
             .as_deref()
@@ -775,18 +808,18 @@ impl KeyInfo {
 }
 
 #[async_trait]
-impl InstanceAdmin for RustfsProvider {
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "create_instance"))]
+impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "create_instance"))]
     async fn create_instance(&self, req: CreateInstance) -> Result<Instance> {
         let op = "create_instance";
-        guard::create_instance(&self.caps, BACKEND, &req).map_err(|e| ctx(e, op))?;
+        guard::create_instance(&self.caps, D::NAME, &req).map_err(|e| ctx::<D>(e, op))?;
         if self
             .system
             .exists(&req.name)
             .await
-            .map_err(|e| ctx(e, op))?
+            .map_err(|e| ctx::<D>(e, op))?
         {
-            return Err(ctx(
+            return Err(ctx::<D>(
                 Error::already_exists(ResourceKind::Instance, &req.name),
                 op,
             ));
@@ -806,11 +839,16 @@ impl InstanceAdmin for RustfsProvider {
         };
         if let Some(b) = &req.default_bucket {
             // Refuse a taken default bucket before anything is written.
-            if self.s3.bucket_exists(b).await.map_err(|e| ctx(e, op))? {
-                return Err(ctx(Error::already_exists(ResourceKind::Bucket, b), op));
+            if self
+                .s3
+                .bucket_exists(b)
+                .await
+                .map_err(|e| ctx::<D>(e, op))?
+            {
+                return Err(ctx::<D>(Error::already_exists(ResourceKind::Bucket, b), op));
             }
         }
-        self.system.put(&rec).await.map_err(|e| ctx(e, op))?;
+        self.system.put(&rec).await.map_err(|e| ctx::<D>(e, op))?;
         let mut made_bucket = false;
         let result: Result<()> = async {
             if let Some(b) = &req.default_bucket {
@@ -828,7 +866,11 @@ impl InstanceAdmin for RustfsProvider {
             let mut left = Vec::new();
             if made_bucket {
                 let b = req.default_bucket.as_deref().unwrap_or_default();
-                if let Err(c) = self.s3.delete_bucket(b, Some(FORCE_DELETE_HEADER)).await {
+                if let Err(c) = self
+                    .s3
+                    .delete_bucket(b, Some(self.admin.dialect.force_delete_header()))
+                    .await
+                {
                     left.push(format!("bucket '{b}' ({c})"));
                 } else {
                     let _ = self.system.delete_bucket(&req.name, b).await;
@@ -845,26 +887,26 @@ impl InstanceAdmin for RustfsProvider {
                 let _ = self.system.put(&rec).await;
             }
             return Err(if left.is_empty() {
-                ctx(e, op)
+                ctx::<D>(e, op)
             } else {
                 let msg = format!(
                     "{}; cleanup incomplete, left behind: {} (delete the instance to finish)",
                     e.message(),
                     left.join(", ")
                 );
-                ctx(e.with_kind(ErrorKind::Partial).with_message(msg), op)
+                ctx::<D>(e.with_kind(ErrorKind::Partial).with_message(msg), op)
             });
         }
         self.to_instance(rec).await
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "get_instance", instance = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_instance", instance = %id))]
     async fn get_instance(&self, id: &str) -> Result<Instance> {
         let rec = self.record(id, "get_instance").await?;
         self.to_instance(rec).await
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "list_instances"))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_instances"))]
     async fn list_instances(&self, opts: ListOptions) -> Result<Page<Instance>> {
         let op = "list_instances";
         let limit = opts.limit.unwrap_or(100).clamp(1, 1000);
@@ -876,7 +918,7 @@ impl InstanceAdmin for RustfsProvider {
                 limit,
             )
             .await
-            .map_err(|e| ctx(e, op))?;
+            .map_err(|e| ctx::<D>(e, op))?;
         let next = if more { names.last().cloned() } else { None };
         let items: Vec<Instance> = futures::stream::iter(names)
             .map(|n| async move {
@@ -889,14 +931,14 @@ impl InstanceAdmin for RustfsProvider {
             .try_filter_map(|x| async move { Ok(x) })
             .try_collect()
             .await
-            .map_err(|e| ctx(e, op))?;
+            .map_err(|e| ctx::<D>(e, op))?;
         Ok(Page::new(items, next))
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "update_instance", instance = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "update_instance", instance = %id))]
     async fn update_instance(&self, id: &str, req: UpdateInstance) -> Result<Instance> {
         let op = "update_instance";
-        guard::update_instance(&self.caps, BACKEND, id, &req).map_err(|e| ctx(e, op))?;
+        guard::update_instance(&self.caps, D::NAME, id, &req).map_err(|e| ctx::<D>(e, op))?;
         let mut rec = self.record(id, op).await?;
         if let Some(db) = rec.default_bucket.clone() {
             if let Some(v) = req.versioning {
@@ -904,7 +946,7 @@ impl InstanceAdmin for RustfsProvider {
                     self.s3
                         .put_versioning(&db, v)
                         .await
-                        .map_err(|e| ctx(e, op))?;
+                        .map_err(|e| ctx::<D>(e, op))?;
                 }
             }
             if let Some(e) = req.encryption {
@@ -912,7 +954,7 @@ impl InstanceAdmin for RustfsProvider {
                     Encryption::Aes256 => self.s3.put_encryption_aes256(&db).await,
                     _ => self.s3.delete_encryption(&db).await,
                 }
-                .map_err(|e| ctx(e, op))?;
+                .map_err(|e| ctx::<D>(e, op))?;
             }
         }
         if let Some(v) = req.versioning {
@@ -921,54 +963,76 @@ impl InstanceAdmin for RustfsProvider {
         if let Some(e) = req.encryption {
             rec.encryption = e;
         }
-        self.system.put(&rec).await.map_err(|e| ctx(e, op))?;
+        self.system.put(&rec).await.map_err(|e| ctx::<D>(e, op))?;
         self.to_instance(rec).await
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "delete_instance", instance = %id))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_instance", instance = %id))]
     async fn delete_instance(&self, id: &str, req: DeleteInstance) -> Result<()> {
         let op = "delete_instance";
-        guard::delete_instance(&self.caps, BACKEND, id, &req).map_err(|e| ctx(e, op))?;
-        if !self.system.exists(id).await.map_err(|e| ctx(e, op))? {
+        guard::delete_instance(&self.caps, D::NAME, id, &req).map_err(|e| ctx::<D>(e, op))?;
+        if !self.system.exists(id).await.map_err(|e| ctx::<D>(e, op))? {
             return Ok(());
         }
-        let buckets = self.system.all_buckets(id).await.map_err(|e| ctx(e, op))?;
+        let buckets = self
+            .system
+            .all_buckets(id)
+            .await
+            .map_err(|e| ctx::<D>(e, op))?;
         if !req.force {
             for b in &buckets {
                 match self.s3.is_empty(b).await {
                     Ok(true) => {}
                     Ok(false) => {
-                        return Err(ctx(
+                        return Err(ctx::<D>(
                             Error::new(ErrorKind::BucketNotEmpty, format!("instance '{id}' holds non-empty bucket '{b}'; nothing was deleted (use force)")).with_resource(ResourceKind::Bucket, b.clone()),
                             op,
                         ));
                     }
                     Err(e) if e.kind() == ErrorKind::NotFound => {}
-                    Err(e) => return Err(ctx(e, op)),
+                    Err(e) => return Err(ctx::<D>(e, op)),
                 }
             }
         }
         let mut left: Vec<String> = Vec::new();
-        let users = self.instance_users(id).await.map_err(|e| ctx(e, op))?;
+        let users = self.instance_users(id).await.map_err(|e| ctx::<D>(e, op))?;
         for (name, _) in &users {
             if let Err(e) = self.delete_user(id, name).await {
                 left.push(format!("user '{name}' ({e})"));
             }
         }
-        let resp = self
-            .admin
-            .send(&Call::new(
-                op,
-                Method::DELETE,
-                &format!("group/{}", Self::group(id)),
-            ))
-            .await;
-        if let Ok(r) = &resp {
-            if !r.is_success() && r.status != 404 {
-                left.push(format!("group '{}' (HTTP {})", Self::group(id), r.status));
+        let resp = match self.admin.dialect.group_delete() {
+            GroupDelete::Route => {
+                self.admin
+                    .send(&Call::new(
+                        op,
+                        Method::DELETE,
+                        &format!("group/{}", Self::group(id)),
+                    ))
+                    .await
             }
+            GroupDelete::EmptyRemove => {
+                let body = json!({"group": Self::group(id), "members": [], "isRemove": true});
+                self.admin
+                    .send(&Call::new(op, Method::PUT, "update-group-members").json(&body))
+                    .await
+            }
+        };
+        match &resp {
+            Ok(r) if !r.is_success() && r.status != 404 => left.push(format!(
+                "group '{}' (HTTP {}: {})",
+                Self::group(id),
+                r.status,
+                r.body_snippet(200)
+            )),
+            Err(e) => left.push(format!("group '{}' ({e})", Self::group(id))),
+            _ => {}
         }
-        for (name, _) in self.instance_policies(id).await.map_err(|e| ctx(e, op))? {
+        for (name, _) in self
+            .instance_policies(id)
+            .await
+            .map_err(|e| ctx::<D>(e, op))?
+        {
             if let Err(e) = self.delete_policy(id, &name).await {
                 left.push(format!("policy '{name}' ({e})"));
             }
@@ -976,7 +1040,11 @@ impl InstanceAdmin for RustfsProvider {
         for b in &buckets {
             match self
                 .s3
-                .delete_bucket(b, req.force.then_some(FORCE_DELETE_HEADER))
+                .delete_bucket(
+                    b,
+                    req.force
+                        .then_some(self.admin.dialect.force_delete_header()),
+                )
                 .await
             {
                 Ok(()) => {
@@ -986,36 +1054,36 @@ impl InstanceAdmin for RustfsProvider {
             }
         }
         if !left.is_empty() {
-            return Err(ctx(
+            return Err(ctx::<D>(
                 Error::new(ErrorKind::Partial, format!("instance '{id}' was only partly deleted; left: {} (deleting again retries)", left.join(", "))).with_resource(ResourceKind::Instance, id),
                 op,
             ));
         }
-        self.system.delete(id).await.map_err(|e| ctx(e, op))
+        self.system.delete(id).await.map_err(|e| ctx::<D>(e, op))
     }
 }
 
 #[async_trait]
-impl BucketAdmin for RustfsProvider {
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "create_bucket", instance = %instance))]
+impl<D: Dialect> BucketAdmin for MadminProvider<D> {
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "create_bucket", instance = %instance))]
     async fn create_bucket(&self, instance: &str, req: CreateBucket) -> Result<Bucket> {
         let op = "create_bucket";
-        guard::create_bucket(&self.caps, BACKEND, instance, &req).map_err(|e| ctx(e, op))?;
+        guard::create_bucket(&self.caps, D::NAME, instance, &req).map_err(|e| ctx::<D>(e, op))?;
         let rec = self.record(instance, op).await?;
         self.create_bucket_inner(instance, &rec, &req).await
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "get_bucket", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_bucket", instance = %instance))]
     async fn get_bucket(&self, instance: &str, name: &str) -> Result<Bucket> {
         let op = "get_bucket";
-        guard::lookup_name("bucket", name).map_err(|e| ctx(e, op))?;
+        guard::lookup_name("bucket", name).map_err(|e| ctx::<D>(e, op))?;
         let created = self.require_bucket(instance, name, op).await?;
         self.bucket_state(instance, name, created)
             .await
-            .map_err(|e| ctx(e, op))
+            .map_err(|e| ctx::<D>(e, op))
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "list_buckets", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_buckets", instance = %instance))]
     async fn list_buckets(&self, instance: &str, opts: ListOptions) -> Result<Page<Bucket>> {
         let op = "list_buckets";
         self.require_instance(instance, op).await?;
@@ -1029,7 +1097,7 @@ impl BucketAdmin for RustfsProvider {
                 limit,
             )
             .await
-            .map_err(|e| ctx(e, op))?;
+            .map_err(|e| ctx::<D>(e, op))?;
         let next = if more { names.last().cloned() } else { None };
         Ok(Page::new(
             names
@@ -1040,10 +1108,11 @@ impl BucketAdmin for RustfsProvider {
         ))
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "update_bucket", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "update_bucket", instance = %instance))]
     async fn update_bucket(&self, instance: &str, name: &str, req: UpdateBucket) -> Result<Bucket> {
         let op = "update_bucket";
-        guard::update_bucket(&self.caps, BACKEND, instance, name, &req).map_err(|e| ctx(e, op))?;
+        guard::update_bucket(&self.caps, D::NAME, instance, name, &req)
+            .map_err(|e| ctx::<D>(e, op))?;
         let created = self.require_bucket(instance, name, op).await?;
         let r: Result<()> = async {
             if let Some(v) = req.versioning {
@@ -1072,67 +1141,56 @@ impl BucketAdmin for RustfsProvider {
             Ok(())
         }
         .await;
-        r.map_err(|e| ctx(e, op).with_resource(ResourceKind::Bucket, name))?;
+        r.map_err(|e| ctx::<D>(e, op).with_resource(ResourceKind::Bucket, name))?;
         self.bucket_state(instance, name, created).await
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "delete_bucket", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_bucket", instance = %instance))]
     async fn delete_bucket(&self, instance: &str, name: &str, req: DeleteBucket) -> Result<()> {
         let op = "delete_bucket";
-        guard::delete_bucket(&self.caps, BACKEND, instance, name, &req).map_err(|e| ctx(e, op))?;
+        guard::delete_bucket(&self.caps, D::NAME, instance, name, &req)
+            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         if self
             .system
             .bucket_created(instance, name)
             .await
-            .map_err(|e| ctx(e, op))?
+            .map_err(|e| ctx::<D>(e, op))?
             .is_none()
         {
             return Ok(());
         }
         self.s3
-            .delete_bucket(name, req.force.then_some(FORCE_DELETE_HEADER))
+            .delete_bucket(
+                name,
+                req.force
+                    .then_some(self.admin.dialect.force_delete_header()),
+            )
             .await
-            .map_err(|e| ctx(e, op))?;
+            .map_err(|e| ctx::<D>(e, op))?;
         self.system
             .delete_bucket(instance, name)
             .await
-            .map_err(|e| ctx(e, op))
+            .map_err(|e| ctx::<D>(e, op))
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "bucket_usage", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "bucket_usage", instance = %instance))]
     async fn bucket_usage(&self, instance: &str, name: &str) -> Result<BucketUsage> {
         let op = "bucket_usage";
-        guard::bucket_usage(&self.caps, BACKEND, instance, name).map_err(|e| ctx(e, op))?;
+        guard::bucket_usage(&self.caps, D::NAME, instance, name).map_err(|e| ctx::<D>(e, op))?;
         self.require_bucket(instance, name, op).await?;
-        #[derive(Deserialize, Default)]
-        struct Ts {
-            secs_since_epoch: i64,
-        }
-        #[derive(Deserialize, Default)]
-        struct B {
-            #[serde(default)]
-            size: u64,
-            #[serde(default)]
-            objects_count: u64,
-        }
-        #[derive(Deserialize, Default)]
-        struct U {
-            #[serde(default)]
-            last_update: Option<Ts>,
-            #[serde(default)]
-            buckets_usage: BTreeMap<String, B>,
-        }
-        let u: U = self
+        let raw: serde_json::Value = self
             .admin
             .json(Call::new(op, Method::GET, "datausageinfo"), None)
             .await?;
-        let as_of = u
-            .last_update
-            .and_then(|t| OffsetDateTime::from_unix_timestamp(t.secs_since_epoch).ok())
+        let (usage, sampled) = self.admin.dialect.bucket_usage(&raw, name);
+        let as_of = sampled
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
             .filter(|t| t.unix_timestamp() > 0);
-        Ok(match u.buckets_usage.get(name) {
-            Some(b) => BucketUsage::new(b.size, Some(b.objects_count), as_of),
+        // A bucket the usage scanner has not visited yet is reported as empty, as of the last scan
+        // (or now, if there was none): callers see how fresh the figures are.
+        Ok(match usage {
+            Some((bytes, objects)) => BucketUsage::new(bytes, Some(objects), as_of),
             None => BucketUsage::new(
                 0,
                 Some(0),
@@ -1143,15 +1201,15 @@ impl BucketAdmin for RustfsProvider {
 }
 
 #[async_trait]
-impl UserAdmin for RustfsProvider {
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "create_user", instance = %instance))]
+impl<D: Dialect> UserAdmin for MadminProvider<D> {
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "create_user", instance = %instance))]
     async fn create_user(&self, instance: &str, req: CreateUser) -> Result<User> {
         let op = "create_user";
-        guard::create_user(&self.caps, BACKEND, instance, &req).map_err(|e| ctx(e, op))?;
+        guard::create_user(&self.caps, D::NAME, instance, &req).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         match self.user_info(instance, &req.name, op).await {
             Ok(_) => {
-                return Err(ctx(
+                return Err(ctx::<D>(
                     Error::already_exists(ResourceKind::User, &req.name),
                     op,
                 ));
@@ -1159,7 +1217,7 @@ impl UserAdmin for RustfsProvider {
             Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        let iam = Self::iam(instance, &req.name);
+        let iam = iam(instance, &req.name);
         let secret = secret::random_secret_key();
         let body = json!({"secretKey": secret.expose_secret(), "status": if req.enabled { "enabled" } else { "disabled" }});
         self.admin
@@ -1175,7 +1233,7 @@ impl UserAdmin for RustfsProvider {
                 .admin
                 .send(&Call::new(op, Method::DELETE, "remove-user").q("accessKey", &iam))
                 .await;
-            return Err(ctx(e, op).with_message(
+            return Err(ctx::<D>(e, op).with_message(
                 "adding the user to the instance group failed; the user was removed again",
             ));
         }
@@ -1185,10 +1243,10 @@ impl UserAdmin for RustfsProvider {
         Ok(u)
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "get_user", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_user", instance = %instance))]
     async fn get_user(&self, instance: &str, name: &str) -> Result<User> {
         let op = "get_user";
-        guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
+        guard::lookup_name("user", name).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         Ok(self
             .user_info(instance, name, op)
@@ -1196,14 +1254,14 @@ impl UserAdmin for RustfsProvider {
             .to_user(instance, name))
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "list_users", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_users", instance = %instance))]
     async fn list_users(&self, instance: &str, opts: ListOptions) -> Result<Page<User>> {
         let op = "list_users";
         self.require_instance(instance, op).await?;
         let users = self
             .instance_users(instance)
             .await
-            .map_err(|e| ctx(e, op))?;
+            .map_err(|e| ctx::<D>(e, op))?;
         let all = users
             .into_iter()
             .map(|(n, i)| i.to_user(instance, &n))
@@ -1211,13 +1269,14 @@ impl UserAdmin for RustfsProvider {
         Ok(Page::from_sorted(all, &opts, |u| &u.name))
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "set_user_enabled", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "set_user_enabled", instance = %instance))]
     async fn set_user_enabled(&self, instance: &str, name: &str, enabled: bool) -> Result<()> {
         let op = "set_user_enabled";
-        guard::set_user_enabled(&self.caps, BACKEND, instance, name).map_err(|e| ctx(e, op))?;
+        guard::set_user_enabled(&self.caps, D::NAME, instance, name)
+            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         self.user_info(instance, name, op).await?;
-        let iam = Self::iam(instance, name);
+        let iam = iam(instance, name);
         let status = if enabled { "enabled" } else { "disabled" };
         self.admin
             .ok(
@@ -1230,23 +1289,23 @@ impl UserAdmin for RustfsProvider {
             .map(drop)
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "delete_user", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_user", instance = %instance))]
     async fn delete_user(&self, instance: &str, name: &str) -> Result<()> {
         let op = "delete_user";
-        guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
+        guard::lookup_name("user", name).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let info = match self.user_info(instance, name, op).await {
             Ok(i) => i,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e),
         };
-        let iam = Self::iam(instance, name);
         // Detach policies first, so that deleting them later is not refused as "in use".
         let attached: Vec<String> = info
             .policies(instance)
             .iter()
-            .map(|p| Self::iam(instance, p))
+            .map(|p| iam(instance, p))
             .collect();
+        let iam = iam(instance, name);
         if !attached.is_empty() {
             let body = json!({"policies": attached, "user": iam});
             self.admin
@@ -1273,13 +1332,13 @@ impl UserAdmin for RustfsProvider {
 }
 
 #[async_trait]
-impl PolicyAdmin for RustfsProvider {
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "put_policy", instance = %instance))]
+impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "put_policy", instance = %instance))]
     async fn put_policy(&self, instance: &str, req: PutPolicy) -> Result<Policy> {
         let op = "put_policy";
-        guard::put_policy(&self.caps, BACKEND, instance, &req).map_err(|e| ctx(e, op))?;
+        guard::put_policy(&self.caps, D::NAME, instance, &req).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
-        let iam = Self::iam(instance, &req.name);
+        let iam = iam(instance, &req.name);
         self.admin
             .ok(
                 Call::new(op, Method::PUT, "add-canned-policy")
@@ -1291,40 +1350,48 @@ impl PolicyAdmin for RustfsProvider {
         self.get_policy(instance, &req.name).await
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "get_policy", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_policy", instance = %instance))]
     async fn get_policy(&self, instance: &str, name: &str) -> Result<Policy> {
         let op = "get_policy";
-        guard::policy_lookup(&self.caps, BACKEND, instance, Some(name)).map_err(|e| ctx(e, op))?;
+        guard::policy_lookup(&self.caps, D::NAME, instance, Some(name))
+            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
-        #[derive(Deserialize)]
-        struct Info {
-            policy: serde_json::Value,
-        }
-        let iam = Self::iam(instance, name);
-        let info: Info = self
+        let iam = iam(instance, name);
+        let mut info: serde_json::Value = self
             .admin
             .json(
-                Call::new(op, Method::GET, "info-canned-policy").q("name", &iam),
+                Call::new(op, Method::GET, "info-canned-policy")
+                    .q("name", &iam)
+                    .q("v", "2"),
                 Some((ResourceKind::Policy, name)),
             )
             .await?;
-        let doc = PolicyDocument::from_value(strip_empty(info.policy)).map_err(|e| {
+        // RustFS: {"policy_name", "policy", ...}; MinIO v2: {"PolicyName", "Policy", ...}; older
+        // MinIO: the document itself.
+        let policy = match info.get_mut("policy").or(None) {
+            Some(p) => p.take(),
+            None => match info.get_mut("Policy") {
+                Some(p) => p.take(),
+                None => info,
+            },
+        };
+        let doc = PolicyDocument::from_value(strip_empty(policy)).map_err(|e| {
             Error::decode("the stored policy", e.message())
-                .with_backend(BACKEND)
+                .with_backend(D::NAME)
                 .with_operation(op)
         })?;
         Ok(Policy::new(instance, name, doc))
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "list_policies", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_policies", instance = %instance))]
     async fn list_policies(&self, instance: &str, opts: ListOptions) -> Result<Page<Policy>> {
         let op = "list_policies";
-        guard::policy_lookup(&self.caps, BACKEND, instance, None).map_err(|e| ctx(e, op))?;
+        guard::policy_lookup(&self.caps, D::NAME, instance, None).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let all = self
             .instance_policies(instance)
             .await
-            .map_err(|e| ctx(e, op))?
+            .map_err(|e| ctx::<D>(e, op))?
             .into_iter()
             .filter_map(|(n, v)| {
                 PolicyDocument::from_value(strip_empty(v))
@@ -1335,12 +1402,13 @@ impl PolicyAdmin for RustfsProvider {
         Ok(Page::from_sorted(all, &opts, |p| &p.name))
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "delete_policy", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_policy", instance = %instance))]
     async fn delete_policy(&self, instance: &str, name: &str) -> Result<()> {
         let op = "delete_policy";
-        guard::policy_lookup(&self.caps, BACKEND, instance, Some(name)).map_err(|e| ctx(e, op))?;
+        guard::policy_lookup(&self.caps, D::NAME, instance, Some(name))
+            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
-        let iam = Self::iam(instance, name);
+        let iam = iam(instance, name);
         let resp = self
             .admin
             .send(&Call::new(op, Method::DELETE, "remove-canned-policy").q("name", &iam))
@@ -1353,11 +1421,11 @@ impl PolicyAdmin for RustfsProvider {
             .error(op, &resp, Some((ResourceKind::Policy, name))))
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "attach_policy", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "attach_policy", instance = %instance))]
     async fn attach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
         let op = "attach_policy";
-        guard::policy_attachment(&self.caps, BACKEND, instance, user, Some(policy))
-            .map_err(|e| ctx(e, op))?;
+        guard::policy_attachment(&self.caps, D::NAME, instance, user, Some(policy))
+            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let info = self.user_info(instance, user, op).await?;
         if info.policies(instance).iter().any(|p| p == policy) {
@@ -1365,9 +1433,8 @@ impl PolicyAdmin for RustfsProvider {
         }
         self.get_policy(instance, policy)
             .await
-            .map_err(|e| ctx(e, op))?;
-        let body =
-            json!({"policies": [Self::iam(instance, policy)], "user": Self::iam(instance, user)});
+            .map_err(|e| ctx::<D>(e, op))?;
+        let body = json!({"policies": [iam(instance, policy)], "user": iam(instance, user)});
         self.admin
             .ok(
                 Call::new(op, Method::POST, "idp/builtin/policy/attach")
@@ -1379,18 +1446,17 @@ impl PolicyAdmin for RustfsProvider {
             .map(drop)
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "detach_policy", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "detach_policy", instance = %instance))]
     async fn detach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
         let op = "detach_policy";
-        guard::policy_attachment(&self.caps, BACKEND, instance, user, Some(policy))
-            .map_err(|e| ctx(e, op))?;
+        guard::policy_attachment(&self.caps, D::NAME, instance, user, Some(policy))
+            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let info = self.user_info(instance, user, op).await?;
         if !info.policies(instance).iter().any(|p| p == policy) {
             return Ok(());
         }
-        let body =
-            json!({"policies": [Self::iam(instance, policy)], "user": Self::iam(instance, user)});
+        let body = json!({"policies": [iam(instance, policy)], "user": iam(instance, user)});
         self.admin
             .ok(
                 Call::new(op, Method::POST, "idp/builtin/policy/detach")
@@ -1402,18 +1468,18 @@ impl PolicyAdmin for RustfsProvider {
             .map(drop)
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "list_attached_policies", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_attached_policies", instance = %instance))]
     async fn list_attached_policies(&self, instance: &str, user: &str) -> Result<Vec<String>> {
         let op = "list_attached_policies";
-        guard::policy_attachment(&self.caps, BACKEND, instance, user, None)
-            .map_err(|e| ctx(e, op))?;
+        guard::policy_attachment(&self.caps, D::NAME, instance, user, None)
+            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         Ok(self.user_info(instance, user, op).await?.policies(instance))
     }
 }
 
 #[async_trait]
-impl AccessKeyAdmin for RustfsProvider {
+impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
     async fn create_access_key(
         &self,
         instance: &str,
@@ -1423,22 +1489,22 @@ impl AccessKeyAdmin for RustfsProvider {
         let op = "create_access_key";
         guard::create_access_key(
             &self.caps,
-            BACKEND,
+            D::NAME,
             instance,
             user,
             &req,
             OffsetDateTime::now_utc(),
         )
-        .map_err(|e| ctx(e, op))?;
+        .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         self.user_info(instance, user, op).await?;
         self.add_key(instance, user, &req).await
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "list_access_keys", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_access_keys", instance = %instance))]
     async fn list_access_keys(&self, instance: &str, user: &str) -> Result<Vec<AccessKey>> {
         let op = "list_access_keys";
-        guard::access_key_lookup(instance, user, None).map_err(|e| ctx(e, op))?;
+        guard::access_key_lookup(instance, user, None).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         self.user_info(instance, user, op).await?;
         #[derive(Deserialize)]
@@ -1446,7 +1512,7 @@ impl AccessKeyAdmin for RustfsProvider {
             #[serde(default)]
             accounts: Vec<KeyInfo>,
         }
-        let iam = Self::iam(instance, user);
+        let iam = iam(instance, user);
         let l: L = self
             .admin
             .json(
@@ -1468,10 +1534,10 @@ impl AccessKeyAdmin for RustfsProvider {
         Ok(keys)
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "get_access_key", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_access_key", instance = %instance))]
     async fn get_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<AccessKey> {
         let op = "get_access_key";
-        guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
+        guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         self.user_info(instance, user, op).await?;
         Ok(self.key_info(instance, user, key_id, op).await?.1)
@@ -1485,8 +1551,8 @@ impl AccessKeyAdmin for RustfsProvider {
         enabled: bool,
     ) -> Result<()> {
         let op = "set_access_key_enabled";
-        guard::set_access_key_enabled(&self.caps, BACKEND, instance, user, key_id)
-            .map_err(|e| ctx(e, op))?;
+        guard::set_access_key_enabled(&self.caps, D::NAME, instance, user, key_id)
+            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let (_, key) = self.key_info(instance, user, key_id, op).await?;
         let status = if enabled { "on" } else { "off" };
@@ -1499,10 +1565,10 @@ impl AccessKeyAdmin for RustfsProvider {
         .await
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "delete_access_key", instance = %instance))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_access_key", instance = %instance))]
     async fn delete_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<()> {
         let op = "delete_access_key";
-        guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
+        guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         match self.key_info(instance, user, key_id, op).await {
             Ok(_) => {}
@@ -1533,8 +1599,8 @@ impl AccessKeyAdmin for RustfsProvider {
         req: RotateAccessKey,
     ) -> Result<RotatedAccessKey> {
         let op = "rotate_access_key";
-        guard::rotate_access_key(&self.caps, BACKEND, instance, user, key_id, &req)
-            .map_err(|e| ctx(e, op))?;
+        guard::rotate_access_key(&self.caps, D::NAME, instance, user, key_id, &req)
+            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let (_, old) = self.key_info(instance, user, key_id, op).await?;
         let mut template = CreateAccessKey::new();
@@ -1587,23 +1653,23 @@ impl AccessKeyAdmin for RustfsProvider {
                 } else {
                     e.kind()
                 };
-                Err(ctx(e.with_kind(kind).with_message(msg), op))
+                Err(ctx::<D>(e.with_kind(kind).with_message(msg), op))
             }
         }
     }
 }
 
 #[async_trait]
-impl ObjectStoreProvider for RustfsProvider {
+impl<D: Dialect> ObjectStoreProvider for MadminProvider<D> {
     fn backend(&self) -> &'static str {
-        BACKEND
+        D::NAME
     }
 
     fn capabilities(&self) -> Capabilities {
         self.caps
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(backend = BACKEND, operation = "health"))]
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "health"))]
     async fn health(&self) -> Result<Health> {
         let (ready, body) = self.admin.ready().await?;
         let version = self
@@ -1642,4 +1708,19 @@ fn strip_empty(v: serde_json::Value) -> serde_json::Value {
         }
         other => other,
     }
+}
+
+/// Option names [`MadminProvider::from_config`] reads (besides the transport options).
+pub const KEYS: &[&str] = &[
+    "endpoint",
+    "access_key",
+    "secret_key",
+    "region",
+    "system_bucket",
+    "public_endpoint",
+    "payload_algorithm",
+];
+
+fn iam(instance: &str, name: &str) -> String {
+    format!("{instance}{SEP}{name}")
 }
