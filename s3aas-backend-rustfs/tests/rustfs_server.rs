@@ -2,37 +2,14 @@
 //! that what the SDK configures is what the server enforces. Skipped, with one line saying so,
 //! when no RustFS binary is installed (see scripts/install-rustfs.sh).
 
-use async_trait::async_trait;
 use s3aas_backend_rustfs::RustfsProvider;
 use s3aas_core::prelude::*;
 use s3aas_http::S3Client;
 use s3aas_testkit::rustfs::{RustfsServer, SKIP_MESSAGE, find_binary};
-use s3aas_testkit::{ObjectSeeder, Suite, run};
+use s3aas_testkit::{S3Seeder, Suite, run};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-
-struct Seeder(Arc<RustfsProvider>);
-
-#[async_trait]
-impl ObjectSeeder for Seeder {
-    async fn put_object(
-        &self,
-        _instance: &str,
-        bucket: &str,
-        key: &str,
-        data: Vec<u8>,
-    ) -> Result<()> {
-        self.0
-            .admin_s3()
-            .put_object(bucket, key, data.into(), &[])
-            .await
-            .map(drop)
-    }
-    async fn empty_bucket(&self, _instance: &str, bucket: &str) -> Result<()> {
-        self.0.admin_s3().empty_bucket(bucket).await
-    }
-}
 
 fn provider(server: &RustfsServer) -> Arc<RustfsProvider> {
     let _ = SERVER.set((
@@ -71,7 +48,7 @@ fn main() {
     );
     let p = provider(&server);
     let report = run(Suite::new(p.clone())
-        .seeder(Arc::new(Seeder(p.clone())))
+        .seeder(Arc::new(S3Seeder(p.admin_s3().clone())))
         .label("rustfs"));
     let proofs = run_proofs(&server);
     let leftovers = leftover_check(&server);

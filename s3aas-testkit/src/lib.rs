@@ -67,6 +67,30 @@ impl ObjectSeeder for MemorySeeder {
     }
 }
 
+/// Seeds buckets through signed S3 calls (for real servers and S3 fakes).
+#[derive(Debug, Clone)]
+pub struct S3Seeder(pub s3aas_http::S3Client);
+
+#[async_trait]
+impl ObjectSeeder for S3Seeder {
+    async fn put_object(
+        &self,
+        _instance: &str,
+        bucket: &str,
+        key: &str,
+        data: Vec<u8>,
+    ) -> Result<()> {
+        self.0
+            .put_object(bucket, key, data.into(), &[])
+            .await
+            .map(drop)
+    }
+
+    async fn empty_bucket(&self, _instance: &str, bucket: &str) -> Result<()> {
+        self.0.empty_bucket(bucket).await
+    }
+}
+
 /// A failed check, with the reason.
 #[derive(Debug)]
 pub struct Failure(pub String);
