@@ -45,12 +45,20 @@ pub mod rustfs {
     pub use s3aas_backend_rustfs::*;
 }
 
+/// The MinIO backend (feature `minio`).
+#[cfg(feature = "minio")]
+pub mod minio {
+    pub use s3aas_backend_minio::*;
+}
+
 /// A registry with every backend compiled into this build.
 pub fn registry() -> Registry {
     #[allow(unused_mut)]
     let mut r = Registry::with_memory();
     #[cfg(feature = "rustfs")]
     s3aas_backend_rustfs::register(&mut r);
+    #[cfg(feature = "minio")]
+    s3aas_backend_minio::register(&mut r);
     r
 }
 

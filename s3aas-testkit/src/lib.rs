@@ -19,6 +19,7 @@
 //! ```
 
 mod cases;
+pub mod fake;
 pub mod rustfs;
 
 use async_trait::async_trait;

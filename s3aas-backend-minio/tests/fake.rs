@@ -1,0 +1,160 @@
+//! The MinIO backend against the stateful MinIO fake (s3aas-testkit): the conformance suite and
+//! MinIO protocol checks.
+
+use s3aas_backend_minio::MinioProvider;
+use s3aas_core::prelude::*;
+use s3aas_http::{HttpConfig, RetryConfig};
+use s3aas_testkit::fake::minio::FakeMinio;
+use s3aas_testkit::{S3Seeder, Suite, run};
+use std::sync::Arc;
+
+const ROOT: (&str, &str) = ("minioadmin", "minio-root-secret-1");
+
+fn provider(uri: &str) -> MinioProvider {
+    MinioProvider::builder(uri, ROOT.0, SecretString::from(ROOT.1.to_string()))
+        .http(HttpConfig::new().retry(RetryConfig::disabled()))
+        .build()
+        .unwrap()
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (server, fake) = rt.block_on(FakeMinio::start(ROOT.0, ROOT.1));
+    // The fake answers with id 0 (Argon2id) like an x86 MinIO; keep the suite quick with id 2 and
+    // exercise id 0 in the protocol checks below.
+    fake.state().response_algorithm = s3aas_madmin::Algorithm::Pbkdf2AesGcm;
+    let p = Arc::new(provider(&server.uri()));
+    let report = run(Suite::new(p.clone())
+        .seeder(Arc::new(S3Seeder(p.admin_s3().clone())))
+        .label("minio-fake"));
+    let checks = rt.block_on(protocol_checks(&server.uri(), &fake));
+    match &checks {
+        Ok(()) => println!("minio-fake: protocol checks passed"),
+        Err(e) => println!("minio-fake: protocol check FAILED: {e}"),
+    }
+    drop(server);
+    std::process::exit(if report.passed() && checks.is_ok() {
+        0
+    } else {
+        101
+    });
+}
+
+async fn protocol_checks(uri: &str, fake: &FakeMinio) -> Result<(), String> {
+    let p = provider(uri);
+    let e = |x: s3aas_core::Error| x.to_string();
+    fake.state().response_algorithm = s3aas_madmin::Algorithm::Argon2idAesGcm;
+    p.create_instance(CreateInstance::new("proto").default_bucket("proto-data"))
+        .await
+        .map_err(e)?;
+    p.create_user("proto", CreateUser::new("alice"))
+        .await
+        .map_err(e)?;
+
+    // Encrypted calls reach the server encrypted (the fake refuses plaintext) and Argon2id
+    // answers (id 0) are opened.
+    let listed = p.list_users("proto", ListOptions::new()).await.map_err(e)?;
+    if listed.items.len() != 1 {
+        return Err(format!("list-users through id-0 encryption: {listed:?}"));
+    }
+
+    // The session policy survives disabling the key: MinIO drops it unless it is resent.
+    let session = PolicyDocument::bucket_read_only("proto-data");
+    let k = p
+        .create_access_key(
+            "proto",
+            "alice",
+            CreateAccessKey::new().session_policy(session.clone()),
+        )
+        .await
+        .map_err(e)?;
+    p.set_access_key_enabled("proto", "alice", &k.key.id, false)
+        .await
+        .map_err(e)?;
+    let got = p
+        .get_access_key("proto", "alice", &k.key.id)
+        .await
+        .map_err(e)?;
+    if got.enabled
+        || !got
+            .session_policy
+            .as_ref()
+            .is_some_and(|s| s.semantically_eq(&session))
+    {
+        return Err(format!("disable kept the session policy? {got:?}"));
+    }
+    let stored = fake.state().service_accounts[&k.key.id].policy.clone();
+    if stored.is_none() {
+        return Err("the fake lost the session policy: it was not resent".into());
+    }
+
+    // Policy in use: 400 XMinioIAMPolicyInUse is a Conflict with the code kept.
+    p.put_policy(
+        "proto",
+        PutPolicy::new("rw", PolicyDocument::bucket_read_write("proto-data")),
+    )
+    .await
+    .map_err(e)?;
+    p.attach_policy("proto", "alice", "rw").await.map_err(e)?;
+    p.attach_policy("proto", "alice", "rw")
+        .await
+        .map_err(|x| format!("attach twice is idempotent: {x}"))?;
+    let err = p
+        .delete_policy("proto", "rw")
+        .await
+        .expect_err("policy in use");
+    if err.kind() != ErrorKind::Conflict
+        || err.code() != Some("XMinioIAMPolicyInUse")
+        || err.http_status() != Some(400)
+    {
+        return Err(format!("policy in use: {err}"));
+    }
+
+    // SSE-S3 without a KMS: 501 from MinIO, reported as Unsupported, bucket removed again.
+    fake.state().s3.kms = false;
+    let err = p
+        .create_bucket(
+            "proto",
+            CreateBucket::new("proto-enc").encryption(Encryption::Aes256),
+        )
+        .await
+        .expect_err("no KMS");
+    fake.state().s3.kms = true;
+    if err.kind() != ErrorKind::Unsupported || !err.message().contains("was removed again") {
+        return Err(format!("SSE without KMS: {err}"));
+    }
+    if fake.state().s3.buckets.contains_key("proto-enc") {
+        return Err("the half-made bucket was left behind".into());
+    }
+
+    // A v4 (AIStor) server: the first call gets 426 and the provider switches to /v4.
+    fake.state().api_version = 4;
+    let p4 = provider(uri);
+    let u = p4
+        .get_user("proto", "alice")
+        .await
+        .map_err(|x| format!("after v4 negotiation: {x}"))?;
+    fake.state().api_version = 3;
+    if u.name != "alice" {
+        return Err("v4 user".into());
+    }
+
+    p.delete_instance("proto", DeleteInstance::new().force(true))
+        .await
+        .map_err(e)?;
+    let st = fake.state();
+    if !st.users.is_empty()
+        || st.policies.keys().any(|k| k.starts_with("proto--"))
+        || st.groups.contains_key("s3aas-proto")
+    {
+        return Err(format!(
+            "leftovers: users {:?}, groups {:?}",
+            st.users.keys().collect::<Vec<_>>(),
+            st.groups.keys().collect::<Vec<_>>()
+        ));
+    }
+    Ok(())
+}
