@@ -130,6 +130,48 @@ async fn protocol_checks(uri: &str, fake: &FakeMinio) -> Result<(), String> {
         return Err("the half-made bucket was left behind".into());
     }
 
+    // An older server without attach/detach (426): the whole mapping is set instead, keeping the
+    // other attached policy.
+    p.put_policy(
+        "proto",
+        PutPolicy::new("ro", PolicyDocument::bucket_read_only("proto-data")),
+    )
+    .await
+    .map_err(e)?;
+    fake.state().legacy_policy_api = true;
+    p.attach_policy("proto", "alice", "ro")
+        .await
+        .map_err(|x| format!("legacy attach: {x}"))?;
+    let attached = p
+        .list_attached_policies("proto", "alice")
+        .await
+        .map_err(e)?;
+    if attached != vec!["ro".to_string(), "rw".to_string()] {
+        return Err(format!(
+            "legacy attach keeps the other policy: {attached:?}"
+        ));
+    }
+    p.detach_policy("proto", "alice", "ro")
+        .await
+        .map_err(|x| format!("legacy detach: {x}"))?;
+    let calls = fake
+        .state()
+        .admin_calls
+        .iter()
+        .filter(|c| c.ends_with("set-user-or-group-policy"))
+        .count();
+    fake.state().legacy_policy_api = false;
+    if p.list_attached_policies("proto", "alice")
+        .await
+        .map_err(e)?
+        != vec!["rw".to_string()]
+        || calls != 2
+    {
+        return Err(format!(
+            "legacy detach ({calls} set-user-or-group-policy calls)"
+        ));
+    }
+
     // A v4 (AIStor) server: the first call gets 426 and the provider switches to /v4.
     fake.state().api_version = 4;
     let p4 = provider(uri);

@@ -526,6 +526,80 @@ impl<D: Dialect> MadminProvider<D> {
             .map_err(|e| ("registration", e))
     }
 
+    /// Attaches or detaches policies (names inside the instance) with
+    /// `idp/builtin/policy/attach|detach`. Servers older than that API (MinIO before
+    /// RELEASE.2023-06-23 answers 426) get `set-user-or-group-policy` with the whole resulting
+    /// list instead.
+    async fn change_policies(
+        &self,
+        instance: &str,
+        user: &str,
+        info: &UserInfo,
+        policies: Vec<String>,
+        attach: bool,
+        op: &'static str,
+    ) -> Result<()> {
+        let names: Vec<String> = policies.iter().map(|p| iam(instance, p)).collect();
+        let cmd = if attach {
+            "idp/builtin/policy/attach"
+        } else {
+            "idp/builtin/policy/detach"
+        };
+        let body = json!({"policies": names, "user": iam(instance, user)});
+        let resp = self
+            .admin
+            .send(
+                &Call::new(op, Method::POST, cmd)
+                    .json(&body)
+                    .idempotency(Idempotency::Idempotent),
+            )
+            .await?;
+        if resp.is_success() {
+            return Ok(());
+        }
+        // A concurrent change already did it (MinIO: 400 XMinioAdminPolicyChangeAlreadyApplied).
+        if resp.status == 400
+            && resp
+                .body_snippet(1000)
+                .contains("PolicyChangeAlreadyApplied")
+        {
+            return Ok(());
+        }
+        if resp.status != 426 && resp.status != 501 {
+            return Err(self
+                .admin
+                .error(op, &resp, Some((ResourceKind::User, user))));
+        }
+        let mut all: std::collections::BTreeSet<String> = info
+            .policy_name
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(String::from)
+            .collect();
+        for n in names {
+            if attach {
+                all.insert(n);
+            } else {
+                all.remove(&n);
+            }
+        }
+        let list = all.into_iter().collect::<Vec<_>>().join(",");
+        let target = iam(instance, user);
+        self.admin
+            .ok(
+                Call::new(op, Method::PUT, "set-user-or-group-policy")
+                    .q("policyName", &list)
+                    .q("userOrGroup", &target)
+                    .q("isGroup", "false"),
+                Some((ResourceKind::User, user)),
+            )
+            .await
+            .map(drop)
+    }
+
     async fn key_info(
         &self,
         instance: &str,
@@ -1300,23 +1374,12 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
             Err(e) => return Err(e),
         };
         // Detach policies first, so that deleting them later is not refused as "in use".
-        let attached: Vec<String> = info
-            .policies(instance)
-            .iter()
-            .map(|p| iam(instance, p))
-            .collect();
-        let iam = iam(instance, name);
+        let attached = info.policies(instance);
         if !attached.is_empty() {
-            let body = json!({"policies": attached, "user": iam});
-            self.admin
-                .ok(
-                    Call::new(op, Method::POST, "idp/builtin/policy/detach")
-                        .json(&body)
-                        .idempotency(Idempotency::Idempotent),
-                    Some((ResourceKind::User, name)),
-                )
+            self.change_policies(instance, name, &info, attached, false, op)
                 .await?;
         }
+        let iam = iam(instance, name);
         let _ = self.group_members(instance, vec![iam.clone()], true).await;
         let resp = self
             .admin
@@ -1434,16 +1497,8 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
         self.get_policy(instance, policy)
             .await
             .map_err(|e| ctx::<D>(e, op))?;
-        let body = json!({"policies": [iam(instance, policy)], "user": iam(instance, user)});
-        self.admin
-            .ok(
-                Call::new(op, Method::POST, "idp/builtin/policy/attach")
-                    .json(&body)
-                    .idempotency(Idempotency::Idempotent),
-                Some((ResourceKind::User, user)),
-            )
+        self.change_policies(instance, user, &info, vec![policy.to_string()], true, op)
             .await
-            .map(drop)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "detach_policy", instance = %instance))]
@@ -1456,16 +1511,8 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
         if !info.policies(instance).iter().any(|p| p == policy) {
             return Ok(());
         }
-        let body = json!({"policies": [iam(instance, policy)], "user": iam(instance, user)});
-        self.admin
-            .ok(
-                Call::new(op, Method::POST, "idp/builtin/policy/detach")
-                    .json(&body)
-                    .idempotency(Idempotency::Idempotent),
-                Some((ResourceKind::User, user)),
-            )
+        self.change_policies(instance, user, &info, vec![policy.to_string()], false, op)
             .await
-            .map(drop)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_attached_policies", instance = %instance))]

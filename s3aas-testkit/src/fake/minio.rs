@@ -66,6 +66,9 @@ pub struct MinioState {
     pub api_version: u8,
     /// Algorithm of encrypted answers.
     pub response_algorithm: Algorithm,
+    /// Behave like a server older than RELEASE.2023-06-23: no `idp/builtin/policy/attach|detach`
+    /// (426), only `set-user-or-group-policy`.
+    pub legacy_policy_api: bool,
     /// Every admin call received: `METHOD command`.
     pub admin_calls: Vec<String>,
     seq: u64,
@@ -109,6 +112,7 @@ impl FakeMinio {
                 service_accounts: BTreeMap::new(),
                 quotas: BTreeMap::new(),
                 api_version: 3,
+                legacy_policy_api: false,
                 response_algorithm: Algorithm::Argon2idAesGcm,
                 admin_calls: Vec::new(),
                 seq: 0,
@@ -564,6 +568,47 @@ impl MinioState {
                     ));
                 }
                 self.policies.remove(&name);
+                Ok((200, None))
+            }
+            ("POST", "idp/builtin/policy/attach") | ("POST", "idp/builtin/policy/detach")
+                if self.legacy_policy_api =>
+            {
+                Err(jerr(
+                    426,
+                    "XMinioAdminVersionMismatch",
+                    "This 'admin' API is not supported by server in 'mode-server-xl'",
+                    path,
+                ))
+            }
+            ("PUT", "set-user-or-group-policy") => {
+                if arg("isGroup") != "false" && arg("isGroup") != "true" {
+                    return Err(jerr(
+                        400,
+                        "XMinioAdminInvalidArgument",
+                        "Invalid arguments specified.",
+                        path,
+                    ));
+                }
+                let names: BTreeSet<String> = arg("policyName")
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(String::from)
+                    .collect();
+                for n in &names {
+                    if !self.policies.contains_key(n) {
+                        return Err(jerr(
+                            404,
+                            "XMinioAdminNoSuchPolicy",
+                            "The canned policy does not exist",
+                            path,
+                        ));
+                    }
+                }
+                let u = self
+                    .users
+                    .get_mut(&arg("userOrGroup"))
+                    .ok_or_else(no_user)?;
+                u.policies = names;
                 Ok((200, None))
             }
             ("POST", "idp/builtin/policy/attach") | ("POST", "idp/builtin/policy/detach") => {
