@@ -198,6 +198,35 @@ fn names<T>(items: &[T], f: impl Fn(&T) -> &str) -> Vec<String> {
     items.iter().map(|i| f(i).to_string()).collect()
 }
 
+/// Walks every page of a list `limit` items at a time, checking each page respects the limit;
+/// returns the names in the order listed and the number of pages.
+async fn walk_pages<T, F, Fut>(
+    opts: ListOptions,
+    limit: u32,
+    name: impl Fn(&T) -> &str,
+    fetch: F,
+) -> Result<(Vec<String>, usize), Failure>
+where
+    F: Fn(ListOptions) -> Fut,
+    Fut: std::future::Future<Output = s3aas_core::Result<Page<T>>>,
+{
+    let mut opts = opts.limit(limit);
+    let mut seen = Vec::new();
+    for pages in 1..=20 {
+        let page = fetch(opts.clone()).await?;
+        check(
+            page.items.len() <= limit as usize,
+            "page respects the limit",
+        )?;
+        seen.extend(page.items.iter().map(|i| name(i).to_string()));
+        match page.next {
+            Some(n) => opts = opts.continuation(n),
+            None => return Ok((seen, pages)),
+        }
+    }
+    Err(Failure("paging did not terminate within 20 pages".into()))
+}
+
 async fn health_ready(ctx: &Ctx) -> CaseResult {
     let h = ctx.provider.health().await?;
     check(h.ready, format!("backend not ready: {:?}", h.detail))
@@ -342,20 +371,13 @@ async fn instance_paging(ctx: &Ctx) -> CaseResult {
         made.push(inst.id);
     }
     let result = async {
-        let mut seen = Vec::new();
-        let mut opts = ListOptions::new().limit(2).prefix(tag.clone());
-        let mut pages = 0;
-        loop {
-            let page = p.list_instances(opts.clone()).await?;
-            pages += 1;
-            check(page.items.len() <= 2, "page respects the limit")?;
-            seen.extend(names(&page.items, |i| &i.name));
-            match page.next {
-                Some(n) => opts = opts.continuation(n),
-                None => break,
-            }
-            check(pages < 10, "paging terminates")?;
-        }
+        let (seen, pages) = walk_pages(
+            ListOptions::new().prefix(tag.clone()),
+            2,
+            |i: &Instance| &i.name,
+            |o| p.list_instances(o),
+        )
+        .await?;
         let mut want: Vec<String> = (0..3).map(|i| format!("{tag}-{i}")).collect();
         want.sort();
         check_eq(seen, want, "every instance listed once, in order")?;
@@ -636,17 +658,13 @@ async fn bucket_paging(ctx: &Ctx) -> CaseResult {
             want.push(n);
         }
         want.sort();
-        let mut seen = Vec::new();
-        let mut opts = ListOptions::new().limit(2);
-        for _ in 0..10 {
-            let page = p.list_buckets(&id, opts.clone()).await?;
-            check(page.items.len() <= 2, "page respects the limit")?;
-            seen.extend(names(&page.items, |b| &b.name));
-            match page.next {
-                Some(n) => opts = opts.continuation(n),
-                None => break,
-            }
-        }
+        let (seen, _) = walk_pages(
+            ListOptions::new(),
+            2,
+            |b: &Bucket| &b.name,
+            |o| p.list_buckets(&id, o),
+        )
+        .await?;
         check_eq(seen, want, "every bucket once, in order")
     })
     .await
@@ -1125,17 +1143,13 @@ async fn user_paging(ctx: &Ctx) -> CaseResult {
             want.push(n);
         }
         want.sort();
-        let mut seen = Vec::new();
-        let mut opts = ListOptions::new().limit(2);
-        for _ in 0..10 {
-            let page = p.list_users(&id, opts.clone()).await?;
-            check(page.items.len() <= 2, "page respects the limit")?;
-            seen.extend(names(&page.items, |u| &u.name));
-            match page.next {
-                Some(n) => opts = opts.continuation(n),
-                None => break,
-            }
-        }
+        let (seen, _) = walk_pages(
+            ListOptions::new(),
+            2,
+            |u: &User| &u.name,
+            |o| p.list_users(&id, o),
+        )
+        .await?;
         check_eq(seen, want, "every user once, in order")
     })
     .await
