@@ -32,6 +32,7 @@ pub mod policy;
 pub mod provider;
 pub mod registry;
 pub mod secret;
+pub mod tenant;
 pub mod validate;
 
 pub use capabilities::Capabilities;
@@ -44,6 +45,7 @@ pub use provider::{
 };
 pub use registry::{ProviderConfig, Registry};
 pub use secret::{ExposeSecret, SecretString};
+pub use tenant::{Tenant, TenantSpec, provision_tenant};
 
 /// The traits and common types, for `use s3aas_core::prelude::*;`.
 pub mod prelude {

@@ -1,0 +1,427 @@
+//! Provisioning a whole tenant in one call, all or nothing.
+//!
+//! [`provision_tenant`] makes an instance, its bucket (encryption, versioning, quota, bucket
+//! policy, tags), an owner user, a read-write policy for the bucket attached to the owner, and an
+//! access key — in that order, through any [`ObjectStoreProvider`].
+//!
+//! - If a step fails, everything this run created is removed again in reverse order, and the
+//!   error names the failed step and says whether the cleanup was complete (kind `Partial`, with
+//!   what was left, when it was not).
+//! - Re-running converges: an instance, bucket, user or policy that already exists in the same
+//!   tenant (e.g. left by an interrupted run) is adopted rather than refused, and never removed by
+//!   a later rollback. Only the access key is always new (its secret is shown once).
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::*;
+use crate::policy::{Policy, PolicyDocument, PutPolicy};
+use crate::provider::ObjectStoreProvider;
+
+/// What to provision.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TenantSpec {
+    /// The instance (its `default_bucket` is ignored: the bucket below is made explicitly).
+    pub instance: CreateInstance,
+    /// The tenant's bucket with its settings.
+    pub bucket: CreateBucket,
+    /// The owner user.
+    pub owner: CreateUser,
+    /// Name of the read-write policy for the bucket (default `<owner>-rw`).
+    pub policy_name: Option<String>,
+    /// The owner's access key.
+    pub access_key: CreateAccessKey,
+}
+
+impl TenantSpec {
+    /// A tenant: instance `instance`, bucket `bucket`, owner `owner`.
+    pub fn new(
+        instance: impl Into<String>,
+        bucket: impl Into<String>,
+        owner: impl Into<String>,
+    ) -> Self {
+        TenantSpec {
+            instance: CreateInstance::new(instance),
+            bucket: CreateBucket::new(bucket),
+            owner: CreateUser::new(owner),
+            policy_name: None,
+            access_key: CreateAccessKey::new(),
+        }
+    }
+
+    /// Sets the instance request.
+    pub fn instance(mut self, req: CreateInstance) -> Self {
+        self.instance = req;
+        self
+    }
+
+    /// Sets the bucket request.
+    pub fn bucket(mut self, req: CreateBucket) -> Self {
+        self.bucket = req;
+        self
+    }
+
+    /// Sets the owner request.
+    pub fn owner(mut self, req: CreateUser) -> Self {
+        self.owner = req;
+        self
+    }
+
+    /// Names the owner's policy.
+    pub fn policy_name(mut self, name: impl Into<String>) -> Self {
+        self.policy_name = Some(name.into());
+        self
+    }
+
+    /// Sets the access-key request.
+    pub fn access_key(mut self, req: CreateAccessKey) -> Self {
+        self.access_key = req;
+        self
+    }
+}
+
+/// A provisioned tenant.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Tenant {
+    /// The instance.
+    pub instance: Instance,
+    /// The bucket.
+    pub bucket: Bucket,
+    /// The owner.
+    pub owner: User,
+    /// The owner's policy (attached).
+    pub policy: Policy,
+    /// The owner's new access key, with its secret (shown once).
+    pub access_key: NewAccessKey,
+}
+
+/// A step of [`provision_tenant`], as named in its errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Step {
+    /// Creating the instance.
+    Instance,
+    /// Creating the bucket.
+    Bucket,
+    /// Creating the owner.
+    Owner,
+    /// Writing the policy.
+    Policy,
+    /// Attaching the policy.
+    Attach,
+    /// Creating the access key.
+    AccessKey,
+}
+
+impl Step {
+    /// The step's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Instance => "instance",
+            Step::Bucket => "bucket",
+            Step::Owner => "owner",
+            Step::Policy => "policy",
+            Step::Attach => "attach",
+            Step::AccessKey => "access_key",
+        }
+    }
+}
+
+/// What this run created (and so may remove again).
+#[derive(Default)]
+struct Made {
+    instance: Option<String>,
+    bucket: Option<String>,
+    owner: Option<String>,
+    policy: Option<String>,
+    attached: bool,
+}
+
+/// Provisions a tenant, all or nothing (see the module docs).
+pub async fn provision_tenant(p: &dyn ObjectStoreProvider, spec: &TenantSpec) -> Result<Tenant> {
+    let mut made = Made::default();
+    let result = run(p, spec, &mut made).await;
+    match result {
+        Ok(t) => Ok(t),
+        Err((step, e)) => {
+            let left = rollback(p, spec, &made).await;
+            let undone = describe(&made);
+            let (kind, msg) = if left.is_empty() {
+                (
+                    e.kind(),
+                    format!(
+                        "provision_tenant failed at step '{}': {}; rolled back: {}",
+                        step.as_str(),
+                        e.message(),
+                        undone
+                    ),
+                )
+            } else {
+                (
+                    ErrorKind::Partial,
+                    format!(
+                        "provision_tenant failed at step '{}': {}; cleanup incomplete, left behind: {}",
+                        step.as_str(),
+                        e.message(),
+                        left.join(", ")
+                    ),
+                )
+            };
+            Err(e
+                .with_kind(kind)
+                .with_message(msg)
+                .with_operation("provision_tenant"))
+        }
+    }
+}
+
+fn describe(m: &Made) -> String {
+    let mut v = Vec::new();
+    if m.attached {
+        v.push("policy attachment".to_string());
+    }
+    if let Some(x) = &m.policy {
+        v.push(format!("policy '{x}'"));
+    }
+    if let Some(x) = &m.owner {
+        v.push(format!("user '{x}'"));
+    }
+    if let Some(x) = &m.bucket {
+        v.push(format!("bucket '{x}'"));
+    }
+    if let Some(x) = &m.instance {
+        v.push(format!("instance '{x}'"));
+    }
+    if v.is_empty() {
+        "nothing (everything found already existed)".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+async fn run(
+    p: &dyn ObjectStoreProvider,
+    spec: &TenantSpec,
+    made: &mut Made,
+) -> std::result::Result<Tenant, (Step, Error)> {
+    let name = &spec.instance.name;
+    let mut ireq = spec.instance.clone();
+    ireq.default_bucket = None;
+    let instance = match p.create_instance(ireq).await {
+        Ok(i) => {
+            made.instance = Some(i.id.clone());
+            i
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => p
+            .get_instance(name)
+            .await
+            .map_err(|e| (Step::Instance, e))?,
+        Err(e) => return Err((Step::Instance, e)),
+    };
+    let id = instance.id.clone();
+    let bucket = match p.create_bucket(&id, spec.bucket.clone()).await {
+        Ok(b) => {
+            made.bucket = Some(b.name.clone());
+            b
+        }
+        // Adopt it only if it is this tenant's bucket; a name taken elsewhere stays an error.
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+            match p.get_bucket(&id, &spec.bucket.name).await {
+                Ok(b) => b,
+                Err(_) => return Err((Step::Bucket, e)),
+            }
+        }
+        Err(e) => return Err((Step::Bucket, e)),
+    };
+    let owner = match p.create_user(&id, spec.owner.clone()).await {
+        Ok(u) => {
+            made.owner = Some(u.name.clone());
+            u
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => p
+            .get_user(&id, &spec.owner.name)
+            .await
+            .map_err(|e| (Step::Owner, e))?,
+        Err(e) => return Err((Step::Owner, e)),
+    };
+    let policy_name = spec
+        .policy_name
+        .clone()
+        .unwrap_or_else(|| format!("{}-rw", spec.owner.name));
+    let existed = match p.get_policy(&id, &policy_name).await {
+        Ok(_) => true,
+        Err(e) if e.kind() == ErrorKind::NotFound => false,
+        Err(e) => return Err((Step::Policy, e)),
+    };
+    let policy = p
+        .put_policy(
+            &id,
+            PutPolicy::new(
+                &policy_name,
+                PolicyDocument::bucket_read_write(&spec.bucket.name),
+            ),
+        )
+        .await
+        .map_err(|e| (Step::Policy, e))?;
+    if !existed {
+        made.policy = Some(policy_name.clone());
+    }
+    let already = p
+        .list_attached_policies(&id, &owner.name)
+        .await
+        .map_err(|e| (Step::Attach, e))?;
+    if !already.contains(&policy_name) {
+        p.attach_policy(&id, &owner.name, &policy_name)
+            .await
+            .map_err(|e| (Step::Attach, e))?;
+        made.attached = true;
+    }
+    let access_key = p
+        .create_access_key(&id, &owner.name, spec.access_key.clone())
+        .await
+        .map_err(|e| (Step::AccessKey, e))?;
+    Ok(Tenant {
+        instance,
+        bucket,
+        owner,
+        policy,
+        access_key,
+    })
+}
+
+/// Undoes what this run made, newest first; returns what could not be removed.
+async fn rollback(p: &dyn ObjectStoreProvider, spec: &TenantSpec, made: &Made) -> Vec<String> {
+    let mut left = Vec::new();
+    let id = spec.instance.name.as_str();
+    let owner = spec.owner.name.as_str();
+    let policy = spec
+        .policy_name
+        .clone()
+        .unwrap_or_else(|| format!("{owner}-rw"));
+    if made.attached {
+        if let Err(e) = p.detach_policy(id, owner, &policy).await {
+            left.push(format!("attachment of '{policy}' to '{owner}' ({e})"));
+        }
+    }
+    if let Some(x) = &made.policy {
+        if let Err(e) = p.delete_policy(id, x).await {
+            left.push(format!("policy '{x}' ({e})"));
+        }
+    }
+    if let Some(x) = &made.owner {
+        if let Err(e) = p.delete_user(id, x).await {
+            left.push(format!("user '{x}' ({e})"));
+        }
+    }
+    if let Some(x) = &made.bucket {
+        if let Err(e) = p.delete_bucket(id, x, DeleteBucket::new()).await {
+            left.push(format!("bucket '{x}' ({e})"));
+        }
+    }
+    if let Some(x) = &made.instance {
+        if let Err(e) = p.delete_instance(x, DeleteInstance::new()).await {
+            if e.kind() != ErrorKind::NotFound {
+                left.push(format!("instance '{x}' ({e})"));
+            }
+        }
+    }
+    left
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::MemoryProvider;
+    use crate::prelude::*;
+
+    fn spec() -> TenantSpec {
+        TenantSpec::new("acme", "acme-data", "owner").bucket(
+            CreateBucket::new("acme-data")
+                .versioning(true)
+                .quota(Quota::hard(1 << 30)),
+        )
+    }
+
+    #[tokio::test]
+    async fn provisions_everything_and_reruns_converge() {
+        let p = MemoryProvider::new();
+        let t = provision_tenant(&p, &spec()).await.unwrap();
+        assert_eq!(t.bucket.versioning, Some(Versioning::Enabled));
+        assert_eq!(
+            p.list_attached_policies("acme", "owner").await.unwrap(),
+            vec!["owner-rw".to_string()]
+        );
+        // A second run adopts everything and only adds a key.
+        let again = provision_tenant(&p, &spec()).await.unwrap();
+        assert_ne!(again.access_key.key.id, t.access_key.key.id);
+        assert_eq!(p.list_access_keys("acme", "owner").await.unwrap().len(), 2);
+        assert_eq!(
+            p.list_buckets("acme", ListOptions::new())
+                .await
+                .unwrap()
+                .items
+                .len(),
+            1
+        );
+    }
+
+    #[tokio::test]
+    async fn failure_at_the_last_step_removes_everything_made() {
+        let caps = Capabilities::all()
+            .with_overrides("access_keys_per_user=0")
+            .unwrap();
+        let p = MemoryProvider::with_capabilities(caps);
+        let e = provision_tenant(&p, &spec()).await.unwrap_err();
+        assert_eq!(
+            e.kind(),
+            ErrorKind::Conflict,
+            "the failing step's kind is kept: {e}"
+        );
+        assert!(e.message().contains("step 'access_key'") && e.message().contains("rolled back: policy attachment, policy 'owner-rw', user 'owner', bucket 'acme-data', instance 'acme'"), "{e}");
+        assert!(
+            p.list_instances(ListOptions::new())
+                .await
+                .unwrap()
+                .items
+                .is_empty(),
+            "nothing half-made is left"
+        );
+    }
+
+    #[tokio::test]
+    async fn failure_after_adoption_keeps_what_existed() {
+        let p = MemoryProvider::new();
+        p.create_instance(CreateInstance::new("acme"))
+            .await
+            .unwrap();
+        // Bucket name taken by another tenant: the run fails at 'bucket' and removes nothing it
+        // did not make (the pre-existing instance stays).
+        p.create_instance(CreateInstance::new("other").default_bucket("acme-data"))
+            .await
+            .unwrap();
+        let e = provision_tenant(&p, &spec()).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+        assert!(
+            e.message().contains("step 'bucket'")
+                && e.message().contains("everything found already existed"),
+            "{e}"
+        );
+        p.get_instance("acme").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn unsupported_step_is_refused_and_rolled_back() {
+        let caps = Capabilities::all().with_overrides("policies=no").unwrap();
+        let p = MemoryProvider::with_capabilities(caps);
+        let e = provision_tenant(&p, &spec()).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        assert!(e.message().contains("step 'policy'"), "{e}");
+        assert!(
+            p.list_instances(ListOptions::new())
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
+    }
+}
