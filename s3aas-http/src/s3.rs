@@ -743,10 +743,12 @@ impl S3Client {
         body: bytes::Bytes,
         headers: &[(&'static str, &str)],
     ) -> Result<PutObjectOutput> {
+        let md5 = content_md5(&body);
         let resp = self
             .call("put_object", Idempotency::Idempotent, || {
-                let mut r =
-                    Request::new(Method::PUT, self.url(bucket, Some(key), None)).body(body.clone());
+                let mut r = Request::new(Method::PUT, self.url(bucket, Some(key), None))
+                    .header("content-md5", &md5)
+                    .body(body.clone());
                 for (k, v) in headers {
                     r = r.header(k, v);
                 }
