@@ -23,6 +23,7 @@
 //! # }
 //! ```
 
+pub mod bulk;
 pub mod capabilities;
 pub mod error;
 pub mod guard;
