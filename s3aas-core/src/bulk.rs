@@ -91,13 +91,15 @@ pub async fn for_each_bounded<'a, I, T, R, F, Fut>(
     op: F,
 ) -> Vec<(T, Result<R>)>
 where
-    I: IntoIterator<Item = T>,
+    I: IntoIterator<Item = T> + Send,
+    I::IntoIter: Send,
     T: Clone + Send + 'a,
-    F: Fn(T) -> Fut,
+    R: Send,
+    F: Fn(T) -> Fut + Send,
     Fut: Future<Output = Result<R>> + Send + 'a,
 {
     stream::iter(items)
-        .map(|item| {
+        .map(move |item| {
             let fut = op(item.clone());
             async move { (item, fut.await) }
         })
