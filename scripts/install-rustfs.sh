@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Builds the RustFS server from crates.io into a cache directory outside the repository,
-# and reuses it when it is already there.
+# and reuses it when it is already there. An interrupted build resumes: the compiled
+# dependencies stay in $S3AAS_CACHE_DIR/rustfs-build-target until the binary is installed.
+# Run it in the background early (it takes well over an hour on 2 cores):
+#   nohup scripts/install-rustfs.sh > ~/.cache/s3aas/rustfs-build.log 2>&1 &
 #
 #   scripts/install-rustfs.sh            # build (about 100 minutes on 2 cores) or reuse
 #   scripts/install-rustfs.sh --print    # print the binary path if installed, exit 1 otherwise
