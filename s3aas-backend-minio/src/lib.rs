@@ -30,7 +30,7 @@
 //!   (wrapped `info`, snake_case usage, XML errors); this dialect reads both.
 
 use s3aas_core::{
-    Capabilities, Error, ErrorKind, ObjectStoreProvider, ProviderConfig, Registry, Result, Support,
+    Capabilities, Error, ErrorKind, ObjectStoreProvider, ProviderConfig, Registry, Result,
 };
 use s3aas_http::Response;
 use s3aas_madmin::{Dialect, GroupDelete, MadminProvider};
@@ -45,15 +45,9 @@ pub const SCHEME: &str = "minio";
 /// A MinIO provider.
 pub type MinioProvider = MadminProvider<Minio>;
 
-/// What this backend supports on MinIO (community, RELEASE.2023-06 and later).
-pub const CAPABILITIES: Capabilities = {
-    let mut c = Capabilities::all();
-    c.instance_mfa_delete = Support::No;
-    c.bucket_quota_notification = Support::No;
-    c.bucket_owner = false;
-    c.user_tags = false;
-    c
-};
+/// What this backend supports on MinIO (community, RELEASE.2023-06 and later): the madmin-family set, see
+/// [`s3aas_madmin::CAPABILITIES`].
+pub const CAPABILITIES: Capabilities = s3aas_madmin::CAPABILITIES;
 
 /// The MinIO dialect of the madmin admin API.
 #[derive(Debug)]

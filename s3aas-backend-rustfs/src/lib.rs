@@ -27,7 +27,7 @@
 //! - MFA delete is not offered (capability `instance_mfa_delete = no`); quotas are hard only.
 
 use s3aas_core::{
-    Capabilities, Error, ErrorKind, ObjectStoreProvider, ProviderConfig, Registry, Result, Support,
+    Capabilities, Error, ErrorKind, ObjectStoreProvider, ProviderConfig, Registry, Result,
 };
 use s3aas_http::Response;
 use s3aas_madmin::{Dialect, GroupDelete, MadminProvider};
@@ -41,15 +41,9 @@ pub const SCHEME: &str = "rustfs";
 /// A RustFS provider.
 pub type RustfsProvider = MadminProvider<Rustfs>;
 
-/// What this backend supports on RustFS 1.0.
-pub const CAPABILITIES: Capabilities = {
-    let mut c = Capabilities::all();
-    c.instance_mfa_delete = Support::No;
-    c.bucket_quota_notification = Support::No;
-    c.bucket_owner = false;
-    c.user_tags = false;
-    c
-};
+/// What this backend supports on RustFS 1.0: the madmin-family set, see
+/// [`s3aas_madmin::CAPABILITIES`].
+pub const CAPABILITIES: Capabilities = s3aas_madmin::CAPABILITIES;
 
 /// The RustFS dialect of the madmin-family admin API.
 #[derive(Clone, Copy, Debug, Default)]

@@ -46,6 +46,18 @@ pub use provider::{KEYS, MadminBuilder, MadminProvider};
 use s3aas_core::{Capabilities, Error};
 use s3aas_http::Response;
 
+/// What the shared madmin-family logic supports on both RustFS 1.0 and community MinIO: everything
+/// but MFA delete (neither server offers it through its admin API), notification quotas (hard
+/// quotas only), explicit bucket owners and user tags (the IAM models have neither).
+pub const CAPABILITIES: Capabilities = {
+    let mut c = Capabilities::all();
+    c.instance_mfa_delete = s3aas_core::Support::No;
+    c.bucket_quota_notification = s3aas_core::Support::No;
+    c.bucket_owner = false;
+    c.user_tags = false;
+    c
+};
+
 /// How an empty group is deleted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GroupDelete {
