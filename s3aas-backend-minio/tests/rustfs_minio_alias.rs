@@ -4,23 +4,15 @@
 
 use s3aas_backend_minio::MinioProvider;
 use s3aas_core::prelude::*;
-use s3aas_testkit::rustfs::{RustfsServer, SKIP_MESSAGE, find_binary};
+use s3aas_testkit::rustfs::RustfsServer;
 use s3aas_testkit::{S3Seeder, Suite, run};
 use std::sync::Arc;
 
 fn main() {
-    let Some(bin) = find_binary() else {
-        println!("{SKIP_MESSAGE}");
+    let Some(server) = RustfsServer::start_or_skip("the MinIO backend against /minio/admin/v3")
+    else {
         return;
     };
-    let server = RustfsServer::start(&bin)
-        .unwrap_or_else(|e| panic!("cannot start rustfs from {}: {e}", bin.display()));
-    println!(
-        "RustFS {} ready in {:?} at {}; testing the MinIO backend against /minio/admin/v3",
-        RustfsServer::version(&bin),
-        server.startup,
-        server.endpoint
-    );
     let p = Arc::new(
         MinioProvider::builder(
             &server.endpoint,

@@ -5,7 +5,7 @@
 use s3aas_backend_rustfs::RustfsProvider;
 use s3aas_core::prelude::*;
 use s3aas_http::S3Client;
-use s3aas_testkit::rustfs::{RustfsServer, SKIP_MESSAGE, find_binary};
+use s3aas_testkit::rustfs::RustfsServer;
 use s3aas_testkit::{S3Seeder, Suite, run};
 use std::future::Future;
 use std::sync::Arc;
@@ -33,19 +33,11 @@ fn fresh() -> Arc<RustfsProvider> {
 }
 
 fn main() {
-    let Some(bin) = find_binary() else {
-        println!("{SKIP_MESSAGE}");
+    let Some(server) =
+        RustfsServer::start_or_skip("conformance suite and proofs for the RustFS backend")
+    else {
         return;
     };
-    let server = RustfsServer::start(&bin)
-        .unwrap_or_else(|e| panic!("cannot start rustfs from {}: {e}", bin.display()));
-    println!(
-        "RustFS {} ready in {:?} at {} (binary {})",
-        RustfsServer::version(&bin),
-        server.startup,
-        server.endpoint,
-        bin.display()
-    );
     let p = provider(&server);
     let report = run(Suite::new(p.clone())
         .seeder(Arc::new(S3Seeder(p.admin_s3().clone())))

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 pub const RUSTFS_VERSION: &str = "1.0.1";
 
 /// The one line printed when the real-server tests are skipped.
-pub const SKIP_MESSAGE: &str = "real-server tests SKIPPED: no RustFS binary found (set S3AAS_RUSTFS_BIN, or run scripts/install-rustfs.sh once: it builds rustfs 1.0.1 into ~/.cache/s3aas in about 100 minutes)";
+pub const SKIP_MESSAGE: &str = "real-server tests SKIPPED: no RustFS binary found (set S3AAS_RUSTFS_BIN, or run scripts/install-rustfs.sh once: it builds rustfs 1.0.1 into ~/.cache/s3aas, two hours or more on 2 cores, resumable)";
 
 /// Finds the RustFS server binary.
 pub fn find_binary() -> Option<PathBuf> {
@@ -144,6 +144,26 @@ impl RustfsServer {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// For a real-server test target: finds the binary and starts a server, printing one line
+    /// that says what runs (`purpose`) against which server; or prints [`SKIP_MESSAGE`] and
+    /// returns `None` when no binary is installed. Panics if an installed binary cannot start.
+    pub fn start_or_skip(purpose: &str) -> Option<Self> {
+        let Some(bin) = find_binary() else {
+            println!("{SKIP_MESSAGE}");
+            return None;
+        };
+        let server = RustfsServer::start(&bin)
+            .unwrap_or_else(|e| panic!("cannot start rustfs from {}: {e}", bin.display()));
+        println!(
+            "RustFS {} ready in {:?} at {} (binary {}): {purpose}",
+            RustfsServer::version(&bin),
+            server.startup,
+            server.endpoint,
+            bin.display()
+        );
+        Some(server)
     }
 
     /// The server's version line (`rustfs --version`).
