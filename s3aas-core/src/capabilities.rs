@@ -19,6 +19,9 @@ pub struct Capabilities {
     pub instance_encryption: Support,
     /// MFA delete on an instance's buckets.
     pub instance_mfa_delete: Support,
+    /// Instances keep labels ([`CreateInstance::labels`](crate::model::CreateInstance)).
+    #[serde(default = "yes")]
+    pub instance_labels: bool,
     /// Bucket versioning.
     pub bucket_versioning: Support,
     /// Bucket default encryption (SSE-S3 / D@RE).
@@ -63,6 +66,10 @@ pub struct Capabilities {
     pub access_keys_per_user: Option<u32>,
 }
 
+fn yes() -> bool {
+    true
+}
+
 impl Capabilities {
     /// Everything supported, no key limit (the in-memory provider's default).
     pub const fn all() -> Self {
@@ -71,6 +78,7 @@ impl Capabilities {
             instance_versioning: Support::Yes,
             instance_encryption: Support::Yes,
             instance_mfa_delete: Support::Yes,
+            instance_labels: true,
             bucket_versioning: Support::Yes,
             bucket_encryption: Support::Yes,
             bucket_object_lock: Support::CreationOnly,
@@ -102,6 +110,7 @@ impl Capabilities {
             instance_versioning: Support::No,
             instance_encryption: Support::No,
             instance_mfa_delete: Support::No,
+            instance_labels: false,
             bucket_versioning: Support::No,
             bucket_encryption: Support::No,
             bucket_object_lock: Support::No,

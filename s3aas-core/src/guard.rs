@@ -78,6 +78,14 @@ pub fn create_instance(caps: &Capabilities, backend: &str, req: &CreateInstance)
         validate::bucket_name("instance.default_bucket", b)?;
     }
     validate::tags("instance.labels", &req.labels)?;
+    if !req.labels.is_empty() {
+        need(
+            caps.instance_labels,
+            backend,
+            "instance labels",
+            "instance_labels",
+        )?;
+    }
     if req.versioning {
         need(
             caps.instance_versioning.at_creation(),

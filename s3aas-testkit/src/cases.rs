@@ -235,12 +235,21 @@ async fn health_ready(ctx: &Ctx) -> CaseResult {
 async fn instance_lifecycle(ctx: &Ctx) -> CaseResult {
     let p = &ctx.provider;
     let name = ctx.name("i");
-    let created = p
-        .create_instance(CreateInstance::new(&name).label("owner", "conformance"))
-        .await?;
+    let mut req = CreateInstance::new(&name);
+    if ctx.caps.instance_labels {
+        req = req.label("owner", "conformance");
+    }
+    let created = p.create_instance(req).await?;
     check_eq(created.name.as_str(), name.as_str(), "created name")?;
     let got = p.get_instance(&created.id).await?;
     check_eq(&got.name, &name, "get name")?;
+    if ctx.caps.instance_labels {
+        check_eq(
+            got.labels.get("owner").map(String::as_str),
+            Some("conformance"),
+            "labels kept",
+        )?;
+    }
     check_eq(&got.status, &InstanceStatus::Active, "status")?;
     check(
         !got.nodes.is_empty(),
@@ -1727,6 +1736,13 @@ async fn capability_refusals(ctx: &Ctx) -> CaseResult {
         )?;
         checked += 1;
         return check(checked > 0, "");
+    }
+    if !c.instance_labels {
+        expect_kind(
+            p.create_instance(ctx.instance_req().label("k", "v")).await,
+            ErrorKind::Unsupported,
+            "instance_labels",
+        )?;
     }
     ctx.with_instance(ctx.instance_req(), |id| async move {
         let mut checked = 0;

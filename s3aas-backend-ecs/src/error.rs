@@ -1,0 +1,200 @@
+//! ECS management errors: `{code, description, details, retryable}` (JSON, or XML `<error>`),
+//! mapped to an [`ErrorKind`] keeping the status, the numeric code, the text and the request id.
+
+use s3aas_core::error::kind_for_status;
+use s3aas_core::{Error, ErrorKind};
+use s3aas_http::Response;
+use serde::Deserialize;
+
+/// A decoded ECS error body.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EcsError {
+    /// Numeric code (`1004`, `4000`, ...), as text.
+    pub code: Option<String>,
+    /// Generic description of the code.
+    pub description: Option<String>,
+    /// The specific cause.
+    pub details: Option<String>,
+    /// Whether ECS says a retry may succeed.
+    pub retryable: Option<bool>,
+}
+
+#[derive(Deserialize)]
+struct JsonError {
+    #[serde(default)]
+    code: Option<serde_json::Value>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    details: Option<String>,
+    #[serde(default)]
+    retryable: Option<serde_json::Value>,
+}
+
+fn xml_field(body: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = body.find(&open)? + open.len();
+    let end = body[start..].find(&close)? + start;
+    Some(
+        body[start..end]
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&apos;", "'")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// Parses an ECS error body (JSON or XML). `None` if it is neither.
+pub fn parse_error(body: &[u8]) -> Option<EcsError> {
+    if let Ok(j) = serde_json::from_slice::<JsonError>(body) {
+        let code = j.code.map(|c| match c {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        });
+        if code.is_some() || j.description.is_some() || j.details.is_some() {
+            return Some(EcsError {
+                code,
+                description: j.description,
+                details: j.details,
+                retryable: j.retryable.map(|r| match r {
+                    serde_json::Value::Bool(b) => b,
+                    serde_json::Value::String(s) => s.eq_ignore_ascii_case("true"),
+                    _ => false,
+                }),
+            });
+        }
+        return None;
+    }
+    let text = std::str::from_utf8(body).ok()?;
+    if !text.contains("<error>") {
+        return None;
+    }
+    Some(EcsError {
+        code: xml_field(text, "code"),
+        description: xml_field(text, "description"),
+        details: xml_field(text, "details"),
+        retryable: xml_field(text, "retryable").map(|r| r.trim().eq_ignore_ascii_case("true")),
+    })
+}
+
+/// The kind an ECS code means, where the code decides it.
+pub fn kind_for_code(code: &str) -> Option<ErrorKind> {
+    Some(match code {
+        "1004" | "1019" => ErrorKind::NotFound,
+        "1015" | "40008" => ErrorKind::AlreadyExists,
+        "1005" | "1008" | "1013" | "40009" | "40010" => ErrorKind::InvalidInput,
+        "1007" => ErrorKind::Unsupported,
+        "1026" | "3000" => ErrorKind::PermissionDenied,
+        "4000" => ErrorKind::Unauthenticated,
+        "6000" | "30026" => ErrorKind::Unavailable,
+        "7000" => ErrorKind::Backend,
+        _ => return None,
+    })
+}
+
+/// Builds the [`Error`] for a failed management call.
+pub fn ecs_error(operation: &'static str, resp: &Response) -> Error {
+    let parsed = parse_error(&resp.body);
+    let text = parsed
+        .as_ref()
+        .map(|e| {
+            let d = e.description.as_deref().unwrap_or_default();
+            match e.details.as_deref() {
+                Some(x) if !x.is_empty() && x != d => {
+                    if d.is_empty() {
+                        x.to_string()
+                    } else {
+                        format!("{d}: {x}")
+                    }
+                }
+                _ => d.to_string(),
+            }
+        })
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| format!("HTTP {}: {}", resp.status, resp.body_snippet(200)));
+    let lower = text.to_ascii_lowercase();
+    let code = parsed.as_ref().and_then(|e| e.code.clone());
+    let mut kind = code
+        .as_deref()
+        .and_then(kind_for_code)
+        .unwrap_or_else(|| kind_for_status(resp.status));
+    // ECS reuses broad codes; the text decides in these cases (as every ECS client does).
+    if lower.contains("not empty") || lower.contains("keypool not empty") || lower.contains("60019")
+    {
+        kind = ErrorKind::BucketNotEmpty;
+    } else if lower.contains("valid keys") || lower.contains("maximum number of secret keys") {
+        kind = ErrorKind::Conflict;
+    } else if kind == ErrorKind::InvalidInput
+        && (lower.contains("already exist") || lower.contains("duplicate"))
+    {
+        kind = ErrorKind::AlreadyExists;
+    } else if resp.status == 404 {
+        kind = ErrorKind::NotFound;
+    }
+    let mut e = Error::new(kind, text)
+        .with_backend(crate::SCHEME)
+        .with_operation(operation)
+        .with_http_status(resp.status);
+    if let Some(c) = code {
+        e = e.with_code(c);
+    }
+    if let Some(id) = resp.request_id() {
+        e = e.with_request_id(id);
+    }
+    if let Some(r) = parsed.and_then(|p| p.retryable) {
+        e = e.with_retryable(r);
+    }
+    if resp.retries_exhausted {
+        e.set_retries_exhausted();
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_and_xml() {
+        let j = parse_error(br#"{"code":1004,"description":"Unable to find entity specified in URL","details":"Bucket b not found","retryable":false}"#).unwrap();
+        assert_eq!(j.code.as_deref(), Some("1004"));
+        assert_eq!(j.retryable, Some(false));
+        let x = parse_error(b"<?xml version=\"1.0\"?><error><code>4000</code><description>Invalid credentials</description><details>Max number of tokens exceeded for this user</details><retryable>false</retryable></error>").unwrap();
+        assert_eq!(x.code.as_deref(), Some("4000"));
+        assert_eq!(
+            x.details.as_deref(),
+            Some("Max number of tokens exceeded for this user")
+        );
+        assert!(parse_error(b"<html>oops</html>").is_none());
+        assert!(parse_error(b"{\"unrelated\":1}").is_none());
+    }
+
+    #[test]
+    fn kinds() {
+        let mk = |status, body: &str| Response {
+            status,
+            headers: Default::default(),
+            body: body.to_string().into(),
+            attempts: 1,
+            retries_exhausted: false,
+        };
+        let e = ecs_error(
+            "delete_bucket",
+            &mk(
+                400,
+                r#"{"code":1008,"description":"bad","details":"bucket is not empty"}"#,
+            ),
+        );
+        assert_eq!(e.kind(), ErrorKind::BucketNotEmpty);
+        assert_eq!(e.code(), Some("1008"));
+        let e = ecs_error("x", &mk(400, r#"{"code":40008,"description":"Bucket already exists"}"#));
+        assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+        let e = ecs_error("x", &mk(503, r#"{"code":30026,"description":"Service is busy"}"#));
+        assert!(e.is_retryable());
+        let e = ecs_error("x", &mk(502, "<html>bad gateway</html>"));
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        assert_eq!(e.http_status(), Some(502));
+    }
+}

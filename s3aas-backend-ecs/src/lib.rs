@@ -1,0 +1,91 @@
+//! # s3aas-backend-ecs
+//!
+//! The Dell ECS backend of s3aas, on the ECS Management REST API (port 4443) plus the few S3
+//! calls that only the data API offers (versioning).
+//!
+//! ```no_run
+//! # async fn f() -> s3aas_core::Result<()> {
+//! use s3aas_backend_ecs::EcsProvider;
+//! use s3aas_core::prelude::*;
+//! let ecs = EcsProvider::builder("https://ecs.example.com:4443", "svc-s3aas", SecretString::from("...".to_string()))
+//!     .s3_endpoint("https://ecs.example.com:9021")
+//!     .replication_group("urn:storageos:ReplicationGroupInfo:0e9d...:global")
+//!     .version("3.8")
+//!     .build()?;
+//! ecs.create_instance(CreateInstance::new("acme").default_bucket("acme-data")).await?;
+//! ecs.close().await?; // releases the management token
+//! # Ok(()) }
+//! ```
+//!
+//! ## How s3aas maps onto ECS
+//! | s3aas | ECS |
+//! |---|---|
+//! | instance | a namespace (`/object/namespaces/namespace/{ns}`), created with the configured replication group as default and the requested encryption (D@RE) |
+//! | instance's default bucket | a bucket of the namespace tagged `s3aas-default-bucket=true` (the tag is hidden from [`Bucket::tags`](s3aas_core::model::Bucket)), so it is rediscovered from ECS alone |
+//! | user `alice` of instance `acme` | object user `<user_prefix>acme--alice` in namespace `acme` (object user ids are global on ECS, hence the instance in the id) |
+//! | access key | one of the object user's secret keys; the access key id is the object user id, the key's id the SHA-256 of the secret (what ECS 4.x calls `secret_key_id`) |
+//! | disable / enable user | lock / unlock (`PUT /object/users/lock`) |
+//! | bucket quota | `blockSize` / `notificationSize` in whole GiB |
+//! | bucket policy | `/object/bucket/{b}/policy` |
+//! | bucket usage | billing, `sizeunit=BYTE` (sampled about every 5 minutes: see [`BucketUsage::as_of`](s3aas_core::model::BucketUsage)) |
+//!
+//! ## What ECS cannot do (refused with `Unsupported` before any request)
+//! - Attached (named) policies: ECS object users have none; only bucket policies exist. The
+//!   ECS IAM API (3.6+) manages a different kind of user and is not used by this backend.
+//! - Access key name, description, expiry, session policy, and disabling a single key.
+//! - Changing a bucket's encryption after creation (ECS sets D@RE only at creation).
+//! - Object lock unless the configured ECS version is 3.6.2 or later; forced deletion of a
+//!   non-empty bucket unless it is 3.8 or later (`emptyBucket=true`).
+//! - Versioning without an S3 endpoint. Versioning is set through the S3 API, signed with the
+//!   configured S3 credential or, without one, with the bucket owner's secret key (read back
+//!   from ECS; impossible when ECS hides secret keys).
+//! - Instance labels: ECS namespaces carry no labels.
+//!
+//! ## Sessions
+//! One management token per provider, refreshed on expiry with a single login in flight
+//! (see [`session`]). Call [`EcsProvider::close`] when done: ECS allows about 100 live tokens
+//! per user. Dropping the provider also logs out, in the background, when a Tokio runtime runs.
+
+mod error;
+mod provider;
+pub mod session;
+mod wire;
+
+pub use error::{EcsError, ecs_error, kind_for_code, parse_error};
+pub use provider::{EcsBuilder, EcsProvider};
+pub use wire::secret_key_id;
+
+use s3aas_core::{ObjectStoreProvider, ProviderConfig, Registry, Result};
+use std::sync::Arc;
+
+/// The backend name and URI scheme.
+pub const SCHEME: &str = "ecs";
+
+/// The configuration keys this backend reads (besides the transport keys of
+/// [`s3aas_http::HttpConfig::KEYS`]).
+pub const KEYS: &[&str] = &[
+    "endpoint",
+    "username",
+    "password",
+    "s3_endpoint",
+    "s3_public_endpoint",
+    "s3_access_key",
+    "s3_secret_key",
+    "region",
+    "replication_group",
+    "user_prefix",
+    "version",
+    "empty_bucket_timeout_secs",
+];
+
+/// The tag that marks an instance's default bucket.
+pub const DEFAULT_BUCKET_TAG: &str = "s3aas-default-bucket";
+
+/// Registers the `ecs` scheme.
+pub fn register(registry: &mut Registry) {
+    registry.register(SCHEME, factory);
+}
+
+fn factory(cfg: &ProviderConfig) -> Result<Arc<dyn ObjectStoreProvider>> {
+    Ok(Arc::new(EcsProvider::from_config(cfg)?))
+}

@@ -1,0 +1,1929 @@
+//! [`EcsProvider`]: the provider traits on the ECS Management API.
+
+use crate::error::ecs_error;
+use crate::session::{Call, Session, SharedSession, logout_with};
+use crate::wire::{self, BucketInfo, BucketTag, SlotKey, UserTag, decode};
+use crate::{DEFAULT_BUCKET_TAG, SCHEME};
+use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt};
+use s3aas_core::model::*;
+use s3aas_core::policy::{Policy, PolicyDocument, PutPolicy};
+use s3aas_core::provider::*;
+use s3aas_core::{
+    Capabilities, Error, ErrorKind, ExposeSecret, ProviderConfig, ResourceKind, Result,
+    SecretString, guard,
+};
+use s3aas_http::{HttpClient, HttpConfig, Response, S3Client, SigV4Signer};
+use serde_json::{Value, json};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use url::Url;
+
+const GIB: u64 = 1 << 30;
+const NODE_CACHE: Duration = Duration::from_secs(30);
+const LIST_CONCURRENCY: usize = 8;
+
+fn ctx(e: Error, op: &'static str) -> Error {
+    let e = if e.backend().is_none() {
+        e.with_backend(SCHEME)
+    } else {
+        e
+    };
+    if e.operation().is_none() {
+        e.with_operation(op)
+    } else {
+        e
+    }
+}
+
+fn parse_url(field: &str, s: &str) -> Result<Url> {
+    let u = Url::parse(s).map_err(|e| {
+        Error::new(
+            ErrorKind::ConfigInvalid,
+            format!("{field} '{s}' is not a URL: {e}"),
+        )
+    })?;
+    if u.scheme() != "http" && u.scheme() != "https" {
+        return Err(Error::new(
+            ErrorKind::ConfigInvalid,
+            format!("{field} must be an http or https URL"),
+        ));
+    }
+    Ok(u)
+}
+
+/// An ECS release, as `major.minor.patch`.
+fn parse_version(s: &str) -> Result<(u32, u32, u32)> {
+    let mut parts = s.trim().trim_start_matches('v').split('.');
+    let mut n = || -> Result<u32> {
+        match parts.next() {
+            None => Ok(0),
+            Some(p) => p.parse().map_err(|_| {
+                Error::new(
+                    ErrorKind::ConfigInvalid,
+                    format!("ECS version '{s}' is not like 3.8 or 3.6.2"),
+                )
+            }),
+        }
+    };
+    Ok((n()?, n()?, n()?))
+}
+
+/// Builds an [`EcsProvider`].
+#[derive(Debug)]
+pub struct EcsBuilder {
+    endpoint: String,
+    username: String,
+    password: SecretString,
+    s3_endpoint: Option<String>,
+    s3_public_endpoint: Option<String>,
+    s3_credential: Option<(String, SecretString)>,
+    region: String,
+    replication_group: Option<String>,
+    user_prefix: String,
+    version: Option<String>,
+    empty_bucket_timeout: Duration,
+    empty_bucket_poll: Duration,
+    http: HttpConfig,
+    caps: Option<Capabilities>,
+}
+
+impl EcsBuilder {
+    /// The S3 endpoint the SDK itself calls (ECS "private URL", ports 9020/9021). Without one,
+    /// versioning is unsupported.
+    pub fn s3_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.s3_endpoint = Some(url.into());
+        self
+    }
+
+    /// The S3 endpoint shown to tenants in [`Instance::endpoints`] (ECS "public URL"; default:
+    /// the S3 endpoint).
+    pub fn s3_public_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.s3_public_endpoint = Some(url.into());
+        self
+    }
+
+    /// An object user's credential for the S3 calls (versioning). Without one, each call is
+    /// signed with the bucket owner's secret key, read from ECS.
+    pub fn s3_credential(mut self, access_key: impl Into<String>, secret: SecretString) -> Self {
+        self.s3_credential = Some((access_key.into(), secret));
+        self
+    }
+
+    /// The SigV4 region for S3 calls (default `us-east-1`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = region.into();
+        self
+    }
+
+    /// The replication group (vpool id) new namespaces and buckets use. Without one, ECS uses
+    /// the namespace's default.
+    pub fn replication_group(mut self, id: impl Into<String>) -> Self {
+        self.replication_group = Some(id.into());
+        self
+    }
+
+    /// Prefix of the object users this provider makes (e.g. `cs-`, as CloudStack does).
+    pub fn user_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.user_prefix = prefix.into();
+        self
+    }
+
+    /// The ECS release (`3.8`, `3.6.2`, ...), which decides object lock (3.6.2+) and forced
+    /// bucket deletion (3.8+). Without one, both are reported unsupported.
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// How long a forced bucket delete waits for ECS to empty the bucket (default 10 minutes).
+    pub fn empty_bucket_timeout(mut self, d: Duration) -> Self {
+        self.empty_bucket_timeout = d;
+        self
+    }
+
+    /// How often a forced bucket delete polls the emptying task (default 2 s).
+    pub fn empty_bucket_poll(mut self, d: Duration) -> Self {
+        self.empty_bucket_poll = d;
+        self
+    }
+
+    /// Transport settings (timeouts, retries, TLS). ECS ships a self-signed certificate: give
+    /// its CA with [`HttpConfig::ca_pem`] rather than turning verification off.
+    pub fn http(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// Overrides the capabilities derived from the configuration.
+    pub fn capabilities(mut self, caps: Capabilities) -> Self {
+        self.caps = Some(caps);
+        self
+    }
+
+    /// Builds the provider. No request is sent (the first call logs in).
+    pub fn build(self) -> Result<EcsProvider> {
+        let endpoint = parse_url("endpoint", &self.endpoint)?;
+        if self.username.is_empty() {
+            return Err(Error::new(
+                ErrorKind::ConfigInvalid,
+                "the ECS management username must not be empty",
+            ));
+        }
+        let s3_endpoint = self
+            .s3_endpoint
+            .as_deref()
+            .map(|s| parse_url("s3_endpoint", s))
+            .transpose()?;
+        let s3_public = match &self.s3_public_endpoint {
+            Some(p) => Some(parse_url("s3_public_endpoint", p)?),
+            None => s3_endpoint.clone(),
+        };
+        let version = self.version.as_deref().map(parse_version).transpose()?;
+        if self.s3_credential.is_some() && s3_endpoint.is_none() {
+            return Err(Error::new(
+                ErrorKind::ConfigInvalid,
+                "an S3 credential was given without an S3 endpoint (s3_endpoint)",
+            ));
+        }
+        if self
+            .user_prefix
+            .chars()
+            .any(|c| !(c.is_ascii_alphanumeric() || "-_.@".contains(c)))
+        {
+            return Err(Error::new(
+                ErrorKind::ConfigInvalid,
+                "user_prefix may hold only letters, digits and - _ . @",
+            ));
+        }
+        let http = HttpClient::new(SCHEME, self.http)?;
+        let caps = self.caps.unwrap_or_else(|| {
+            derive_caps(
+                s3_endpoint.is_some(),
+                self.s3_credential.is_some(),
+                version,
+            )
+        });
+        let s3_admin = match (&s3_endpoint, self.s3_credential) {
+            (Some(e), Some((ak, sk))) => Some(S3Client::new(
+                SCHEME,
+                http.clone(),
+                e.clone(),
+                SigV4Signer::new(ak, sk, &self.region),
+            )),
+            _ => None,
+        };
+        let session = std::sync::Arc::new(Session::new(
+            http.clone(),
+            endpoint.clone(),
+            self.username,
+            self.password,
+        ));
+        Ok(EcsProvider {
+            session,
+            http,
+            endpoint,
+            s3_endpoint,
+            s3_public,
+            s3_admin,
+            region: self.region,
+            replication_group: self.replication_group,
+            user_prefix: self.user_prefix,
+            empty_bucket_timeout: self.empty_bucket_timeout,
+            empty_bucket_poll: self.empty_bucket_poll,
+            caps,
+            nodes: Mutex::new(None),
+        })
+    }
+}
+
+fn derive_caps(s3: bool, s3_cred: bool, version: Option<(u32, u32, u32)>) -> Capabilities {
+    let at_least = |v: (u32, u32, u32)| version.is_some_and(|have| have >= v);
+    let mut c = Capabilities::none();
+    c.instance_create = true;
+    c.instance_versioning = if s3_cred { Support::Yes } else { Support::No };
+    c.instance_encryption = Support::Yes;
+    c.instance_labels = false;
+    c.bucket_versioning = if s3 { Support::Yes } else { Support::No };
+    c.bucket_encryption = Support::CreationOnly;
+    c.bucket_object_lock = if at_least((3, 6, 2)) {
+        Support::CreationOnly
+    } else {
+        Support::No
+    };
+    c.bucket_quota = Support::Yes;
+    c.bucket_quota_notification = Support::Yes;
+    c.bucket_policy = Support::Yes;
+    c.bucket_tags = Support::Yes;
+    c.bucket_owner = true;
+    c.bucket_force_delete = at_least((3, 8, 0));
+    c.bucket_usage = true;
+    c.user_tags = true;
+    c.user_disable = true;
+    c.access_key_rotation_grace = true;
+    c.access_keys_per_user = Some(2);
+    c
+}
+
+/// A Dell ECS provider. See the [crate docs](crate) for the mapping.
+pub struct EcsProvider {
+    session: SharedSession,
+    http: HttpClient,
+    endpoint: Url,
+    s3_endpoint: Option<Url>,
+    s3_public: Option<Url>,
+    s3_admin: Option<S3Client>,
+    region: String,
+    replication_group: Option<String>,
+    user_prefix: String,
+    empty_bucket_timeout: Duration,
+    empty_bucket_poll: Duration,
+    caps: Capabilities,
+    nodes: Mutex<Option<(Instant, Vec<Node>, Option<String>)>>,
+}
+
+impl std::fmt::Debug for EcsProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EcsProvider")
+            .field("endpoint", &self.endpoint.as_str())
+            .field("session", &self.session)
+            .field("s3_endpoint", &self.s3_endpoint.as_ref().map(Url::as_str))
+            .field(
+                "s3_credential",
+                &self.s3_admin.as_ref().map(|_| "<configured>"),
+            )
+            .field("replication_group", &self.replication_group)
+            .field("user_prefix", &self.user_prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for EcsProvider {
+    fn drop(&mut self) {
+        // Best effort: hand the token to a background logout so it does not linger on ECS
+        // (tokens count against the user's limit of about 100 until they expire).
+        if std::sync::Arc::strong_count(&self.session) != 1 {
+            return;
+        }
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        if let Some((http, url, token)) = self.session.take_for_drop() {
+            handle.spawn(async move {
+                if let Err(e) = logout_with(&http, url, token).await {
+                    tracing::debug!(error = %e, "background logout failed");
+                }
+            });
+        }
+    }
+}
+
+/// Which ECS entity a 404-ish answer was about.
+enum Missing {
+    Instance,
+    Bucket,
+    User,
+}
+
+fn is_not_found(resp: &Response) -> bool {
+    if resp.status == 404 {
+        return true;
+    }
+    if resp.status == 400 || resp.status == 500 {
+        if let Some(e) = crate::parse_error(&resp.body) {
+            return matches!(e.code.as_deref(), Some("1004" | "1019"));
+        }
+    }
+    false
+}
+
+/// Bytes to whole GiB for an ECS quota; refuses what is not a whole number of GiB.
+fn quota_gib(field: &str, bytes: u64) -> Result<i64> {
+    if bytes == 0 || bytes % GIB != 0 {
+        return Err(Error::invalid_input(
+            field,
+            format!(
+                "ECS quotas are whole GiB (1 GiB = {GIB} bytes); {bytes} bytes is not, and s3aas does not round"
+            ),
+        ));
+    }
+    Ok((bytes / GIB) as i64)
+}
+
+fn check_quota(q: &Quota) -> Result<(i64, i64)> {
+    let hard = quota_gib("bucket.quota.hard_limit_bytes", q.hard_limit_bytes)?;
+    let soft = match q.notification_bytes {
+        Some(n) => quota_gib("bucket.quota.notification_bytes", n)?,
+        None => -1,
+    };
+    Ok((hard, soft))
+}
+
+fn quota_from_gib(block: Option<f64>, notification: Option<f64>) -> Option<Quota> {
+    let block = block.filter(|b| *b > 0.0)?;
+    let mut q = Quota::hard((block * GIB as f64).round() as u64);
+    if let Some(n) = notification.filter(|n| *n > 0.0) {
+        q = q.with_notification((n * GIB as f64).round() as u64);
+    }
+    Some(q)
+}
+
+impl EcsProvider {
+    /// A builder for the management API at `endpoint` (e.g. `https://ecs:4443`) and a
+    /// management user (System Admin to create namespaces; Namespace Admin suffices otherwise).
+    pub fn builder(
+        endpoint: impl Into<String>,
+        username: impl Into<String>,
+        password: SecretString,
+    ) -> EcsBuilder {
+        EcsBuilder {
+            endpoint: endpoint.into(),
+            username: username.into(),
+            password,
+            s3_endpoint: None,
+            s3_public_endpoint: None,
+            s3_credential: None,
+            region: "us-east-1".into(),
+            replication_group: None,
+            user_prefix: String::new(),
+            version: None,
+            empty_bucket_timeout: Duration::from_secs(600),
+            empty_bucket_poll: Duration::from_secs(2),
+            http: HttpConfig::default(),
+            caps: None,
+        }
+    }
+
+    /// Builds from configuration options: `endpoint`, `username`, `password` (required);
+    /// `s3_endpoint`, `s3_public_endpoint`, `s3_access_key` + `s3_secret_key`, `region`,
+    /// `replication_group`, `user_prefix`, `version`, `empty_bucket_timeout_secs`, and the
+    /// transport options of [`HttpConfig::from_provider_config`].
+    pub fn from_config(cfg: &ProviderConfig) -> Result<Self> {
+        let known: Vec<&str> = crate::KEYS
+            .iter()
+            .chain(HttpConfig::KEYS)
+            .copied()
+            .collect();
+        cfg.check_known(&known)?;
+        let mut b = Self::builder(
+            cfg.require("endpoint")?,
+            cfg.require("username")?,
+            cfg.require_secret("password")?.clone(),
+        )
+        .http(HttpConfig::from_provider_config(cfg)?);
+        if let Some(v) = cfg.get("s3_endpoint") {
+            b = b.s3_endpoint(v);
+        }
+        if let Some(v) = cfg.get("s3_public_endpoint") {
+            b = b.s3_public_endpoint(v);
+        }
+        match (cfg.get("s3_access_key"), cfg.secret("s3_secret_key")) {
+            (Some(ak), Some(sk)) => b = b.s3_credential(ak, sk.clone()),
+            (None, None) => {}
+            _ => {
+                return Err(Error::new(
+                    ErrorKind::ConfigInvalid,
+                    "s3_access_key and s3_secret_key go together",
+                ));
+            }
+        }
+        if let Some(v) = cfg.get("region") {
+            b = b.region(v);
+        }
+        if let Some(v) = cfg.get("replication_group") {
+            b = b.replication_group(v);
+        }
+        if let Some(v) = cfg.get("user_prefix") {
+            b = b.user_prefix(v);
+        }
+        if let Some(v) = cfg.get("version") {
+            b = b.version(v);
+        }
+        let t = cfg.get_u64("empty_bucket_timeout_secs", 600)?;
+        b.empty_bucket_timeout(Duration::from_secs(t)).build()
+    }
+
+    /// Releases the management token (`GET /logout`). The provider stays usable: the next call
+    /// logs in again.
+    pub async fn close(&self) -> Result<()> {
+        self.session.logout().await
+    }
+
+    /// The management session (login count, for monitoring token use).
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The object user id of user `name` in `instance`.
+    pub fn object_user_id(&self, instance: &str, name: &str) -> String {
+        format!("{}{instance}--{name}", self.user_prefix)
+    }
+
+    fn user_name_of<'a>(&self, instance: &str, uid: &'a str) -> Option<&'a str> {
+        uid.strip_prefix(self.user_prefix.as_str())?
+            .strip_prefix(instance)?
+            .strip_prefix("--")
+            .filter(|n| !n.is_empty())
+    }
+
+    async fn send(&self, call: Call<'_>) -> Result<Response> {
+        let op = call.op;
+        self.session.send(&call).await.map_err(|e| ctx(e, op))
+    }
+
+    /// Sends and fails on a non-2xx answer, naming `missing` on a not-found.
+    async fn ok(&self, call: Call<'_>, missing: Option<(Missing, &str)>) -> Result<Response> {
+        let op = call.op;
+        let resp = self.send(call).await?;
+        if resp.is_success() {
+            return Ok(resp);
+        }
+        Err(self.fail(op, &resp, missing))
+    }
+
+    fn fail(&self, op: &'static str, resp: &Response, missing: Option<(Missing, &str)>) -> Error {
+        let e = ecs_error(op, resp);
+        match missing {
+            Some((what, name)) if is_not_found(resp) => {
+                let kind = match what {
+                    Missing::Instance => ResourceKind::Instance,
+                    Missing::Bucket => ResourceKind::Bucket,
+                    Missing::User => ResourceKind::User,
+                };
+                e.with_kind(ErrorKind::NotFound).with_resource(kind, name)
+            }
+            _ => e,
+        }
+    }
+
+    async fn namespace(&self, ns: &str, op: &'static str) -> Result<Option<wire::Namespace>> {
+        guard::lookup_name("instance", ns).map_err(|e| ctx(e, op))?;
+        let resp = self
+            .send(Call::get(op, format!("/object/namespaces/namespace/{ns}")))
+            .await?;
+        if is_not_found(&resp) {
+            return Ok(None);
+        }
+        if !resp.is_success() {
+            return Err(self.fail(op, &resp, None));
+        }
+        let n: wire::Namespace = decode("get namespace", &resp.body).map_err(|e| ctx(e, op))?;
+        Ok((!n.inactive).then_some(n))
+    }
+
+    async fn require_namespace(&self, ns: &str, op: &'static str) -> Result<wire::Namespace> {
+        self.namespace(ns, op)
+            .await?
+            .ok_or_else(|| ctx(Error::not_found(ResourceKind::Instance, ns), op))
+    }
+
+    async fn nodes(&self) -> Result<(Vec<Node>, Option<String>)> {
+        if let Some((at, nodes, version)) = self
+            .nodes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+        {
+            if at.elapsed() < NODE_CACHE {
+                return Ok((nodes.clone(), version.clone()));
+            }
+        }
+        let resp = self
+            .ok(Call::get("list_nodes", "/vdc/nodes"), None)
+            .await?;
+        let raw: wire::VdcNodes =
+            decode("GET /vdc/nodes", &resp.body).map_err(|e| ctx(e, "list_nodes"))?;
+        let mut version = None;
+        let nodes: Vec<Node> = raw
+            .node
+            .into_iter()
+            .map(|n| {
+                if version.is_none() {
+                    version = n.version.clone();
+                }
+                let host = n.ip.clone().or(n.name.clone()).unwrap_or_default();
+                let state = match &n.status {
+                    None => NodeState::Online,
+                    Some(Value::Bool(true)) => NodeState::Online,
+                    Some(Value::Bool(false)) => NodeState::Offline,
+                    Some(Value::String(s)) if s.eq_ignore_ascii_case("good") => NodeState::Online,
+                    Some(Value::String(s)) if s.eq_ignore_ascii_case("online") => {
+                        NodeState::Online
+                    }
+                    Some(Value::String(s)) if s.eq_ignore_ascii_case("offline") => {
+                        NodeState::Offline
+                    }
+                    Some(other) => NodeState::Other(other.to_string().trim_matches('"').into()),
+                };
+                Node::new(
+                    n.id.or(n.name).unwrap_or_else(|| host.clone()),
+                    host,
+                    None,
+                    state,
+                )
+            })
+            .collect();
+        *self.nodes.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((Instant::now(), nodes.clone(), version.clone()));
+        Ok((nodes, version))
+    }
+
+    /// One page of the namespace's buckets (ECS order, `marker` paging).
+    async fn bucket_page(
+        &self,
+        ns: &str,
+        limit: Option<u32>,
+        marker: Option<&str>,
+        prefix: Option<&str>,
+        op: &'static str,
+    ) -> Result<wire::BucketList> {
+        let mut call = Call::get(op, "/object/bucket").q("namespace", ns);
+        if let Some(l) = limit {
+            call = call.q("limit", l.to_string());
+        }
+        if let Some(m) = marker {
+            call = call.q("marker", m);
+        }
+        if let Some(p) = prefix {
+            call = call.q("name", format!("{p}*"));
+        }
+        let resp = self
+            .ok(call, Some((Missing::Instance, ns)))
+            .await?;
+        decode("GET /object/bucket", &resp.body).map_err(|e| ctx(e, op))
+    }
+
+    async fn all_buckets(&self, ns: &str, op: &'static str) -> Result<Vec<BucketInfo>> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = self
+                .bucket_page(ns, Some(1000), marker.as_deref(), None, op)
+                .await?;
+            out.extend(page.object_bucket);
+            match page.next_marker.filter(|m| !m.is_empty()) {
+                Some(m) if Some(&m) != marker.as_ref() => marker = Some(m),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn all_user_ids(&self, ns: &str, op: &'static str) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let page = self.user_page(ns, Some(1000), marker.as_deref(), op).await?;
+            out.extend(page.blobuser.into_iter().map(|u| u.userid));
+            match page.next_marker.filter(|m| !m.is_empty()) {
+                Some(m) if Some(&m) != marker.as_ref() => marker = Some(m),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn user_page(
+        &self,
+        ns: &str,
+        limit: Option<u32>,
+        marker: Option<&str>,
+        op: &'static str,
+    ) -> Result<wire::UserList> {
+        let mut call = Call::get(op, format!("/object/users/{ns}"));
+        if let Some(l) = limit {
+            call = call.q("limit", l.to_string());
+        }
+        if let Some(m) = marker {
+            call = call.q("marker", m);
+        }
+        let resp = self.ok(call, Some((Missing::Instance, ns))).await?;
+        decode("GET /object/users/{namespace}", &resp.body).map_err(|e| ctx(e, op))
+    }
+
+    async fn to_instance(&self, ns: wire::Namespace, op: &'static str) -> Result<Instance> {
+        let name = if ns.name.is_empty() {
+            ns.id.clone()
+        } else {
+            ns.name.clone()
+        };
+        let (nodes, version) = self.nodes().await?;
+        let buckets = self.all_buckets(&name, op).await?;
+        let default = buckets
+            .iter()
+            .find(|b| b.tag_set.iter().any(|t| t.key == DEFAULT_BUCKET_TAG));
+        let mut i = Instance::new(&name);
+        i.id = name.clone();
+        i.backend_version = version;
+        i.encryption = if ns.is_encryption_enabled {
+            Encryption::Aes256
+        } else {
+            Encryption::None
+        };
+        i.default_bucket = default.map(|b| b.name.clone());
+        i.versioning = default
+            .and_then(|b| b.versioning_status.as_deref())
+            .is_some_and(|v| v.eq_ignore_ascii_case("enabled"));
+        i.created = ns.creation_time;
+        i.nodes = nodes;
+        i.status = InstanceStatus::Active;
+        i.endpoints = Endpoints::new(
+            self.s3_public.clone(),
+            self.s3_endpoint.clone(),
+            Some(self.endpoint.clone()),
+        );
+        Ok(i)
+    }
+
+    /// An S3 client allowed to configure `bucket`: the configured credential, else the owner's.
+    async fn s3_for(&self, ns: &str, info: &BucketInfo, op: &'static str) -> Result<S3Client> {
+        if let Some(c) = &self.s3_admin {
+            return Ok(c.clone());
+        }
+        let Some(endpoint) = &self.s3_endpoint else {
+            return Err(ctx(
+                Error::unsupported(
+                    "the ecs backend sets versioning through the S3 API and no S3 endpoint is configured (s3_endpoint)",
+                ),
+                op,
+            ));
+        };
+        let no_key = || {
+            ctx(
+                Error::unsupported(format!(
+                    "versioning on ECS goes through the S3 API: configure an S3 credential (s3_access_key/s3_secret_key) or give bucket '{}' an owner whose secret key ECS shows",
+                    info.name
+                )),
+                op,
+            )
+        };
+        let owner = info.owner.clone().filter(|o| !o.is_empty()).ok_or_else(no_key)?;
+        let keys = self.secret_keys(&owner, ns, op).await?;
+        let now = OffsetDateTime::now_utc();
+        let secret = keys
+            .into_iter()
+            .filter(|k| k.expires.is_none_or(|e| e > now))
+            .find_map(|k| k.secret)
+            .ok_or_else(no_key)?;
+        Ok(S3Client::new(
+            SCHEME,
+            self.http.clone(),
+            endpoint.clone(),
+            SigV4Signer::new(owner, SecretString::from(secret), &self.region),
+        ))
+    }
+
+    async fn bucket_info(&self, ns: &str, bucket: &str, op: &'static str) -> Result<BucketInfo> {
+        guard::lookup_name("bucket", bucket).map_err(|e| ctx(e, op))?;
+        let resp = self
+            .send(Call::get(op, format!("/object/bucket/{bucket}/info")).q("namespace", ns))
+            .await?;
+        if is_not_found(&resp) {
+            // Name the instance when it is the instance that is missing.
+            self.require_namespace(ns, op).await?;
+            return Err(ctx(Error::not_found(ResourceKind::Bucket, bucket), op)
+                .with_http_status(resp.status));
+        }
+        if !resp.is_success() {
+            return Err(self.fail(op, &resp, None));
+        }
+        let info: BucketInfo = decode("get bucket info", &resp.body).map_err(|e| ctx(e, op))?;
+        if !info.namespace.is_empty() && info.namespace != ns {
+            return Err(ctx(Error::not_found(ResourceKind::Bucket, bucket), op));
+        }
+        Ok(info)
+    }
+
+    async fn bucket_policy(&self, ns: &str, bucket: &str, op: &'static str) -> Result<Option<PolicyDocument>> {
+        let resp = self
+            .send(Call::get(op, format!("/object/bucket/{bucket}/policy")).q("namespace", ns))
+            .await?;
+        if resp.status == 204 || resp.status == 404 || resp.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        if !resp.is_success() {
+            return Err(self.fail(op, &resp, Some((Missing::Bucket, bucket))));
+        }
+        let v: Value = decode("get bucket policy", &resp.body).map_err(|e| ctx(e, op))?;
+        if v.as_object().is_some_and(|o| o.is_empty()) {
+            return Ok(None);
+        }
+        PolicyDocument::from_value(v).map(Some).map_err(|e| ctx(e, op))
+    }
+
+    fn to_bucket(&self, instance: &str, info: &BucketInfo) -> Bucket {
+        let mut b = Bucket::new(instance, &info.name);
+        b.created = info.created;
+        b.owner = info.owner.as_deref().filter(|o| !o.is_empty()).map(|o| {
+            self.user_name_of(instance, o)
+                .map(str::to_string)
+                .unwrap_or_else(|| o.to_string())
+        });
+        b.encryption = Some(if info.is_encryption_enabled {
+            Encryption::Aes256
+        } else {
+            Encryption::None
+        });
+        b.object_lock = Some(info.is_object_lock_enabled);
+        b.versioning = info.versioning_status.as_deref().map(|v| {
+            if v.eq_ignore_ascii_case("enabled") {
+                Versioning::Enabled
+            } else if v.eq_ignore_ascii_case("suspended") {
+                Versioning::Suspended
+            } else {
+                Versioning::Unversioned
+            }
+        });
+        b.quota = Some(quota_from_gib(info.block_size, info.notification_size));
+        b.tags = Some(
+            info.tag_set
+                .iter()
+                .filter(|t| t.key != DEFAULT_BUCKET_TAG)
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect(),
+        );
+        b
+    }
+
+    async fn full_bucket(&self, ns: &str, name: &str, op: &'static str) -> Result<Bucket> {
+        let info = self.bucket_info(ns, name, op).await?;
+        let mut b = self.to_bucket(ns, &info);
+        if b.versioning.is_none() && self.s3_endpoint.is_some() {
+            // Releases without `versioning_status` in bucket info: ask S3.
+            if let Ok(s3) = self.s3_for(ns, &info, op).await {
+                b.versioning = Some(s3.get_versioning(name).await.map_err(|e| ctx(e, op))?);
+            }
+        }
+        b.policy = Some(self.bucket_policy(ns, name, op).await?);
+        Ok(b)
+    }
+
+    async fn set_versioning(&self, ns: &str, info: &BucketInfo, enabled: bool, op: &'static str) -> Result<()> {
+        let s3 = self.s3_for(ns, info, op).await?;
+        s3.put_versioning(&info.name, enabled)
+            .await
+            .map_err(|e| ctx(e, op))
+    }
+
+    async fn set_policy(&self, ns: &str, bucket: &str, doc: Option<&PolicyDocument>, op: &'static str) -> Result<()> {
+        let call = match doc {
+            Some(d) => Call::put(op, format!("/object/bucket/{bucket}/policy"), d.as_value().clone())
+                .q("namespace", ns),
+            None => Call::delete(op, format!("/object/bucket/{bucket}/policy")).q("namespace", ns),
+        };
+        let resp = self.send(call).await?;
+        if resp.is_success() || (doc.is_none() && is_not_found(&resp)) {
+            return Ok(());
+        }
+        Err(self.fail(op, &resp, Some((Missing::Bucket, bucket))))
+    }
+
+    async fn set_quota(&self, ns: &str, bucket: &str, q: Option<&Quota>, op: &'static str) -> Result<()> {
+        let call = match q {
+            Some(q) => {
+                let (hard, soft) = check_quota(q).map_err(|e| ctx(e, op))?;
+                Call::put(
+                    op,
+                    format!("/object/bucket/{bucket}/quota"),
+                    json!({"blockSize": hard, "notificationSize": soft, "namespace": ns}),
+                )
+            }
+            None => Call::delete(op, format!("/object/bucket/{bucket}/quota")).q("namespace", ns),
+        };
+        self.ok(call, Some((Missing::Bucket, bucket))).await.map(drop)
+    }
+
+    async fn set_tags(&self, ns: &str, info: &BucketInfo, tags: &Tags, op: &'static str) -> Result<()> {
+        let bucket = &info.name;
+        let current: Vec<BucketTag> = info
+            .tag_set
+            .iter()
+            .filter(|t| t.key != DEFAULT_BUCKET_TAG)
+            .cloned()
+            .collect();
+        if !current.is_empty() {
+            let mut call = Call::delete(op, format!("/object/bucket/{bucket}/tags"));
+            call.body = Some(json!({"TagSet": current, "namespace": ns}));
+            self.ok(call, Some((Missing::Bucket, bucket))).await?;
+        }
+        if !tags.is_empty() {
+            let set: Vec<BucketTag> = tags
+                .iter()
+                .map(|(k, v)| BucketTag {
+                    key: k.clone(),
+                    value: v.clone(),
+                })
+                .collect();
+            self.ok(
+                Call::post(
+                    op,
+                    format!("/object/bucket/{bucket}/tags"),
+                    json!({"TagSet": set, "namespace": ns}),
+                )
+                .idempotent(),
+                Some((Missing::Bucket, bucket)),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Creates a bucket and applies what the create body cannot carry; removes it again if a
+    /// later step fails.
+    async fn create_bucket_inner(
+        &self,
+        ns: &str,
+        req: &CreateBucket,
+        default_of_instance: bool,
+        op: &'static str,
+    ) -> Result<()> {
+        let quota = req
+            .quota
+            .as_ref()
+            .map(check_quota)
+            .transpose()
+            .map_err(|e| ctx(e, op))?;
+        let mut body = json!({
+            "name": req.name,
+            "namespace": ns,
+            "head_type": "s3",
+        });
+        let o = body.as_object_mut().expect("object");
+        if let Some(rg) = &self.replication_group {
+            o.insert("vpool".into(), json!(rg));
+        }
+        if let Some(owner) = &req.owner {
+            o.insert("owner".into(), json!(self.object_user_id(ns, owner)));
+        }
+        if let Some(enc) = req.encryption {
+            o.insert("is_encryption_enabled".into(), json!(enc.is_enabled()));
+        }
+        if let Some((hard, soft)) = quota {
+            o.insert("blockSize".into(), json!(hard));
+            o.insert("notificationSize".into(), json!(soft));
+        }
+        if req.object_lock {
+            o.insert("is_object_lock_enabled".into(), json!(true));
+        }
+        let mut tags: Vec<BucketTag> = req
+            .tags
+            .iter()
+            .map(|(k, v)| BucketTag {
+                key: k.clone(),
+                value: v.clone(),
+            })
+            .collect();
+        if default_of_instance {
+            tags.push(BucketTag {
+                key: DEFAULT_BUCKET_TAG.into(),
+                value: "true".into(),
+            });
+        }
+        if !tags.is_empty() {
+            o.insert("TagSet".into(), json!(tags));
+        }
+        let resp = self.send(Call::post(op, "/object/bucket", body)).await?;
+        if !resp.is_success() {
+            let e = self.fail(op, &resp, Some((Missing::Instance, ns)));
+            return Err(match e.kind() {
+                ErrorKind::AlreadyExists => e.with_resource(ResourceKind::Bucket, &req.name),
+                ErrorKind::InvalidInput if req.owner.is_some() && e.code() == Some("40010") => e
+                    .with_kind(ErrorKind::NotFound)
+                    .with_resource(ResourceKind::User, req.owner.clone().unwrap_or_default()),
+                _ => e,
+            });
+        }
+        let configure = async {
+            if req.versioning == Some(true) && !req.object_lock {
+                let info = self.bucket_info(ns, &req.name, op).await?;
+                self.set_versioning(ns, &info, true, op)
+                    .await
+                    .map_err(|e| step(e, "versioning"))?;
+            }
+            if let Some(p) = &req.policy {
+                self.set_policy(ns, &req.name, Some(p), op)
+                    .await
+                    .map_err(|e| step(e, "policy"))?;
+            }
+            Ok::<(), Error>(())
+        };
+        if let Err(e) = configure.await {
+            return Err(match self.deactivate_bucket(ns, &req.name, op).await {
+                Ok(()) => e,
+                Err(cleanup) => Error::new(
+                    ErrorKind::Partial,
+                    format!(
+                        "{e}; and removing the half-made bucket '{}' failed: {cleanup}; it is left on ECS",
+                        req.name
+                    ),
+                )
+                .with_backend(SCHEME)
+                .with_operation(op)
+                .with_resource(ResourceKind::Bucket, &req.name),
+            });
+        }
+        Ok(())
+    }
+
+    /// `POST /object/bucket/{b}/deactivate`: missing is success, non-empty is `BucketNotEmpty`.
+    async fn deactivate_bucket(&self, ns: &str, bucket: &str, op: &'static str) -> Result<()> {
+        let resp = self
+            .send(
+                Call::post(op, format!("/object/bucket/{bucket}/deactivate"), json!({}))
+                    .q("namespace", ns)
+                    .idempotent(),
+            )
+            .await?;
+        if resp.is_success() || is_not_found(&resp) {
+            return Ok(());
+        }
+        let e = self.fail(op, &resp, None);
+        Err(if e.kind() == ErrorKind::BucketNotEmpty {
+            e.with_resource(ResourceKind::Bucket, bucket)
+        } else {
+            e
+        })
+    }
+
+    /// ECS 3.8+: `deactivate?emptyBucket=true` (202, emptied in the background), then polls
+    /// `empty-bucket-status` until the bucket is gone.
+    async fn force_delete_bucket(&self, ns: &str, bucket: &str, op: &'static str) -> Result<()> {
+        let resp = self
+            .send(
+                Call::post(op, format!("/object/bucket/{bucket}/deactivate"), json!({}))
+                    .q("namespace", ns)
+                    .q("emptyBucket", "true")
+                    .idempotent(),
+            )
+            .await?;
+        if is_not_found(&resp) {
+            return Ok(());
+        }
+        if !resp.is_success() {
+            return Err(self.fail(op, &resp, Some((Missing::Bucket, bucket))));
+        }
+        if resp.status != 202 {
+            return Ok(());
+        }
+        let deadline = Instant::now() + self.empty_bucket_timeout;
+        loop {
+            let resp = self
+                .send(
+                    Call::get(op, format!("/object/bucket/{bucket}/empty-bucket-status"))
+                        .q("namespace", ns),
+                )
+                .await?;
+            if is_not_found(&resp) {
+                return Ok(());
+            }
+            if !resp.is_success() {
+                return Err(self.fail(op, &resp, None));
+            }
+            let st: wire::EmptyBucketStatus =
+                decode("empty-bucket-status", &resp.body).map_err(|e| ctx(e, op))?;
+            match st.status.as_str() {
+                "DONE" => {
+                    // Normally gone already; make sure.
+                    return self.deactivate_bucket(ns, bucket, op).await;
+                }
+                "FAILED" | "ABORTED" => {
+                    return Err(ctx(
+                        Error::new(
+                            ErrorKind::Backend,
+                            format!(
+                                "ECS could not empty bucket '{bucket}' ({}): {}; the bucket is writable again and was not deleted",
+                                st.status,
+                                st.message.unwrap_or_default()
+                            ),
+                        ),
+                        op,
+                    )
+                    .with_resource(ResourceKind::Bucket, bucket));
+                }
+                _ => {}
+            }
+            if Instant::now() >= deadline {
+                return Err(ctx(
+                    Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "ECS is still emptying bucket '{bucket}' (status {}) after {:?}; it is read-only until done and will then be deleted",
+                            st.status, self.empty_bucket_timeout
+                        ),
+                    ),
+                    op,
+                ));
+            }
+            tokio::time::sleep(self.empty_bucket_poll).await;
+        }
+    }
+
+    async fn is_bucket_empty(&self, ns: &str, bucket: &str, op: &'static str) -> Result<bool> {
+        if let Some(s3) = &self.s3_admin {
+            if let Ok(empty) = s3.is_empty(bucket).await {
+                return Ok(empty);
+            }
+        }
+        // Billing lags writes by up to a sampling interval; ECS's own refusal backs this up.
+        let resp = self
+            .ok(
+                Call::get(op, format!("/object/billing/buckets/{ns}/{bucket}/info"))
+                    .q("sizeunit", "BYTE"),
+                Some((Missing::Bucket, bucket)),
+            )
+            .await?;
+        let b: wire::BucketBilling = decode("bucket billing", &resp.body).map_err(|e| ctx(e, op))?;
+        Ok(b.total_objects.unwrap_or(0) == 0 && b.bytes().map_err(|e| ctx(e, op))? == 0)
+    }
+
+    async fn user_info(&self, ns: &str, name: &str, op: &'static str) -> Result<wire::UserInfo> {
+        guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
+        let uid = self.object_user_id(ns, name);
+        let resp = self
+            .send(Call::get(op, format!("/object/users/{uid}/info")).q("namespace", ns))
+            .await?;
+        if is_not_found(&resp) {
+            self.require_namespace(ns, op).await?;
+            return Err(ctx(Error::not_found(ResourceKind::User, name), op)
+                .with_http_status(resp.status));
+        }
+        if !resp.is_success() {
+            return Err(self.fail(op, &resp, None));
+        }
+        let info: wire::UserInfo = decode("user info", &resp.body).map_err(|e| ctx(e, op))?;
+        if !info.namespace.is_empty() && info.namespace != ns {
+            return Err(ctx(Error::not_found(ResourceKind::User, name), op));
+        }
+        Ok(info)
+    }
+
+    fn to_user(&self, ns: &str, name: &str, info: &wire::UserInfo) -> User {
+        let mut u = User::new(ns, name);
+        u.enabled = !info.locked;
+        u.created = info.created;
+        u.tags = Some(info.tag.iter().map(|t| (t.name.clone(), t.value.clone())).collect());
+        u
+    }
+
+    async fn secret_keys(&self, uid: &str, ns: &str, op: &'static str) -> Result<Vec<SlotKey>> {
+        let resp = self
+            .ok(
+                Call::get(op, format!("/object/user-secret-keys/{uid}/{ns}")),
+                None,
+            )
+            .await?;
+        let keys: wire::UserSecretKeys =
+            decode("user secret keys", &resp.body).map_err(|e| ctx(e, op))?;
+        Ok(keys.keys())
+    }
+
+    async fn keys_of(&self, ns: &str, user: &str, op: &'static str) -> Result<Vec<(SlotKey, AccessKey)>> {
+        self.user_info(ns, user, op).await?;
+        let uid = self.object_user_id(ns, user);
+        let now = OffsetDateTime::now_utc();
+        let mut out: Vec<(SlotKey, AccessKey)> = self
+            .secret_keys(&uid, ns, op)
+            .await?
+            .into_iter()
+            .filter(|k| k.expires.is_none_or(|e| e > now))
+            .map(|k| {
+                let mut a = AccessKey::new(ns, user, &k.id, &uid);
+                a.created = k.created;
+                a.expiration = k.expires;
+                (k, a)
+            })
+            .collect();
+        out.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+        Ok(out)
+    }
+
+    async fn delete_key(&self, ns: &str, uid: &str, k: &SlotKey, op: &'static str) -> Result<()> {
+        let mut body = json!({"namespace": ns});
+        let o = body.as_object_mut().expect("object");
+        match (&k.secret, k.server_id) {
+            (Some(s), false) => {
+                o.insert("secret_key".into(), json!(s));
+            }
+            _ => {
+                o.insert("secret_key_id".into(), json!(k.id));
+            }
+        }
+        let resp = self
+            .send(
+                Call::post(op, format!("/object/user-secret-keys/{uid}/deactivate"), body)
+                    .idempotent(),
+            )
+            .await?;
+        if resp.is_success() || is_not_found(&resp) {
+            Ok(())
+        } else {
+            Err(self.fail(op, &resp, None))
+        }
+    }
+
+    async fn new_key(
+        &self,
+        ns: &str,
+        user: &str,
+        grace_minutes: Option<u64>,
+        op: &'static str,
+    ) -> Result<(NewAccessKey, wire::NewSecretKey)> {
+        let uid = self.object_user_id(ns, user);
+        let mut body = json!({"namespace": ns});
+        if let Some(m) = grace_minutes {
+            body["existing_key_expiry_time_mins"] = json!(m);
+        }
+        let resp = self
+            .send(Call::post(op, format!("/object/user-secret-keys/{uid}"), body))
+            .await?;
+        if !resp.is_success() {
+            return Err(self.fail(op, &resp, Some((Missing::User, user))));
+        }
+        let k: wire::NewSecretKey = decode("new secret key", &resp.body).map_err(|e| ctx(e, op))?;
+        let id = k
+            .secret_key_id
+            .clone()
+            .filter(|i| !i.is_empty())
+            .unwrap_or_else(|| wire::secret_key_id(&k.secret_key));
+        let mut a = AccessKey::new(ns, user, id, &uid);
+        a.created = k.key_timestamp.or(Some(OffsetDateTime::now_utc()));
+        a.expiration = k.key_expiry_timestamp;
+        let secret = SecretString::from(k.secret_key.clone());
+        Ok((NewAccessKey::new(a, secret), k))
+    }
+
+    fn no_named_policies(op: &'static str) -> Error {
+        ctx(
+            Error::unsupported(
+                "the ecs backend does not support named policies attached to users (capability `policies`): ECS object users have none; use bucket policies",
+            ),
+            op,
+        )
+    }
+}
+
+fn step(e: Error, what: &str) -> Error {
+    let msg = format!("setting {what} on the new bucket failed: {}", e.message());
+    e.with_message(msg)
+}
+
+#[async_trait]
+impl InstanceAdmin for EcsProvider {
+    async fn create_instance(&self, req: CreateInstance) -> Result<Instance> {
+        let op = "create_instance";
+        guard::create_instance(&self.caps, SCHEME, &req).map_err(|e| ctx(e, op))?;
+        let mut body = json!({
+            "namespace": req.name,
+            "is_encryption_enabled": req.encryption.is_enabled(),
+        });
+        if let Some(rg) = &self.replication_group {
+            body["default_data_services_vpool"] = json!(rg);
+        }
+        let resp = self
+            .send(Call::post(op, "/object/namespaces/namespace", body))
+            .await?;
+        if !resp.is_success() {
+            let e = self.fail(op, &resp, None);
+            return Err(if e.kind() == ErrorKind::AlreadyExists {
+                e.with_resource(ResourceKind::Instance, &req.name)
+            } else {
+                e
+            });
+        }
+        if let Some(b) = &req.default_bucket {
+            let mut breq = CreateBucket::new(b).encryption(req.encryption);
+            if req.versioning {
+                breq = breq.versioning(true);
+            }
+            if let Err(e) = self.create_bucket_inner(&req.name, &breq, true, op).await {
+                let cleanup = self
+                    .send(
+                        Call::post(
+                            op,
+                            format!("/object/namespaces/namespace/{}/deactivate", req.name),
+                            json!({}),
+                        )
+                        .idempotent(),
+                    )
+                    .await;
+                let cleaned = matches!(&cleanup, Ok(r) if r.is_success() || is_not_found(r));
+                let msg = format!("creating the default bucket '{b}' failed: {}", e.message());
+                return Err(if cleaned && e.kind() != ErrorKind::Partial {
+                    e.with_message(format!("{msg}; the namespace was removed again"))
+                } else {
+                    Error::new(
+                        ErrorKind::Partial,
+                        format!(
+                            "{msg}; namespace '{}' is left on ECS (cleanup failed): delete the instance to finish",
+                            req.name
+                        ),
+                    )
+                    .with_backend(SCHEME)
+                    .with_operation(op)
+                    .with_resource(ResourceKind::Instance, &req.name)
+                });
+            }
+        }
+        self.get_instance(&req.name).await
+    }
+
+    async fn get_instance(&self, id: &str) -> Result<Instance> {
+        let op = "get_instance";
+        let ns = self.require_namespace(id, op).await?;
+        self.to_instance(ns, op).await
+    }
+
+    async fn list_instances(&self, opts: ListOptions) -> Result<Page<Instance>> {
+        let op = "list_instances";
+        let mut call = Call::get(op, "/object/namespaces");
+        if let Some(l) = opts.limit {
+            call = call.q("limit", l.max(1).to_string());
+        }
+        if let Some(m) = &opts.continuation {
+            call = call.q("marker", m.clone());
+        }
+        if let Some(p) = &opts.prefix {
+            call = call.q("name", format!("{p}*"));
+        }
+        let resp = self.ok(call, None).await?;
+        let list: wire::NamespaceList =
+            decode("GET /object/namespaces", &resp.body).map_err(|e| ctx(e, op))?;
+        let items: Vec<Instance> = futures::stream::iter(list.namespace.into_iter().filter(|n| {
+            let name = if n.name.is_empty() { &n.id } else { &n.name };
+            opts.prefix.as_deref().is_none_or(|p| name.starts_with(p))
+        }))
+        .map(|n| async move {
+            let name = if n.name.is_empty() { n.id } else { n.name };
+            match self.namespace(&name, op).await? {
+                Some(ns) => self.to_instance(ns, op).await.map(Some),
+                None => Ok(None), // deleted while listing
+            }
+        })
+        .buffered(LIST_CONCURRENCY)
+        .try_filter_map(|i| async move { Ok(i) })
+        .try_collect()
+        .await?;
+        Ok(Page::new(items, list.next_marker.filter(|m| !m.is_empty())))
+    }
+
+    async fn update_instance(&self, id: &str, req: UpdateInstance) -> Result<Instance> {
+        let op = "update_instance";
+        guard::update_instance(&self.caps, SCHEME, id, &req).map_err(|e| ctx(e, op))?;
+        let ns = self.require_namespace(id, op).await?;
+        if let Some(v) = req.versioning {
+            let buckets = self.all_buckets(id, op).await?;
+            let Some(default) = buckets
+                .into_iter()
+                .find(|b| b.tag_set.iter().any(|t| t.key == DEFAULT_BUCKET_TAG))
+            else {
+                return Err(ctx(
+                    Error::invalid_input(
+                        "instance.versioning",
+                        "applies to the instance's default bucket, and this instance has none",
+                    ),
+                    op,
+                ));
+            };
+            self.set_versioning(id, &default, v, op).await?;
+        }
+        if let Some(enc) = req.encryption {
+            if enc.is_enabled() != ns.is_encryption_enabled {
+                self.ok(
+                    Call::put(
+                        op,
+                        format!("/object/namespaces/namespace/{id}"),
+                        json!({"is_encryption_enabled": enc.is_enabled()}),
+                    ),
+                    Some((Missing::Instance, id)),
+                )
+                .await?;
+            }
+        }
+        self.get_instance(id).await
+    }
+
+    async fn delete_instance(&self, id: &str, req: DeleteInstance) -> Result<()> {
+        let op = "delete_instance";
+        guard::delete_instance(&self.caps, SCHEME, id, &req).map_err(|e| ctx(e, op))?;
+        if self.namespace(id, op).await?.is_none() {
+            return Ok(());
+        }
+        let buckets = self.all_buckets(id, op).await?;
+        if !req.force {
+            for b in &buckets {
+                if !self.is_bucket_empty(id, &b.name, op).await? {
+                    return Err(ctx(
+                        Error::new(
+                            ErrorKind::BucketNotEmpty,
+                            format!(
+                                "instance '{id}' holds non-empty bucket '{}'; nothing was deleted (use force)",
+                                b.name
+                            ),
+                        ),
+                        op,
+                    )
+                    .with_resource(ResourceKind::Bucket, &b.name));
+                }
+            }
+        }
+        let users = self.all_user_ids(id, op).await?;
+        let mut done = Vec::new();
+        let result: Result<()> = async {
+            for b in &buckets {
+                if req.force {
+                    self.force_delete_bucket(id, &b.name, op).await?;
+                } else {
+                    self.deactivate_bucket(id, &b.name, op).await?;
+                }
+                done.push(format!("bucket {}", b.name));
+            }
+            for uid in &users {
+                let resp = self
+                    .send(
+                        Call::post(op, "/object/users/deactivate", json!({"user": uid, "namespace": id}))
+                            .idempotent(),
+                    )
+                    .await?;
+                if !(resp.is_success() || is_not_found(&resp)) {
+                    return Err(self.fail(op, &resp, None));
+                }
+                done.push(format!("user {uid}"));
+            }
+            let resp = self
+                .send(
+                    Call::post(op, format!("/object/namespaces/namespace/{id}/deactivate"), json!({}))
+                        .idempotent(),
+                )
+                .await?;
+            if !(resp.is_success() || is_not_found(&resp)) {
+                return Err(self.fail(op, &resp, None));
+            }
+            Ok(())
+        }
+        .await;
+        result.map_err(|e| {
+            if done.is_empty() {
+                e
+            } else {
+                let msg = format!(
+                    "deleting instance '{id}' stopped midway: {}; already deleted: {}; run delete_instance again to finish",
+                    e.message(),
+                    done.join(", ")
+                );
+                e.with_kind(ErrorKind::Partial).with_message(msg)
+            }
+        })
+    }
+}
+
+#[async_trait]
+impl BucketAdmin for EcsProvider {
+    async fn create_bucket(&self, instance: &str, req: CreateBucket) -> Result<Bucket> {
+        let op = "create_bucket";
+        guard::create_bucket(&self.caps, SCHEME, instance, &req).map_err(|e| ctx(e, op))?;
+        if let Some(q) = &req.quota {
+            check_quota(q).map_err(|e| ctx(e, op))?;
+        }
+        self.require_namespace(instance, op).await?;
+        if let Some(owner) = &req.owner {
+            self.user_info(instance, owner, op).await?;
+        }
+        self.create_bucket_inner(instance, &req, false, op).await?;
+        self.full_bucket(instance, &req.name, op).await
+    }
+
+    async fn get_bucket(&self, instance: &str, name: &str) -> Result<Bucket> {
+        let op = "get_bucket";
+        guard::lookup_name("instance", instance).map_err(|e| ctx(e, op))?;
+        self.full_bucket(instance, name, op).await
+    }
+
+    async fn list_buckets(&self, instance: &str, opts: ListOptions) -> Result<Page<Bucket>> {
+        let op = "list_buckets";
+        self.require_namespace(instance, op).await?;
+        let page = self
+            .bucket_page(
+                instance,
+                opts.limit.map(|l| l.max(1)),
+                opts.continuation.as_deref(),
+                opts.prefix.as_deref(),
+                op,
+            )
+            .await?;
+        let items = page
+            .object_bucket
+            .iter()
+            .filter(|b| opts.prefix.as_deref().is_none_or(|p| b.name.starts_with(p)))
+            .map(|b| self.to_bucket(instance, b))
+            .collect();
+        Ok(Page::new(items, page.next_marker.filter(|m| !m.is_empty())))
+    }
+
+    async fn update_bucket(&self, instance: &str, name: &str, req: UpdateBucket) -> Result<Bucket> {
+        let op = "update_bucket";
+        guard::update_bucket(&self.caps, SCHEME, instance, name, &req).map_err(|e| ctx(e, op))?;
+        if let Some(Some(q)) = &req.quota {
+            check_quota(q).map_err(|e| ctx(e, op))?;
+        }
+        let info = self.bucket_info(instance, name, op).await?;
+        if let Some(v) = req.versioning {
+            if !v && info.is_object_lock_enabled {
+                return Err(ctx(
+                    Error::new(
+                        ErrorKind::Conflict,
+                        format!("bucket '{name}' has object lock; its versioning cannot be suspended"),
+                    ),
+                    op,
+                ));
+            }
+            self.set_versioning(instance, &info, v, op).await?;
+        }
+        if let Some(q) = &req.quota {
+            self.set_quota(instance, name, q.as_ref(), op).await?;
+        }
+        if let Some(p) = &req.policy {
+            self.set_policy(instance, name, p.as_ref(), op).await?;
+        }
+        if let Some(t) = &req.tags {
+            self.set_tags(instance, &info, t, op).await?;
+        }
+        self.full_bucket(instance, name, op).await
+    }
+
+    async fn delete_bucket(&self, instance: &str, name: &str, req: DeleteBucket) -> Result<()> {
+        let op = "delete_bucket";
+        guard::delete_bucket(&self.caps, SCHEME, instance, name, &req).map_err(|e| ctx(e, op))?;
+        self.require_namespace(instance, op).await?;
+        if req.force {
+            self.force_delete_bucket(instance, name, op).await
+        } else {
+            self.deactivate_bucket(instance, name, op).await
+        }
+    }
+
+    async fn bucket_usage(&self, instance: &str, name: &str) -> Result<BucketUsage> {
+        let op = "bucket_usage";
+        guard::bucket_usage(&self.caps, SCHEME, instance, name).map_err(|e| ctx(e, op))?;
+        self.bucket_info(instance, name, op).await?;
+        let resp = self
+            .ok(
+                Call::get(op, format!("/object/billing/buckets/{instance}/{name}/info"))
+                    .q("sizeunit", "BYTE"),
+                Some((Missing::Bucket, name)),
+            )
+            .await?;
+        let b: wire::BucketBilling = decode("bucket billing", &resp.body).map_err(|e| ctx(e, op))?;
+        Ok(BucketUsage::new(
+            b.bytes().map_err(|e| ctx(e, op))?,
+            b.total_objects.map(|n| n.max(0) as u64),
+            b.sample_time.or(b.uptodate_till),
+        ))
+    }
+}
+
+#[async_trait]
+impl UserAdmin for EcsProvider {
+    async fn create_user(&self, instance: &str, req: CreateUser) -> Result<User> {
+        let op = "create_user";
+        guard::create_user(&self.caps, SCHEME, instance, &req).map_err(|e| ctx(e, op))?;
+        self.require_namespace(instance, op).await?;
+        let uid = self.object_user_id(instance, &req.name);
+        let tags: Vec<UserTag> = req
+            .tags
+            .iter()
+            .map(|(k, v)| UserTag {
+                name: k.clone(),
+                value: v.clone(),
+            })
+            .collect();
+        let mut body = json!({"user": uid, "namespace": instance});
+        if !tags.is_empty() {
+            body["tags"] = json!(tags);
+        }
+        let resp = self.send(Call::post(op, "/object/users", body)).await?;
+        if !resp.is_success() {
+            let e = self.fail(op, &resp, Some((Missing::Instance, instance)));
+            return Err(if e.kind() == ErrorKind::AlreadyExists {
+                e.with_resource(ResourceKind::User, &req.name)
+            } else {
+                e
+            });
+        }
+        if !req.enabled {
+            if let Err(e) = self.set_user_enabled(instance, &req.name, false).await {
+                let cleanup = self
+                    .send(
+                        Call::post(op, "/object/users/deactivate", json!({"user": uid, "namespace": instance}))
+                            .idempotent(),
+                    )
+                    .await;
+                let msg = format!("locking the new user failed: {}", e.message());
+                return Err(if matches!(&cleanup, Ok(r) if r.is_success()) {
+                    e.with_message(format!("{msg}; the user was removed again"))
+                } else {
+                    e.with_kind(ErrorKind::Partial)
+                        .with_message(format!("{msg}; user '{uid}' is left on ECS, unlocked"))
+                });
+            }
+        }
+        let mut u = User::new(instance, &req.name);
+        u.enabled = req.enabled;
+        u.tags = Some(req.tags);
+        if let Ok(info) = self.user_info(instance, &req.name, op).await {
+            u = self.to_user(instance, &req.name, &info);
+        }
+        Ok(u)
+    }
+
+    async fn get_user(&self, instance: &str, name: &str) -> Result<User> {
+        let op = "get_user";
+        guard::lookup_name("instance", instance).map_err(|e| ctx(e, op))?;
+        let info = self.user_info(instance, name, op).await?;
+        Ok(self.to_user(instance, name, &info))
+    }
+
+    async fn list_users(&self, instance: &str, opts: ListOptions) -> Result<Page<User>> {
+        let op = "list_users";
+        self.require_namespace(instance, op).await?;
+        let page = self
+            .user_page(
+                instance,
+                opts.limit.map(|l| l.max(1)),
+                opts.continuation.as_deref(),
+                op,
+            )
+            .await?;
+        let names: Vec<String> = page
+            .blobuser
+            .iter()
+            .filter_map(|u| self.user_name_of(instance, &u.userid))
+            .filter(|n| opts.prefix.as_deref().is_none_or(|p| n.starts_with(p)))
+            .map(str::to_string)
+            .collect();
+        // The list carries ids only; lock state and tags come from each user's info.
+        let items: Vec<User> = futures::stream::iter(names)
+            .map(|n| async move {
+                match self.user_info(instance, &n, op).await {
+                    Ok(info) => Ok(Some(self.to_user(instance, &n, &info))),
+                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .buffered(LIST_CONCURRENCY)
+            .try_filter_map(|u| async move { Ok(u) })
+            .try_collect()
+            .await?;
+        Ok(Page::new(items, page.next_marker.filter(|m| !m.is_empty())))
+    }
+
+    async fn set_user_enabled(&self, instance: &str, name: &str, enabled: bool) -> Result<()> {
+        let op = "set_user_enabled";
+        guard::set_user_enabled(&self.caps, SCHEME, instance, name).map_err(|e| ctx(e, op))?;
+        self.user_info(instance, name, op).await?;
+        let uid = self.object_user_id(instance, name);
+        self.ok(
+            Call::put(
+                op,
+                "/object/users/lock",
+                json!({"user": uid, "namespace": instance, "isLocked": !enabled}),
+            ),
+            Some((Missing::User, name)),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn delete_user(&self, instance: &str, name: &str) -> Result<()> {
+        let op = "delete_user";
+        guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
+        self.require_namespace(instance, op).await?;
+        let uid = self.object_user_id(instance, name);
+        let resp = self
+            .send(
+                Call::post(op, "/object/users/deactivate", json!({"user": uid, "namespace": instance}))
+                    .idempotent(),
+            )
+            .await?;
+        if resp.is_success() || is_not_found(&resp) {
+            Ok(())
+        } else {
+            Err(self.fail(op, &resp, None))
+        }
+    }
+}
+
+#[async_trait]
+impl PolicyAdmin for EcsProvider {
+    async fn put_policy(&self, instance: &str, req: PutPolicy) -> Result<Policy> {
+        guard::put_policy(&self.caps, SCHEME, instance, &req).map_err(|e| ctx(e, "put_policy"))?;
+        Err(Self::no_named_policies("put_policy"))
+    }
+
+    async fn get_policy(&self, instance: &str, name: &str) -> Result<Policy> {
+        guard::policy_lookup(&self.caps, SCHEME, instance, Some(name))
+            .map_err(|e| ctx(e, "get_policy"))?;
+        Err(Self::no_named_policies("get_policy"))
+    }
+
+    async fn list_policies(&self, instance: &str, _opts: ListOptions) -> Result<Page<Policy>> {
+        guard::policy_lookup(&self.caps, SCHEME, instance, None)
+            .map_err(|e| ctx(e, "list_policies"))?;
+        Err(Self::no_named_policies("list_policies"))
+    }
+
+    async fn delete_policy(&self, instance: &str, name: &str) -> Result<()> {
+        guard::policy_lookup(&self.caps, SCHEME, instance, Some(name))
+            .map_err(|e| ctx(e, "delete_policy"))?;
+        Err(Self::no_named_policies("delete_policy"))
+    }
+
+    async fn attach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
+        guard::policy_attachment(&self.caps, SCHEME, instance, user, Some(policy))
+            .map_err(|e| ctx(e, "attach_policy"))?;
+        Err(Self::no_named_policies("attach_policy"))
+    }
+
+    async fn detach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
+        guard::policy_attachment(&self.caps, SCHEME, instance, user, Some(policy))
+            .map_err(|e| ctx(e, "detach_policy"))?;
+        Err(Self::no_named_policies("detach_policy"))
+    }
+
+    async fn list_attached_policies(&self, instance: &str, user: &str) -> Result<Vec<String>> {
+        guard::policy_attachment(&self.caps, SCHEME, instance, user, None)
+            .map_err(|e| ctx(e, "list_attached_policies"))?;
+        Err(Self::no_named_policies("list_attached_policies"))
+    }
+}
+
+#[async_trait]
+impl AccessKeyAdmin for EcsProvider {
+    /// Creates one of the user's (at most two) secret keys. A second key leaves the first valid
+    /// with no expiry. ECS nodes cache keys for up to two minutes, so a new key may take that
+    /// long to work everywhere.
+    async fn create_access_key(
+        &self,
+        instance: &str,
+        user: &str,
+        req: CreateAccessKey,
+    ) -> Result<NewAccessKey> {
+        let op = "create_access_key";
+        guard::create_access_key(&self.caps, SCHEME, instance, user, &req, OffsetDateTime::now_utc())
+            .map_err(|e| ctx(e, op))?;
+        let existing = self.keys_of(instance, user, op).await?;
+        if existing.len() >= 2 {
+            return Err(ctx(
+                Error::new(
+                    ErrorKind::Conflict,
+                    format!("user '{user}' already holds the two secret keys ECS allows; delete one first"),
+                ),
+                op,
+            )
+            .with_resource(ResourceKind::User, user));
+        }
+        Ok(self.new_key(instance, user, None, op).await?.0)
+    }
+
+    async fn list_access_keys(&self, instance: &str, user: &str) -> Result<Vec<AccessKey>> {
+        let op = "list_access_keys";
+        guard::access_key_lookup(instance, user, None).map_err(|e| ctx(e, op))?;
+        Ok(self
+            .keys_of(instance, user, op)
+            .await?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect())
+    }
+
+    async fn get_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<AccessKey> {
+        let op = "get_access_key";
+        guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
+        self.keys_of(instance, user, op)
+            .await?
+            .into_iter()
+            .find(|(_, a)| a.id == key_id)
+            .map(|(_, a)| a)
+            .ok_or_else(|| ctx(Error::not_found(ResourceKind::AccessKey, key_id), op))
+    }
+
+    async fn set_access_key_enabled(
+        &self,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+        _enabled: bool,
+    ) -> Result<()> {
+        let op = "set_access_key_enabled";
+        guard::set_access_key_enabled(&self.caps, SCHEME, instance, user, key_id)
+            .map_err(|e| ctx(e, op))?;
+        Err(ctx(
+            Error::unsupported(
+                "the ecs backend cannot disable a single secret key (capability `access_key_disable`); disable the user or delete the key",
+            ),
+            op,
+        ))
+    }
+
+    async fn delete_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<()> {
+        let op = "delete_access_key";
+        guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
+        let keys = match self.keys_of(instance, user, op).await {
+            Ok(k) => k,
+            Err(e) if e.kind() == ErrorKind::NotFound
+                && e.resource().is_some_and(|(k, _)| k == ResourceKind::User) =>
+            {
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let Some((slot, _)) = keys.into_iter().find(|(_, a)| a.id == key_id) else {
+            return Ok(());
+        };
+        let uid = self.object_user_id(instance, user);
+        self.delete_key(instance, &uid, &slot, op).await
+    }
+
+    /// Rotation on ECS: the new key is created with `existing_key_expiry_time_mins` set to the
+    /// grace period (rounded up to whole minutes), so ECS itself expires the old key; without a
+    /// grace period the old key is deleted at once. Fails with `Conflict` when the user already
+    /// holds two keys. ECS nodes cache keys for up to two minutes.
+    async fn rotate_access_key(
+        &self,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+        req: RotateAccessKey,
+    ) -> Result<RotatedAccessKey> {
+        let op = "rotate_access_key";
+        guard::rotate_access_key(&self.caps, SCHEME, instance, user, key_id, &req)
+            .map_err(|e| ctx(e, op))?;
+        let keys = self.keys_of(instance, user, op).await?;
+        let Some((old, _)) = keys.iter().find(|(_, a)| a.id == key_id).cloned() else {
+            return Err(ctx(Error::not_found(ResourceKind::AccessKey, key_id), op));
+        };
+        if keys.len() >= 2 {
+            return Err(ctx(
+                Error::new(
+                    ErrorKind::Conflict,
+                    format!("user '{user}' holds two secret keys, the most ECS allows; delete the other one before rotating"),
+                ),
+                op,
+            ));
+        }
+        let grace = req.grace.filter(|g| !g.is_zero());
+        let minutes = grace.map(|g| g.as_secs().div_ceil(60).max(1));
+        let started = OffsetDateTime::now_utc();
+        let (new, _) = self.new_key(instance, user, minutes, op).await?;
+        let uid = self.object_user_id(instance, user);
+        match minutes {
+            Some(m) => {
+                let expires = self
+                    .keys_of(instance, user, op)
+                    .await
+                    .ok()
+                    .and_then(|ks| ks.into_iter().find(|(_, a)| a.id == key_id))
+                    .and_then(|(_, a)| a.expiration)
+                    .unwrap_or(started + time::Duration::minutes(m as i64));
+                Ok(RotatedAccessKey::new(new, OldKey::ExpiresAt(expires)))
+            }
+            None => {
+                if let Err(e) = self.delete_key(instance, &uid, &old, op).await {
+                    let new_slot = SlotKey {
+                        secret: Some(new.secret_access_key.expose_secret().to_string()),
+                        id: new.key.id.clone(),
+                        server_id: false,
+                        created: None,
+                        expires: None,
+                    };
+                    let cleanup = self.delete_key(instance, &uid, &new_slot, op).await;
+                    let msg = format!("retiring the old key failed: {}", e.message());
+                    return Err(match cleanup {
+                        Ok(()) => e.with_message(format!("{msg}; the new key was deleted again")),
+                        Err(c) => e.with_kind(ErrorKind::Partial).with_message(format!(
+                            "{msg}; deleting the new key '{}' failed too ({c}): the user holds both keys",
+                            new.key.id
+                        )),
+                    });
+                }
+                Ok(RotatedAccessKey::new(new, OldKey::Deleted))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl ObjectStoreProvider for EcsProvider {
+    fn backend(&self) -> &'static str {
+        SCHEME
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.caps
+    }
+
+    async fn health(&self) -> Result<Health> {
+        let resp = match self.send(Call::get("health", "/user/whoami")).await {
+            Ok(r) => r,
+            Err(e) => return Ok(Health::new(false, None, Some(e.to_string()))),
+        };
+        if !resp.is_success() {
+            return Ok(Health::new(
+                false,
+                None,
+                Some(ecs_error("health", &resp).to_string()),
+            ));
+        }
+        let version = self.nodes().await.ok().and_then(|(_, v)| v);
+        Ok(Health::new(true, version, None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quota_is_whole_gib() {
+        assert_eq!(check_quota(&Quota::hard(5 * GIB)).unwrap(), (5, -1));
+        assert_eq!(
+            check_quota(&Quota::hard(2 * GIB).with_notification(GIB)).unwrap(),
+            (2, 1)
+        );
+        let e = check_quota(&Quota::hard(GIB + 1)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("whole GiB"));
+        assert!(check_quota(&Quota::hard(0)).is_err());
+        assert_eq!(quota_from_gib(Some(-1.0), Some(-1.0)), None);
+        assert_eq!(
+            quota_from_gib(Some(3.0), Some(-1.0)),
+            Some(Quota::hard(3 * GIB))
+        );
+    }
+
+    #[test]
+    fn versions_decide_capabilities() {
+        let c = derive_caps(true, false, Some(parse_version("3.6.2").unwrap()));
+        assert_eq!(c.bucket_object_lock, Support::CreationOnly);
+        assert!(!c.bucket_force_delete);
+        assert_eq!(c.instance_versioning, Support::No);
+        let c = derive_caps(true, true, Some(parse_version("3.8").unwrap()));
+        assert!(c.bucket_force_delete);
+        assert_eq!(c.instance_versioning, Support::Yes);
+        let c = derive_caps(false, false, None);
+        assert_eq!(c.bucket_object_lock, Support::No);
+        assert_eq!(c.bucket_versioning, Support::No);
+        assert!(parse_version("three").is_err());
+    }
+
+    #[test]
+    fn user_ids() {
+        let p = EcsProvider::builder("https://127.0.0.1:4443", "root", SecretString::from("x".to_string()))
+            .user_prefix("cs-")
+            .build()
+            .unwrap();
+        assert_eq!(p.object_user_id("acme", "alice"), "cs-acme--alice");
+        assert_eq!(p.user_name_of("acme", "cs-acme--alice"), Some("alice"));
+        assert_eq!(p.user_name_of("acme", "cs-acme2--alice"), None);
+        assert_eq!(p.user_name_of("acme", "acme--alice"), None);
+        assert!(!format!("{p:?}").contains("\"x\""));
+    }
+}
