@@ -1293,9 +1293,14 @@ impl InstanceAdmin for EcsProvider {
         }))
         .map(|n| async move {
             let name = if n.name.is_empty() { n.id } else { n.name };
-            match self.namespace(&name, op).await? {
+            // A namespace deleted while listing is left out, not an error.
+            let found = match self.namespace(&name, op).await? {
                 Some(ns) => self.to_instance(ns, op).await.map(Some),
-                None => Ok(None), // deleted while listing
+                None => Ok(None),
+            };
+            match found {
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                other => other,
             }
         })
         .buffered(LIST_CONCURRENCY)

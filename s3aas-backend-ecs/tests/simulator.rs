@@ -1,1 +1,54 @@
-fn main() {}
+//! The shared conformance suite against the ECS simulator (s3aas-testkit), with an S3
+//! credential configured (so versioning and the object seeder work) and ECS 3.8 features.
+
+use s3aas_backend_ecs::EcsProvider;
+use s3aas_core::prelude::*;
+use s3aas_http::{HttpConfig, RetryConfig, S3Client, SigV4Signer};
+use s3aas_testkit::fake::ecs::EcsSimulator;
+use s3aas_testkit::{S3Seeder, Suite, run};
+use std::sync::Arc;
+use std::time::Duration;
+
+const ADMIN: (&str, &str) = ("root", "ecs-sim-password-1");
+const S3_USER: (&str, &str) = ("s3aas-sdk", "s3aas-sdk-secret-0123456789");
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = rt.block_on(EcsSimulator::start(ADMIN.0, ADMIN.1));
+    sim.state().add_object_user("s3aas-system", S3_USER.0, S3_USER.1);
+    let p = Arc::new(
+        EcsProvider::builder(sim.mgmt.uri(), ADMIN.0, SecretString::from(ADMIN.1.to_string()))
+            .s3_endpoint(sim.s3.uri())
+            .s3_credential(S3_USER.0, SecretString::from(S3_USER.1.to_string()))
+            .version("3.8")
+            .user_prefix("t-")
+            .empty_bucket_poll(Duration::from_millis(10))
+            .http(HttpConfig::new().retry(RetryConfig::disabled()))
+            .build()
+            .unwrap(),
+    );
+    let seeder = S3Client::new(
+        "ecs",
+        s3aas_http::HttpClient::new("ecs", HttpConfig::new()).unwrap(),
+        url::Url::parse(&sim.s3.uri()).unwrap(),
+        SigV4Signer::new(
+            S3_USER.0,
+            SecretString::from(S3_USER.1.to_string()),
+            "us-east-1",
+        ),
+    );
+    let report = run(Suite::new(p.clone())
+        .seeder(Arc::new(S3Seeder(seeder)))
+        .label("ecs-simulator"));
+    // One login for the whole suite (tokens are shared, never leaked), released on close.
+    let logins = sim.state().logins;
+    rt.block_on(p.close()).unwrap();
+    let live = sim.state().live_tokens(ADMIN.0);
+    println!("ecs-simulator: {logins} login(s) for the whole suite; {live} token(s) live after close");
+    let ok = report.passed() && logins == 1 && live == 0;
+    drop(sim);
+    std::process::exit(if ok { 0 } else { 101 });
+}

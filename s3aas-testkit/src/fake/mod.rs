@@ -9,6 +9,7 @@
 //! Each fake checks the SigV4 signature of every signed request against the secret of the
 //! credential it names, so a signing bug fails here too.
 
+pub mod ecs;
 pub mod minio;
 pub mod s3;
 
