@@ -1788,7 +1788,7 @@ impl AccessKeyAdmin for EcsProvider {
     }
 
     /// Rotation on ECS: the new key is created with `existing_key_expiry_time_mins` set to the
-    /// grace period (rounded up to whole minutes), so ECS itself expires the old key; without a
+    /// grace period (whole minutes, as the core validates), so ECS itself expires the old key; without a
     /// grace period the old key is deleted at once. Fails with `Conflict` when the user already
     /// holds two keys. ECS nodes cache keys for up to two minutes.
     async fn rotate_access_key(
