@@ -51,6 +51,12 @@ pub mod minio {
     pub use s3aas_backend_minio::*;
 }
 
+/// The Dell ECS backend (feature `ecs`).
+#[cfg(feature = "ecs")]
+pub mod ecs {
+    pub use s3aas_backend_ecs::*;
+}
+
 /// A registry with every backend compiled into this build.
 pub fn registry() -> Registry {
     #[allow(unused_mut)]
@@ -59,6 +65,8 @@ pub fn registry() -> Registry {
     s3aas_backend_rustfs::register(&mut r);
     #[cfg(feature = "minio")]
     s3aas_backend_minio::register(&mut r);
+    #[cfg(feature = "ecs")]
+    s3aas_backend_ecs::register(&mut r);
     r
 }
 

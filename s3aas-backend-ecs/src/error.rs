@@ -189,9 +189,18 @@ mod tests {
         );
         assert_eq!(e.kind(), ErrorKind::BucketNotEmpty);
         assert_eq!(e.code(), Some("1008"));
-        let e = ecs_error("x", &mk(400, r#"{"code":40008,"description":"Bucket already exists"}"#));
+        let e = ecs_error(
+            "x",
+            &mk(
+                400,
+                r#"{"code":40008,"description":"Bucket already exists"}"#,
+            ),
+        );
         assert_eq!(e.kind(), ErrorKind::AlreadyExists);
-        let e = ecs_error("x", &mk(503, r#"{"code":30026,"description":"Service is busy"}"#));
+        let e = ecs_error(
+            "x",
+            &mk(503, r#"{"code":30026,"description":"Service is busy"}"#),
+        );
         assert!(e.is_retryable());
         let e = ecs_error("x", &mk(502, "<html>bad gateway</html>"));
         assert_eq!(e.kind(), ErrorKind::Unavailable);

@@ -199,11 +199,7 @@ impl EcsBuilder {
         }
         let http = HttpClient::new(SCHEME, self.http)?;
         let caps = self.caps.unwrap_or_else(|| {
-            derive_caps(
-                s3_endpoint.is_some(),
-                self.s3_credential.is_some(),
-                version,
-            )
+            derive_caps(s3_endpoint.is_some(), self.s3_credential.is_some(), version)
         });
         let s3_admin = match (&s3_endpoint, self.s3_credential) {
             (Some(e), Some((ak, sk))) => Some(S3Client::new(
@@ -280,8 +276,11 @@ pub struct EcsProvider {
     empty_bucket_timeout: Duration,
     empty_bucket_poll: Duration,
     caps: Capabilities,
-    nodes: Mutex<Option<(Instant, Vec<Node>, Option<String>)>>,
+    nodes: Mutex<Option<NodeCache>>,
 }
+
+/// Nodes and version from `/vdc/nodes`, with when they were read.
+type NodeCache = (Instant, Vec<Node>, Option<String>);
 
 impl std::fmt::Debug for EcsProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -529,9 +528,7 @@ impl EcsProvider {
                 return Ok((nodes.clone(), version.clone()));
             }
         }
-        let resp = self
-            .ok(Call::get("list_nodes", "/vdc/nodes"), None)
-            .await?;
+        let resp = self.ok(Call::get("list_nodes", "/vdc/nodes"), None).await?;
         let raw: wire::VdcNodes =
             decode("GET /vdc/nodes", &resp.body).map_err(|e| ctx(e, "list_nodes"))?;
         let mut version = None;
@@ -548,9 +545,7 @@ impl EcsProvider {
                     Some(Value::Bool(true)) => NodeState::Online,
                     Some(Value::Bool(false)) => NodeState::Offline,
                     Some(Value::String(s)) if s.eq_ignore_ascii_case("good") => NodeState::Online,
-                    Some(Value::String(s)) if s.eq_ignore_ascii_case("online") => {
-                        NodeState::Online
-                    }
+                    Some(Value::String(s)) if s.eq_ignore_ascii_case("online") => NodeState::Online,
                     Some(Value::String(s)) if s.eq_ignore_ascii_case("offline") => {
                         NodeState::Offline
                     }
@@ -588,9 +583,7 @@ impl EcsProvider {
         if let Some(p) = prefix {
             call = call.q("name", format!("{p}*"));
         }
-        let resp = self
-            .ok(call, Some((Missing::Instance, ns)))
-            .await?;
+        let resp = self.ok(call, Some((Missing::Instance, ns))).await?;
         decode("GET /object/bucket", &resp.body).map_err(|e| ctx(e, op))
     }
 
@@ -613,7 +606,9 @@ impl EcsProvider {
         let mut out = Vec::new();
         let mut marker: Option<String> = None;
         loop {
-            let page = self.user_page(ns, Some(1000), marker.as_deref(), op).await?;
+            let page = self
+                .user_page(ns, Some(1000), marker.as_deref(), op)
+                .await?;
             out.extend(page.blobuser.into_iter().map(|u| u.userid));
             match page.next_marker.filter(|m| !m.is_empty()) {
                 Some(m) if Some(&m) != marker.as_ref() => marker = Some(m),
@@ -696,7 +691,11 @@ impl EcsProvider {
                 op,
             )
         };
-        let owner = info.owner.clone().filter(|o| !o.is_empty()).ok_or_else(no_key)?;
+        let owner = info
+            .owner
+            .clone()
+            .filter(|o| !o.is_empty())
+            .ok_or_else(no_key)?;
         let keys = self.secret_keys(&owner, ns, op).await?;
         let now = OffsetDateTime::now_utc();
         let secret = keys
@@ -733,11 +732,17 @@ impl EcsProvider {
         Ok(info)
     }
 
-    async fn bucket_policy(&self, ns: &str, bucket: &str, op: &'static str) -> Result<Option<PolicyDocument>> {
+    async fn bucket_policy(
+        &self,
+        ns: &str,
+        bucket: &str,
+        op: &'static str,
+    ) -> Result<Option<PolicyDocument>> {
         let resp = self
             .send(Call::get(op, format!("/object/bucket/{bucket}/policy")).q("namespace", ns))
             .await?;
-        if resp.status == 204 || resp.status == 404 || resp.body.iter().all(u8::is_ascii_whitespace) {
+        if resp.status == 204 || resp.status == 404 || resp.body.iter().all(u8::is_ascii_whitespace)
+        {
             return Ok(None);
         }
         if !resp.is_success() {
@@ -747,7 +752,9 @@ impl EcsProvider {
         if v.as_object().is_some_and(|o| o.is_empty()) {
             return Ok(None);
         }
-        PolicyDocument::from_value(v).map(Some).map_err(|e| ctx(e, op))
+        PolicyDocument::from_value(v)
+            .map(Some)
+            .map_err(|e| ctx(e, op))
     }
 
     fn to_bucket(&self, instance: &str, info: &BucketInfo) -> Bucket {
@@ -797,17 +804,33 @@ impl EcsProvider {
         Ok(b)
     }
 
-    async fn set_versioning(&self, ns: &str, info: &BucketInfo, enabled: bool, op: &'static str) -> Result<()> {
+    async fn set_versioning(
+        &self,
+        ns: &str,
+        info: &BucketInfo,
+        enabled: bool,
+        op: &'static str,
+    ) -> Result<()> {
         let s3 = self.s3_for(ns, info, op).await?;
         s3.put_versioning(&info.name, enabled)
             .await
             .map_err(|e| ctx(e, op))
     }
 
-    async fn set_policy(&self, ns: &str, bucket: &str, doc: Option<&PolicyDocument>, op: &'static str) -> Result<()> {
+    async fn set_policy(
+        &self,
+        ns: &str,
+        bucket: &str,
+        doc: Option<&PolicyDocument>,
+        op: &'static str,
+    ) -> Result<()> {
         let call = match doc {
-            Some(d) => Call::put(op, format!("/object/bucket/{bucket}/policy"), d.as_value().clone())
-                .q("namespace", ns),
+            Some(d) => Call::put(
+                op,
+                format!("/object/bucket/{bucket}/policy"),
+                d.as_value().clone(),
+            )
+            .q("namespace", ns),
             None => Call::delete(op, format!("/object/bucket/{bucket}/policy")).q("namespace", ns),
         };
         let resp = self.send(call).await?;
@@ -817,7 +840,13 @@ impl EcsProvider {
         Err(self.fail(op, &resp, Some((Missing::Bucket, bucket))))
     }
 
-    async fn set_quota(&self, ns: &str, bucket: &str, q: Option<&Quota>, op: &'static str) -> Result<()> {
+    async fn set_quota(
+        &self,
+        ns: &str,
+        bucket: &str,
+        q: Option<&Quota>,
+        op: &'static str,
+    ) -> Result<()> {
         let call = match q {
             Some(q) => {
                 let (hard, soft) = check_quota(q).map_err(|e| ctx(e, op))?;
@@ -829,10 +858,18 @@ impl EcsProvider {
             }
             None => Call::delete(op, format!("/object/bucket/{bucket}/quota")).q("namespace", ns),
         };
-        self.ok(call, Some((Missing::Bucket, bucket))).await.map(drop)
+        self.ok(call, Some((Missing::Bucket, bucket)))
+            .await
+            .map(drop)
     }
 
-    async fn set_tags(&self, ns: &str, info: &BucketInfo, tags: &Tags, op: &'static str) -> Result<()> {
+    async fn set_tags(
+        &self,
+        ns: &str,
+        info: &BucketInfo,
+        tags: &Tags,
+        op: &'static str,
+    ) -> Result<()> {
         let bucket = &info.name;
         let current: Vec<BucketTag> = info
             .tag_set
@@ -1071,7 +1108,8 @@ impl EcsProvider {
                 Some((Missing::Bucket, bucket)),
             )
             .await?;
-        let b: wire::BucketBilling = decode("bucket billing", &resp.body).map_err(|e| ctx(e, op))?;
+        let b: wire::BucketBilling =
+            decode("bucket billing", &resp.body).map_err(|e| ctx(e, op))?;
         Ok(b.total_objects.unwrap_or(0) == 0 && b.bytes().map_err(|e| ctx(e, op))? == 0)
     }
 
@@ -1083,8 +1121,9 @@ impl EcsProvider {
             .await?;
         if is_not_found(&resp) {
             self.require_namespace(ns, op).await?;
-            return Err(ctx(Error::not_found(ResourceKind::User, name), op)
-                .with_http_status(resp.status));
+            return Err(
+                ctx(Error::not_found(ResourceKind::User, name), op).with_http_status(resp.status)
+            );
         }
         if !resp.is_success() {
             return Err(self.fail(op, &resp, None));
@@ -1100,7 +1139,12 @@ impl EcsProvider {
         let mut u = User::new(ns, name);
         u.enabled = !info.locked;
         u.created = info.created;
-        u.tags = Some(info.tag.iter().map(|t| (t.name.clone(), t.value.clone())).collect());
+        u.tags = Some(
+            info.tag
+                .iter()
+                .map(|t| (t.name.clone(), t.value.clone()))
+                .collect(),
+        );
         u
     }
 
@@ -1116,7 +1160,12 @@ impl EcsProvider {
         Ok(keys.keys())
     }
 
-    async fn keys_of(&self, ns: &str, user: &str, op: &'static str) -> Result<Vec<(SlotKey, AccessKey)>> {
+    async fn keys_of(
+        &self,
+        ns: &str,
+        user: &str,
+        op: &'static str,
+    ) -> Result<Vec<(SlotKey, AccessKey)>> {
         self.user_info(ns, user, op).await?;
         let uid = self.object_user_id(ns, user);
         let now = OffsetDateTime::now_utc();
@@ -1149,8 +1198,12 @@ impl EcsProvider {
         }
         let resp = self
             .send(
-                Call::post(op, format!("/object/user-secret-keys/{uid}/deactivate"), body)
-                    .idempotent(),
+                Call::post(
+                    op,
+                    format!("/object/user-secret-keys/{uid}/deactivate"),
+                    body,
+                )
+                .idempotent(),
             )
             .await?;
         if resp.is_success() || is_not_found(&resp) {
@@ -1173,7 +1226,11 @@ impl EcsProvider {
             body["existing_key_expiry_time_mins"] = json!(m);
         }
         let resp = self
-            .send(Call::post(op, format!("/object/user-secret-keys/{uid}"), body))
+            .send(Call::post(
+                op,
+                format!("/object/user-secret-keys/{uid}"),
+                body,
+            ))
             .await?;
         if !resp.is_success() {
             return Err(self.fail(op, &resp, Some((Missing::User, user))));
@@ -1384,8 +1441,12 @@ impl InstanceAdmin for EcsProvider {
             for uid in &users {
                 let resp = self
                     .send(
-                        Call::post(op, "/object/users/deactivate", json!({"user": uid, "namespace": id}))
-                            .idempotent(),
+                        Call::post(
+                            op,
+                            "/object/users/deactivate",
+                            json!({"user": uid, "namespace": id}),
+                        )
+                        .idempotent(),
                     )
                     .await?;
                 if !(resp.is_success() || is_not_found(&resp)) {
@@ -1395,8 +1456,12 @@ impl InstanceAdmin for EcsProvider {
             }
             let resp = self
                 .send(
-                    Call::post(op, format!("/object/namespaces/namespace/{id}/deactivate"), json!({}))
-                        .idempotent(),
+                    Call::post(
+                        op,
+                        format!("/object/namespaces/namespace/{id}/deactivate"),
+                        json!({}),
+                    )
+                    .idempotent(),
                 )
                 .await?;
             if !(resp.is_success() || is_not_found(&resp)) {
@@ -1475,7 +1540,9 @@ impl BucketAdmin for EcsProvider {
                 return Err(ctx(
                     Error::new(
                         ErrorKind::Conflict,
-                        format!("bucket '{name}' has object lock; its versioning cannot be suspended"),
+                        format!(
+                            "bucket '{name}' has object lock; its versioning cannot be suspended"
+                        ),
                     ),
                     op,
                 ));
@@ -1511,12 +1578,16 @@ impl BucketAdmin for EcsProvider {
         self.bucket_info(instance, name, op).await?;
         let resp = self
             .ok(
-                Call::get(op, format!("/object/billing/buckets/{instance}/{name}/info"))
-                    .q("sizeunit", "BYTE"),
+                Call::get(
+                    op,
+                    format!("/object/billing/buckets/{instance}/{name}/info"),
+                )
+                .q("sizeunit", "BYTE"),
                 Some((Missing::Bucket, name)),
             )
             .await?;
-        let b: wire::BucketBilling = decode("bucket billing", &resp.body).map_err(|e| ctx(e, op))?;
+        let b: wire::BucketBilling =
+            decode("bucket billing", &resp.body).map_err(|e| ctx(e, op))?;
         Ok(BucketUsage::new(
             b.bytes().map_err(|e| ctx(e, op))?,
             b.total_objects.map(|n| n.max(0) as u64),
@@ -1557,8 +1628,12 @@ impl UserAdmin for EcsProvider {
             if let Err(e) = self.set_user_enabled(instance, &req.name, false).await {
                 let cleanup = self
                     .send(
-                        Call::post(op, "/object/users/deactivate", json!({"user": uid, "namespace": instance}))
-                            .idempotent(),
+                        Call::post(
+                            op,
+                            "/object/users/deactivate",
+                            json!({"user": uid, "namespace": instance}),
+                        )
+                        .idempotent(),
                     )
                     .await;
                 let msg = format!("locking the new user failed: {}", e.message());
@@ -1644,8 +1719,12 @@ impl UserAdmin for EcsProvider {
         let uid = self.object_user_id(instance, name);
         let resp = self
             .send(
-                Call::post(op, "/object/users/deactivate", json!({"user": uid, "namespace": instance}))
-                    .idempotent(),
+                Call::post(
+                    op,
+                    "/object/users/deactivate",
+                    json!({"user": uid, "namespace": instance}),
+                )
+                .idempotent(),
             )
             .await?;
         if resp.is_success() || is_not_found(&resp) {
@@ -1712,8 +1791,15 @@ impl AccessKeyAdmin for EcsProvider {
         req: CreateAccessKey,
     ) -> Result<NewAccessKey> {
         let op = "create_access_key";
-        guard::create_access_key(&self.caps, SCHEME, instance, user, &req, OffsetDateTime::now_utc())
-            .map_err(|e| ctx(e, op))?;
+        guard::create_access_key(
+            &self.caps,
+            SCHEME,
+            instance,
+            user,
+            &req,
+            OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| ctx(e, op))?;
         let existing = self.keys_of(instance, user, op).await?;
         if existing.len() >= 2 {
             return Err(ctx(
@@ -1773,8 +1859,9 @@ impl AccessKeyAdmin for EcsProvider {
         guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
         let keys = match self.keys_of(instance, user, op).await {
             Ok(k) => k,
-            Err(e) if e.kind() == ErrorKind::NotFound
-                && e.resource().is_some_and(|(k, _)| k == ResourceKind::User) =>
+            Err(e)
+                if e.kind() == ErrorKind::NotFound
+                    && e.resource().is_some_and(|(k, _)| k == ResourceKind::User) =>
             {
                 return Ok(());
             }
@@ -1809,7 +1896,9 @@ impl AccessKeyAdmin for EcsProvider {
             return Err(ctx(
                 Error::new(
                     ErrorKind::Conflict,
-                    format!("user '{user}' holds two secret keys, the most ECS allows; delete the other one before rotating"),
+                    format!(
+                        "user '{user}' holds two secret keys, the most ECS allows; delete the other one before rotating"
+                    ),
                 ),
                 op,
             ));
@@ -1921,10 +2010,14 @@ mod tests {
 
     #[test]
     fn user_ids() {
-        let p = EcsProvider::builder("https://127.0.0.1:4443", "root", SecretString::from("x".to_string()))
-            .user_prefix("cs-")
-            .build()
-            .unwrap();
+        let p = EcsProvider::builder(
+            "https://127.0.0.1:4443",
+            "root",
+            SecretString::from("x".to_string()),
+        )
+        .user_prefix("cs-")
+        .build()
+        .unwrap();
         assert_eq!(p.object_user_id("acme", "alice"), "cs-acme--alice");
         assert_eq!(p.user_name_of("acme", "cs-acme--alice"), Some("alice"));
         assert_eq!(p.user_name_of("acme", "cs-acme2--alice"), None);

@@ -18,17 +18,22 @@ fn main() {
         .build()
         .unwrap();
     let sim = rt.block_on(EcsSimulator::start(ADMIN.0, ADMIN.1));
-    sim.state().add_object_user("s3aas-system", S3_USER.0, S3_USER.1);
+    sim.state()
+        .add_object_user("s3aas-system", S3_USER.0, S3_USER.1);
     let p = Arc::new(
-        EcsProvider::builder(sim.mgmt.uri(), ADMIN.0, SecretString::from(ADMIN.1.to_string()))
-            .s3_endpoint(sim.s3.uri())
-            .s3_credential(S3_USER.0, SecretString::from(S3_USER.1.to_string()))
-            .version("3.8")
-            .user_prefix("t-")
-            .empty_bucket_poll(Duration::from_millis(10))
-            .http(HttpConfig::new().retry(RetryConfig::disabled()))
-            .build()
-            .unwrap(),
+        EcsProvider::builder(
+            sim.mgmt.uri(),
+            ADMIN.0,
+            SecretString::from(ADMIN.1.to_string()),
+        )
+        .s3_endpoint(sim.s3.uri())
+        .s3_credential(S3_USER.0, SecretString::from(S3_USER.1.to_string()))
+        .version("3.8")
+        .user_prefix("t-")
+        .empty_bucket_poll(Duration::from_millis(10))
+        .http(HttpConfig::new().retry(RetryConfig::disabled()))
+        .build()
+        .unwrap(),
     );
     let seeder = S3Client::new(
         "ecs",
@@ -47,7 +52,9 @@ fn main() {
     let logins = sim.state().logins;
     rt.block_on(p.close()).unwrap();
     let live = sim.state().live_tokens(ADMIN.0);
-    println!("ecs-simulator: {logins} login(s) for the whole suite; {live} token(s) live after close");
+    println!(
+        "ecs-simulator: {logins} login(s) for the whole suite; {live} token(s) live after close"
+    );
     let ok = report.passed() && logins == 1 && live == 0;
     drop(sim);
     std::process::exit(if ok { 0 } else { 101 });

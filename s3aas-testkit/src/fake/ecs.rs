@@ -333,7 +333,9 @@ impl EcsSimulator {
 }
 
 fn now_str() -> String {
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 fn fmt_time(t: OffsetDateTime) -> String {
@@ -390,7 +392,8 @@ impl Ctx<'_> {
             r.insert_header("content-type", "application/json")
                 .set_body_string(body.to_string())
         } else {
-            let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>");
+            let mut s =
+                String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>");
             to_xml(root, &body, &mut s);
             r.insert_header("content-type", "application/xml")
                 .set_body_string(s)
@@ -427,6 +430,7 @@ impl Ctx<'_> {
         self.err(400, 1008, "Parameter was provided but invalid", details)
     }
 
+    #[allow(clippy::result_large_err)] // the error is the answer to send, built once per request
     fn body(&self) -> Result<Value, ResponseTemplate> {
         if self.req.body.is_empty() {
             return Ok(json!({}));
@@ -550,8 +554,10 @@ impl Respond for MgmtResponder {
         let user = match token.as_ref().and_then(|t| st.tokens.get(t).cloned()) {
             Some((_, true)) if !st.expired_as_401 => {
                 let base = format!("{}://{}", req.url.scheme(), req.url.authority());
-                return ResponseTemplate::new(302)
-                    .insert_header("location", format!("{base}/login?using-cookies=true").as_str());
+                return ResponseTemplate::new(302).insert_header(
+                    "location",
+                    format!("{base}/login?using-cookies=true").as_str(),
+                );
             }
             Some((u, false)) => u,
             _ => {
@@ -578,7 +584,13 @@ impl Respond for MgmtResponder {
             .split('/')
             .map(|s| {
                 url::form_urlencoded::parse(s.as_bytes())
-                    .map(|(k, v)| if v.is_empty() { k.into_owned() } else { format!("{k}={v}") })
+                    .map(|(k, v)| {
+                        if v.is_empty() {
+                            k.into_owned()
+                        } else {
+                            format!("{k}={v}")
+                        }
+                    })
                     .collect::<String>()
             })
             .collect();
@@ -596,12 +608,25 @@ fn login(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
         .and_then(|a| a.strip_prefix("Basic "))
         .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
         .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.split_once(':').map(|(u, p)| (u.to_string(), p.to_string())));
+        .and_then(|s| {
+            s.split_once(':')
+                .map(|(u, p)| (u.to_string(), p.to_string()))
+        });
     let Some((user, pass)) = creds else {
-        return c.err(401, 4000, "Invalid credentials", "Missing HTTP Basic credentials");
+        return c.err(
+            401,
+            4000,
+            "Invalid credentials",
+            "Missing HTTP Basic credentials",
+        );
     };
     if st.mgmt_users.get(&user) != Some(&pass) {
-        return c.err(401, 4000, "Invalid credentials", "Invalid username or password");
+        return c.err(
+            401,
+            4000,
+            "Invalid credentials",
+            "Invalid username or password",
+        );
     }
     if st.live_tokens(&user) >= st.max_tokens {
         return c.err(
@@ -1125,16 +1150,31 @@ fn create_bucket(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
         return c.err(400, 1005, "Required parameter is missing or empty", "name");
     };
     let Some(ns) = b["namespace"].as_str() else {
-        return c.err(400, 1005, "Required parameter is missing or empty", "namespace");
+        return c.err(
+            400,
+            1005,
+            "Required parameter is missing or empty",
+            "namespace",
+        );
     };
     if !valid_mgmt_bucket_name(name) {
-        return c.err(400, 40009, "Invalid bucket name", &format!("Bucket name {name} is invalid"));
+        return c.err(
+            400,
+            40009,
+            "Invalid bucket name",
+            &format!("Bucket name {name} is invalid"),
+        );
     }
     let Some(nsrec) = st.namespaces.get(ns).cloned() else {
         return c.not_found_param(&format!("Namespace {ns}"));
     };
     let mut flags = BTreeMap::new();
-    for f in ["is_encryption_enabled", "is_object_lock_enabled", "filesystem_enabled", "is_stale_allowed"] {
+    for f in [
+        "is_encryption_enabled",
+        "is_object_lock_enabled",
+        "filesystem_enabled",
+        "is_stale_allowed",
+    ] {
         match strict_bool(b.get(f), f) {
             Ok(v) => {
                 flags.insert(f, v);
@@ -1143,12 +1183,25 @@ fn create_bucket(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
         }
     }
     if st.buckets.contains_key(name) {
-        return c.err(400, 40008, "Bucket already exists", &format!("Bucket {name} already exists"));
+        return c.err(
+            400,
+            40008,
+            "Bucket already exists",
+            &format!("Bucket {name} already exists"),
+        );
     }
-    let owner = b["owner"].as_str().filter(|o| !o.is_empty()).map(str::to_string);
+    let owner = b["owner"]
+        .as_str()
+        .filter(|o| !o.is_empty())
+        .map(str::to_string);
     if let Some(o) = &owner {
         if st.users.get(o).is_none_or(|u| u.namespace != ns) {
-            return c.err(400, 40010, "Bucket owner not valid", &format!("Owner {o} is not an object user of namespace {ns}"));
+            return c.err(
+                400,
+                40010,
+                "Bucket owner not valid",
+                &format!("Owner {o} is not an object user of namespace {ns}"),
+            );
         }
     }
     let block = int_field(b.get("blockSize")).unwrap_or(-1);
@@ -1164,7 +1217,12 @@ fn create_bucket(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
         .as_array()
         .map(|a| {
             a.iter()
-                .filter_map(|t| Some((t["Key"].as_str()?.to_string(), t["Value"].as_str().unwrap_or("").to_string())))
+                .filter_map(|t| {
+                    Some((
+                        t["Key"].as_str()?.to_string(),
+                        t["Value"].as_str().unwrap_or("").to_string(),
+                    ))
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -1178,7 +1236,11 @@ fn create_bucket(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
         tags,
         policy: None,
         created: OffsetDateTime::now_utc(),
-        vpool: b["vpool"].as_str().map(str::to_string).or(nsrec.vpool),
+        vpool: b["vpool"]
+            .as_str()
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .or(nsrec.vpool),
     };
     st.buckets.insert(name.into(), meta.clone());
     st.s3.buckets.insert(
@@ -1194,9 +1256,17 @@ fn create_bucket(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
     c.ok(json!({"name": name, "id": format!("{ns}.{name}"), "link": {"rel": "self", "href": format!("/object/bucket/{name}")}, "inactive": false, "global": true, "remote": false, "vdc": {"id": "sim-vdc"}}))
 }
 
-fn bucket_route(st: &mut EcsState, c: &Ctx<'_>, method: &str, b: &str, rest: &[&str]) -> ResponseTemplate {
+fn bucket_route(
+    st: &mut EcsState,
+    c: &Ctx<'_>,
+    method: &str,
+    b: &str,
+    rest: &[&str],
+) -> ResponseTemplate {
     let ns = c.q("namespace");
-    let body = if method == "GET" { json!({}) } else {
+    let body = if method == "GET" {
+        json!({})
+    } else {
         match c.body() {
             Ok(v) => v,
             Err(r) => return r,
@@ -1223,7 +1293,12 @@ fn bucket_route(st: &mut EcsState, c: &Ctx<'_>, method: &str, b: &str, rest: &[&
             }
         };
     }
-    let Some(meta) = st.buckets.get(b).filter(|m| ns.as_deref().is_none_or(|n| n == m.namespace)).cloned() else {
+    let Some(meta) = st
+        .buckets
+        .get(b)
+        .filter(|m| ns.as_deref().is_none_or(|n| n == m.namespace))
+        .cloned()
+    else {
         return c.not_found_url(&format!("Bucket {b}"));
     };
     match (method, rest) {
@@ -1337,21 +1412,46 @@ impl Respond for S3Responder {
             return xml_error(403, "AccessDenied", "Access Denied");
         };
         let Some(user) = st.users.get(&ak).cloned() else {
-            return xml_error(403, "InvalidAccessKeyId", "The Access Key Id you provided does not exist in our records.");
+            return xml_error(
+                403,
+                "InvalidAccessKeyId",
+                "The Access Key Id you provided does not exist in our records.",
+            );
         };
         if !user.keys.iter().any(|k| signature_ok(req, &ak, &k.secret)) {
-            return xml_error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.");
+            return xml_error(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.",
+            );
         }
         if user.locked {
             return xml_error(403, "AccessDenied", "Access Denied: the user is locked");
         }
         let path = req.url.path().trim_start_matches('/');
-        if !path.is_empty() && !path.contains('/') && req.method.as_str() == "PUT" && req.url.query().is_none() {
-            return xml_error(501, "NotImplemented", "The simulator creates buckets through the management API only");
+        if !path.is_empty()
+            && !path.contains('/')
+            && req.method.as_str() == "PUT"
+            && req.url.query().is_none()
+        {
+            return xml_error(
+                501,
+                "NotImplemented",
+                "The simulator creates buckets through the management API only",
+            );
         }
         let bucket = path.split('/').next().unwrap_or_default().to_string();
-        if st.empty_tasks.get(&bucket).is_some_and(|(s, _)| s != "DONE") && req.method.as_str() != "GET" {
-            return xml_error(409, "OperationAborted", "The bucket is being emptied and is read-only");
+        if st
+            .empty_tasks
+            .get(&bucket)
+            .is_some_and(|(s, _)| s != "DONE")
+            && req.method.as_str() != "GET"
+        {
+            return xml_error(
+                409,
+                "OperationAborted",
+                "The bucket is being emptied and is read-only",
+            );
         }
         st.s3.handle(req)
     }
