@@ -1,0 +1,164 @@
+//! Redaction audit for ECS: a tenant lifecycle, a token expiry and failing calls against the
+//! simulator with `tracing` captured at TRACE for every crate; every result, error and config is
+//! formatted with `{:?}` and `{}`. The management password (also in its Basic-auth form), every
+//! session token and every secret key must stay out of all of it.
+
+use base64::Engine;
+use s3aas_backend_ecs::EcsProvider;
+use s3aas_core::ProviderConfig;
+use s3aas_core::prelude::*;
+use s3aas_testkit::fake::ecs::EcsSimulator;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+const PASSWORD: &str = "mgmt-PASSWORD-very-distinctive-77";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_in_logs_debug_display_or_errors() {
+    let logs = Captured::default();
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || sink.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::TRACE)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sim = EcsSimulator::start("svc", PASSWORD).await;
+    let p = EcsProvider::builder(
+        sim.mgmt.uri(),
+        "svc",
+        SecretString::from(PASSWORD.to_string()),
+    )
+    .s3_endpoint(sim.s3.uri())
+    .version("3.8")
+    .build()
+    .unwrap();
+    let mut printed = vec![format!("{p:?}"), format!("{:?}", p.session())];
+    let mut secrets = vec![
+        PASSWORD.to_string(),
+        base64::engine::general_purpose::STANDARD.encode(format!("svc:{PASSWORD}")),
+    ];
+
+    p.create_instance(CreateInstance::new("redact").default_bucket("redact-data"))
+        .await
+        .unwrap();
+    p.create_user("redact", CreateUser::new("alice"))
+        .await
+        .unwrap();
+    let k = p
+        .create_access_key("redact", "alice", CreateAccessKey::new())
+        .await
+        .unwrap();
+    secrets.push(k.secret_access_key.expose_secret().to_string());
+    printed.push(format!("{k:?}"));
+    p.create_bucket(
+        "redact",
+        CreateBucket::new("redact-owned")
+            .owner("alice")
+            .versioning(true),
+    )
+    .await
+    .unwrap();
+    sim.state().expire_tokens();
+    let r = p
+        .rotate_access_key(
+            "redact",
+            "alice",
+            &k.key.id,
+            RotateAccessKey::new().grace(std::time::Duration::from_secs(3600)),
+        )
+        .await
+        .unwrap();
+    secrets.push(r.new.secret_access_key.expose_secret().to_string());
+    printed.push(format!("{r:?}"));
+    printed.push(format!(
+        "{:?}",
+        p.list_access_keys("redact", "alice").await.unwrap()
+    ));
+    printed.push(format!("{:?}", p.get_instance("redact").await.unwrap()));
+
+    let failures = vec![
+        p.get_user("redact", "nobody").await.map(|_| ()),
+        p.create_access_key("redact", "alice", CreateAccessKey::new())
+            .await
+            .map(|_| ()),
+        p.create_bucket("redact", CreateBucket::new("Bad_Name"))
+            .await
+            .map(|_| ()),
+        p.set_access_key_enabled("redact", "alice", &k.key.id, false)
+            .await,
+    ];
+    let wrong = EcsProvider::builder(
+        sim.mgmt.uri(),
+        "svc",
+        SecretString::from("wrong-password-also-distinctive".to_string()),
+    )
+    .build()
+    .unwrap();
+    secrets.push("wrong-password-also-distinctive".to_string());
+    printed.push(format!("{wrong:?}"));
+    let failures: Vec<_> = failures
+        .into_iter()
+        .chain([wrong.get_instance("redact").await.map(|_| ())])
+        .collect();
+    for f in &failures {
+        let e = f.as_ref().expect_err("each of these calls fails");
+        printed.push(format!("{e:?}"));
+        printed.push(format!("{e}"));
+    }
+    let cfg = ProviderConfig::from_uri(
+        &format!("ecs://{}", sim.mgmt.address()),
+        [
+            ("username", "svc"),
+            ("password", PASSWORD),
+            ("s3_access_key", "x"),
+            ("s3_secret_key", "s3-secret-distinctive-1"),
+        ],
+    )
+    .unwrap();
+    secrets.push("s3-secret-distinctive-1".into());
+    printed.push(format!("{cfg:?}"));
+    p.delete_instance("redact", DeleteInstance::new().force(true))
+        .await
+        .unwrap();
+    // Every token the simulator ever issued (live or expired) counts as a secret.
+    secrets.extend(sim.state().tokens.keys().cloned());
+    p.close().await.unwrap();
+    secrets.extend(
+        sim.state()
+            .users
+            .values()
+            .flat_map(|u| u.keys.iter().map(|k| k.secret.clone())),
+    );
+
+    tracing::trace!(target: "hyper_util::client", "control-event-7f3a");
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logged.contains("control-event-7f3a") && logged.contains("s3aas"),
+        "tracing was captured ({} bytes)",
+        logged.len()
+    );
+    assert!(secrets.len() >= 6, "the audit has secrets to look for");
+    let all = format!("{}\n{}", printed.join("\n"), logged);
+    for s in &secrets {
+        assert!(
+            !all.contains(s.as_str()),
+            "a secret leaked into logs or formatted output: {}...",
+            &s[..4]
+        );
+    }
+}
