@@ -205,8 +205,10 @@ pub struct EcsState {
     pub version: String,
     /// Pending faults.
     pub faults: VecDeque<Fault>,
-    /// Every management call: `METHOD path`.
+    /// Every management call: `METHOD path` (while `record_calls` is on).
     pub calls: Vec<String>,
+    /// Whether to keep `calls` (turn off for long runs whose memory is measured).
+    pub record_calls: bool,
     seq: u64,
 }
 
@@ -306,14 +308,22 @@ impl EcsSimulator {
             version: "3.8.0.1".into(),
             faults: VecDeque::new(),
             calls: Vec::new(),
+            record_calls: true,
             seq: 0,
         }));
-        let mgmt = MockServer::start().await;
+        // wiremock's own request journal would grow with every call: off (see `calls`).
+        let mgmt = MockServer::builder()
+            .disable_request_recording()
+            .start()
+            .await;
         Mock::given(wiremock::matchers::any())
             .respond_with(MgmtResponder(state.clone()))
             .mount(&mgmt)
             .await;
-        let s3 = MockServer::start().await;
+        let s3 = MockServer::builder()
+            .disable_request_recording()
+            .start()
+            .await;
         Mock::given(wiremock::matchers::any())
             .respond_with(S3Responder(state.clone()))
             .mount(&s3)
@@ -507,7 +517,9 @@ impl Respond for MgmtResponder {
         let mut st = lock(&self.0);
         let path = req.url.path().to_string();
         let method = req.method.as_str().to_string();
-        st.calls.push(format!("{method} {path}"));
+        if st.record_calls {
+            st.calls.push(format!("{method} {path}"));
+        }
         if let Some(i) = st.faults.iter().position(|f| {
             path.contains(&f.path_contains) && f.method.as_ref().is_none_or(|m| *m == method)
         }) {
