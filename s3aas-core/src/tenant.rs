@@ -2,7 +2,9 @@
 //!
 //! [`provision_tenant`] makes an instance, its bucket (encryption, versioning, quota, bucket
 //! policy, tags), an owner user, a read-write policy for the bucket attached to the owner, and an
-//! access key — in that order, through any [`ObjectStoreProvider`].
+//! access key — in that order, through any [`ObjectStoreProvider`]. On a backend without
+//! attachable policies (capability `policies`/`policy_attach`, e.g. ECS), the owner is made
+//! before the bucket and becomes its owner instead.
 //!
 //! - If a step fails, everything this run created is removed again in reverse order, and the
 //!   error names the failed step and says whether the cleanup was complete (kind `Partial`, with
@@ -89,8 +91,9 @@ pub struct Tenant {
     pub bucket: Bucket,
     /// The owner.
     pub owner: User,
-    /// The owner's policy (attached).
-    pub policy: Policy,
+    /// The owner's read-write policy (attached). `None` on backends without attachable policies
+    /// (e.g. ECS object users), where the owner owns the bucket instead.
+    pub policy: Option<Policy>,
     /// The owner's new access key, with its secret (shown once).
     pub access_key: NewAccessKey,
 }
@@ -135,6 +138,7 @@ struct Made {
     owner: Option<String>,
     policy: Option<String>,
     attached: bool,
+    owner_first: bool,
 }
 
 /// Provisions a tenant, all or nothing (see the module docs).
@@ -205,6 +209,19 @@ async fn run(
     made: &mut Made,
 ) -> std::result::Result<Tenant, (Step, Error)> {
     let name = &spec.instance.name;
+    let caps = p.capabilities();
+    // Without named policies, the owner gets the bucket by owning it: made first, set as owner.
+    made.owner_first = !(caps.policies && caps.policy_attach);
+    if made.owner_first && !caps.bucket_owner {
+        return Err((
+            Step::Policy,
+            Error::unsupported(format!(
+                "the {} backend has neither attachable policies nor bucket owners, so the tenant's owner cannot be given its bucket",
+                p.backend()
+            )),
+        ));
+    }
+    let mut owner: Option<User> = None;
     let mut ireq = spec.instance.clone();
     ireq.default_bucket = None;
     let instance = match p.create_instance(ireq).await {
@@ -219,7 +236,14 @@ async fn run(
         Err(e) => return Err((Step::Instance, e)),
     };
     let id = instance.id.clone();
-    let bucket = match p.create_bucket(&id, spec.bucket.clone()).await {
+    if made.owner_first {
+        owner = Some(create_owner(p, &id, spec, made).await?);
+    }
+    let mut breq = spec.bucket.clone();
+    if let (true, None, Some(o)) = (made.owner_first, &breq.owner, &owner) {
+        breq = breq.owner(o.name.clone());
+    }
+    let bucket = match p.create_bucket(&id, breq).await {
         Ok(b) => {
             made.bucket = Some(b.name.clone());
             b
@@ -233,17 +257,23 @@ async fn run(
         }
         Err(e) => return Err((Step::Bucket, e)),
     };
-    let owner = match p.create_user(&id, spec.owner.clone()).await {
-        Ok(u) => {
-            made.owner = Some(u.name.clone());
-            u
-        }
-        Err(e) if e.kind() == ErrorKind::AlreadyExists => p
-            .get_user(&id, &spec.owner.name)
-            .await
-            .map_err(|e| (Step::Owner, e))?,
-        Err(e) => return Err((Step::Owner, e)),
+    let owner = match owner {
+        Some(o) => o,
+        None => create_owner(p, &id, spec, made).await?,
     };
+    if made.owner_first {
+        let access_key = p
+            .create_access_key(&id, &owner.name, spec.access_key.clone())
+            .await
+            .map_err(|e| (Step::AccessKey, e))?;
+        return Ok(Tenant {
+            instance,
+            bucket,
+            owner,
+            policy: None,
+            access_key,
+        });
+    }
     let policy_name = spec
         .policy_name
         .clone()
@@ -284,9 +314,28 @@ async fn run(
         instance,
         bucket,
         owner,
-        policy,
+        policy: Some(policy),
         access_key,
     })
+}
+
+async fn create_owner(
+    p: &dyn ObjectStoreProvider,
+    id: &str,
+    spec: &TenantSpec,
+    made: &mut Made,
+) -> std::result::Result<User, (Step, Error)> {
+    match p.create_user(id, spec.owner.clone()).await {
+        Ok(u) => {
+            made.owner = Some(u.name.clone());
+            Ok(u)
+        }
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => p
+            .get_user(id, &spec.owner.name)
+            .await
+            .map_err(|e| (Step::Owner, e)),
+        Err(e) => Err((Step::Owner, e)),
+    }
 }
 
 /// Undoes what this run made, newest first; returns what could not be removed.
@@ -308,15 +357,27 @@ async fn rollback(p: &dyn ObjectStoreProvider, spec: &TenantSpec, made: &Made) -
             left.push(format!("policy '{x}' ({e})"));
         }
     }
-    if let Some(x) = &made.owner {
-        if let Err(e) = p.delete_user(id, x).await {
-            left.push(format!("user '{x}' ({e})"));
+    let delete_owner = async |left: &mut Vec<String>| {
+        if let Some(x) = &made.owner {
+            if let Err(e) = p.delete_user(id, x).await {
+                left.push(format!("user '{x}' ({e})"));
+            }
         }
-    }
-    if let Some(x) = &made.bucket {
-        if let Err(e) = p.delete_bucket(id, x, DeleteBucket::new()).await {
-            left.push(format!("bucket '{x}' ({e})"));
+    };
+    let delete_bucket = async |left: &mut Vec<String>| {
+        if let Some(x) = &made.bucket {
+            if let Err(e) = p.delete_bucket(id, x, DeleteBucket::new()).await {
+                left.push(format!("bucket '{x}' ({e})"));
+            }
         }
+    };
+    // Reverse order of creation: the owner came first when it owns the bucket.
+    if made.owner_first {
+        delete_bucket(&mut left).await;
+        delete_owner(&mut left).await;
+    } else {
+        delete_owner(&mut left).await;
+        delete_bucket(&mut left).await;
     }
     if let Some(x) = &made.instance {
         if let Err(e) = p.delete_instance(x, DeleteInstance::new()).await {
