@@ -471,8 +471,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unsupported_step_is_refused_and_rolled_back() {
+    async fn without_policies_the_owner_owns_the_bucket() {
         let caps = Capabilities::all().with_overrides("policies=no").unwrap();
+        let p = MemoryProvider::with_capabilities(caps);
+        let t = provision_tenant(&p, &spec()).await.unwrap();
+        assert!(t.policy.is_none());
+        assert_eq!(t.bucket.owner.as_deref(), Some(t.owner.name.as_str()));
+
+        // Neither policies nor owners: refused before anything is made.
+        let caps = Capabilities::all()
+            .with_overrides("policies=no,bucket_owner=no")
+            .unwrap();
         let p = MemoryProvider::with_capabilities(caps);
         let e = provision_tenant(&p, &spec()).await.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unsupported);
