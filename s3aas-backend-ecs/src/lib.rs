@@ -78,6 +78,13 @@ pub const KEYS: &[&str] = &[
     "empty_bucket_timeout_secs",
 ];
 
+/// Feeds one answer body to every management-API decoder this backend has (for the fuzz targets
+/// in `fuzz/`; never panics, whatever the input).
+#[doc(hidden)]
+pub fn fuzz_decoders(body: &[u8]) {
+    wire::fuzz_all(body);
+}
+
 /// The tag that marks an instance's default bucket.
 pub const DEFAULT_BUCKET_TAG: &str = "s3aas-default-bucket";
 

@@ -412,6 +412,28 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(what: &str, body: &[u8]) ->
     })
 }
 
+/// Runs every decoder on `body` (fuzzing entry point).
+pub(crate) fn fuzz_all(body: &[u8]) {
+    let _ = decode::<Namespace>("x", body);
+    let _ = decode::<NamespaceList>("x", body);
+    let _ = decode::<UserList>("x", body);
+    let _ = decode::<UserInfo>("x", body);
+    if let Ok(k) = decode::<UserSecretKeys>("x", body) {
+        let _ = k.keys();
+    }
+    let _ = decode::<NewSecretKey>("x", body);
+    let _ = decode::<BucketInfo>("x", body);
+    let _ = decode::<BucketList>("x", body);
+    if let Ok(b) = decode::<BucketBilling>("x", body) {
+        let _ = b.bytes();
+    }
+    let _ = decode::<EmptyBucketStatus>("x", body);
+    let _ = decode::<VdcNodes>("x", body);
+    if let Ok(s) = std::str::from_utf8(body) {
+        let _ = parse_time(s);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
