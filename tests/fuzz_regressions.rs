@@ -5,10 +5,13 @@
 #![allow(dead_code, unreachable_pub)]
 include!("../fuzz/targets.rs");
 
+/// A fuzz target's body.
+type Target = fn(&[u8]);
+
 #[test]
 fn kept_fuzz_inputs_do_not_panic() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
-    let targets: [(&str, fn(&[u8])); 4] = [
+    let targets: [(&str, Target); 4] = [
         ("madmin_decrypt", madmin_decrypt),
         ("s3_xml", s3_xml),
         ("ecs_answers", ecs_answers),
