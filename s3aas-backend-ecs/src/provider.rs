@@ -37,22 +37,6 @@ fn ctx(e: Error, op: &'static str) -> Error {
     }
 }
 
-fn parse_url(field: &str, s: &str) -> Result<Url> {
-    let u = Url::parse(s).map_err(|e| {
-        Error::new(
-            ErrorKind::ConfigInvalid,
-            format!("{field} '{s}' is not a URL: {e}"),
-        )
-    })?;
-    if u.scheme() != "http" && u.scheme() != "https" {
-        return Err(Error::new(
-            ErrorKind::ConfigInvalid,
-            format!("{field} must be an http or https URL"),
-        ));
-    }
-    Ok(u)
-}
-
 /// An ECS release, as `major.minor.patch`.
 fn parse_version(s: &str) -> Result<(u32, u32, u32)> {
     let mut parts = s.trim().trim_start_matches('v').split('.');
@@ -164,7 +148,7 @@ impl EcsBuilder {
 
     /// Builds the provider. No request is sent (the first call logs in).
     pub fn build(self) -> Result<EcsProvider> {
-        let endpoint = parse_url("endpoint", &self.endpoint)?;
+        let endpoint = s3aas_http::parse_endpoint("endpoint", &self.endpoint)?;
         if self.username.is_empty() {
             return Err(Error::new(
                 ErrorKind::ConfigInvalid,
@@ -174,10 +158,10 @@ impl EcsBuilder {
         let s3_endpoint = self
             .s3_endpoint
             .as_deref()
-            .map(|s| parse_url("s3_endpoint", s))
+            .map(|s| s3aas_http::parse_endpoint("s3_endpoint", s))
             .transpose()?;
         let s3_public = match &self.s3_public_endpoint {
-            Some(p) => Some(parse_url("s3_public_endpoint", p)?),
+            Some(p) => Some(s3aas_http::parse_endpoint("s3_public_endpoint", p)?),
             None => s3_endpoint.clone(),
         };
         let version = self.version.as_deref().map(parse_version).transpose()?;

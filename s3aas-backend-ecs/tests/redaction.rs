@@ -8,34 +8,14 @@ use s3aas_backend_ecs::EcsProvider;
 use s3aas_core::ProviderConfig;
 use s3aas_core::prelude::*;
 use s3aas_testkit::fake::ecs::EcsSimulator;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use s3aas_testkit::logs::{LogCapture, assert_no_secret};
 
 const PASSWORD: &str = "mgmt-PASSWORD-very-distinctive-77";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_in_logs_debug_display_or_errors() {
-    let logs = Captured::default();
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || sink.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::TRACE)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let logs = LogCapture::default();
+    let _guard = logs.install();
 
     let sim = EcsSimulator::start("svc", PASSWORD).await;
     let p = EcsProvider::builder(
@@ -145,20 +125,7 @@ async fn no_secret_in_logs_debug_display_or_errors() {
             .flat_map(|u| u.keys.iter().map(|k| k.secret.clone())),
     );
 
-    tracing::trace!(target: "hyper_util::client", "control-event-7f3a");
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(
-        logged.contains("control-event-7f3a") && logged.contains("s3aas"),
-        "tracing was captured ({} bytes)",
-        logged.len()
-    );
+    let logged = logs.text_checked();
     assert!(secrets.len() >= 6, "the audit has secrets to look for");
-    let all = format!("{}\n{}", printed.join("\n"), logged);
-    for s in &secrets {
-        assert!(
-            !all.contains(s.as_str()),
-            "a secret leaked into logs or formatted output: {}...",
-            &s[..4]
-        );
-    }
+    assert_no_secret(&format!("{}\n{}", printed.join("\n"), logged), &secrets);
 }

@@ -183,3 +183,21 @@ impl HttpConfig {
         "insecure_skip_tls_verify",
     ];
 }
+
+/// Parses an endpoint option: an `http` or `https` URL, or `ConfigInvalid` naming `field`.
+pub fn parse_endpoint(field: &str, s: &str) -> s3aas_core::Result<url::Url> {
+    use s3aas_core::{Error, ErrorKind};
+    let u = url::Url::parse(s).map_err(|e| {
+        Error::new(
+            ErrorKind::ConfigInvalid,
+            format!("{field} '{s}' is not a URL: {e}"),
+        )
+    })?;
+    if u.scheme() != "http" && u.scheme() != "https" {
+        return Err(Error::new(
+            ErrorKind::ConfigInvalid,
+            format!("{field} must be an http or https URL"),
+        ));
+    }
+    Ok(u)
+}

@@ -23,6 +23,6 @@ pub mod s3;
 mod sigv4;
 
 pub use client::{HttpClient, Idempotency, Request, Response};
-pub use config::{HttpConfig, RetryConfig, TlsConfig};
+pub use config::{HttpConfig, RetryConfig, TlsConfig, parse_endpoint};
 pub use s3::S3Client;
 pub use sigv4::SigV4Signer;

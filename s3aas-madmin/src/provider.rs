@@ -102,9 +102,9 @@ impl<D: Dialect> MadminBuilder<D> {
 
     /// Builds the provider. No request is sent.
     pub fn build(self) -> Result<MadminProvider<D>> {
-        let endpoint = parse_url("endpoint", &self.endpoint)?;
+        let endpoint = s3aas_http::parse_endpoint("endpoint", &self.endpoint)?;
         let public_endpoint = match &self.public_endpoint {
-            Some(p) => parse_url("public_endpoint", p)?,
+            Some(p) => s3aas_http::parse_endpoint("public_endpoint", p)?,
             None => endpoint.clone(),
         };
         s3aas_core::validate::bucket_name("system_bucket", &self.system_bucket)
@@ -128,22 +128,6 @@ impl<D: Dialect> MadminBuilder<D> {
             info: Mutex::new(None),
         })
     }
-}
-
-fn parse_url(field: &str, s: &str) -> Result<Url> {
-    let u = Url::parse(s).map_err(|e| {
-        Error::new(
-            ErrorKind::ConfigInvalid,
-            format!("{field} '{s}' is not a URL: {e}"),
-        )
-    })?;
-    if u.scheme() != "http" && u.scheme() != "https" {
-        return Err(Error::new(
-            ErrorKind::ConfigInvalid,
-            format!("{field} must be an http or https URL"),
-        ));
-    }
-    Ok(u)
 }
 
 impl<D: Dialect + Default> MadminProvider<D> {

@@ -20,6 +20,7 @@
 
 mod cases;
 pub mod fake;
+pub mod logs;
 pub mod rustfs;
 
 use async_trait::async_trait;
