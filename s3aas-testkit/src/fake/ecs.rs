@@ -205,6 +205,8 @@ pub struct EcsState {
     pub version: String,
     /// Pending faults.
     pub faults: VecDeque<Fault>,
+    /// The soonest key expiry, if any (when expired keys must be swept).
+    pub earliest_expiry: Option<OffsetDateTime>,
     /// Every management call: `METHOD path` (while `record_calls` is on).
     pub calls: Vec<String>,
     /// Whether to keep `calls` (turn off for long runs whose memory is measured).
@@ -219,10 +221,20 @@ impl EcsState {
     }
 
     fn drop_expired_keys(&mut self) {
+        // Scan only when some key's expiry has passed (a scan per request would make large
+        // estates quadratic).
         let now = OffsetDateTime::now_utc();
+        if self.earliest_expiry.is_none_or(|e| e > now) {
+            return;
+        }
+        let mut earliest = None;
         for u in self.users.values_mut() {
             u.keys.retain(|k| k.expires.is_none_or(|e| e > now));
+            for e in u.keys.iter().filter_map(|k| k.expires) {
+                earliest = Some(earliest.map_or(e, |x: OffsetDateTime| x.min(e)));
+            }
         }
+        self.earliest_expiry = earliest;
     }
 
     /// Marks every live token expired (as after ECS's 2-hour idle timeout).
@@ -307,6 +319,7 @@ impl EcsSimulator {
             empty_tasks: BTreeMap::new(),
             version: "3.8.0.1".into(),
             faults: VecDeque::new(),
+            earliest_expiry: None,
             calls: Vec::new(),
             record_calls: true,
             seq: 0,
@@ -941,8 +954,11 @@ fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str], user: &str) -
             }
             let grace = int_field(b.get("existing_key_expiry_time_mins"));
             let now = OffsetDateTime::now_utc();
+            let mut expiry = None;
             if let (Some(m), Some(old)) = (grace, u.keys.last_mut()) {
-                old.expires = Some(now + time::Duration::minutes(m.max(0)));
+                let at = now + time::Duration::minutes(m.max(0));
+                old.expires = Some(at);
+                expiry = Some(at);
             }
             let secret = b["secretkey"].as_str().map(str::to_string).unwrap_or_else(new_secret);
             u.keys.push(SecretKey {
@@ -959,6 +975,9 @@ fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str], user: &str) -
             });
             if hide {
                 body["secret_key_id"] = json!(key_id(&secret));
+            }
+            if let Some(at) = expiry {
+                st.earliest_expiry = Some(st.earliest_expiry.map_or(at, |e| e.min(at)));
             }
             c.ok(body)
         }
