@@ -77,8 +77,13 @@ pub fn s3_error(backend: &'static str, operation: &'static str, resp: &Response)
         Some((c, m, r)) => (c, m, r),
         None => (String::new(), String::new(), None),
     };
-    let kind =
+    let mut kind =
         kind_for_s3_code(&code).unwrap_or_else(|| s3aas_core::error::kind_for_status(resp.status));
+    // RustFS refuses an expired or unknown service-account key with `400 InvalidRequest` "check
+    // key failed" rather than 403: it is an authentication failure, not bad input.
+    if code == "InvalidRequest" && message.contains("check key failed") {
+        kind = ErrorKind::Unauthenticated;
+    }
     let message = if !message.is_empty() {
         message
     } else if !code.is_empty() {
@@ -350,7 +355,8 @@ impl S3Client {
                 Request::new(Method::GET, self.url(bucket, None, Some("encryption")))
             })
             .await?;
-        if resp.status == 404
+        // RustFS answers these "not configured" codes with 400 where AWS uses 404.
+        if matches!(resp.status, 400 | 404)
             && parse_xml_error(&resp.body)
                 .is_some_and(|(c, _, _)| c == "ServerSideEncryptionConfigurationNotFoundError")
         {
@@ -392,7 +398,8 @@ impl S3Client {
                 Request::new(Method::GET, self.url(bucket, None, Some("policy")))
             })
             .await?;
-        if resp.status == 404
+        // RustFS answers these "not configured" codes with 400 where AWS uses 404.
+        if matches!(resp.status, 400 | 404)
             && parse_xml_error(&resp.body).is_some_and(|(c, _, _)| c == "NoSuchBucketPolicy")
         {
             return Ok(None);
@@ -455,7 +462,8 @@ impl S3Client {
                 Request::new(Method::GET, self.url(bucket, None, Some("tagging")))
             })
             .await?;
-        if resp.status == 404
+        // RustFS answers these "not configured" codes with 400 where AWS uses 404.
+        if matches!(resp.status, 400 | 404)
             && parse_xml_error(&resp.body)
                 .is_some_and(|(c, _, _)| c == "NoSuchTagSet" || c == "NoSuchTagSetError")
         {
@@ -507,9 +515,11 @@ impl S3Client {
                 || Request::new(Method::GET, self.url(bucket, None, Some("object-lock"))),
             )
             .await?;
-        if resp.status == 404
-            && parse_xml_error(&resp.body).is_some_and(|(c, _, _)| c != "NoSuchBucket")
-        {
+        // AWS: 404 ObjectLockConfigurationNotFoundError; RustFS may use 400 for the same code.
+        if parse_xml_error(&resp.body).is_some_and(|(c, _, _)| {
+            (resp.status == 404 && c != "NoSuchBucket")
+                || (resp.status == 400 && c.starts_with("ObjectLockConfigurationNotFound"))
+        }) {
             return Ok(false);
         }
         if !resp.is_success() {
@@ -861,7 +871,8 @@ impl S3Client {
         if resp.is_success() {
             return Ok(());
         }
-        if resp.status == 404
+        // RustFS answers these "not configured" codes with 400 where AWS uses 404.
+        if matches!(resp.status, 400 | 404)
             && parse_xml_error(&resp.body)
                 .is_some_and(|(c, _, _)| missing_codes.contains(&c.as_str()))
         {
