@@ -159,7 +159,12 @@ impl Dialect for Minio {
             request_id: Option<String>,
         }
         let Ok(j) = serde_json::from_slice::<J>(&resp.body) else {
-            return s3aas_http::s3::s3_error(Self::NAME, op, resp);
+            let e = s3aas_http::s3::s3_error(Self::NAME, op, resp);
+            // RustFS's `/minio/admin` alias answers "policy in use" as 500 InternalError (XML).
+            if resp.status == 500 && e.message().to_ascii_lowercase().contains("in use") {
+                return e.with_kind(ErrorKind::Conflict);
+            }
+            return e;
         };
         let code = j.code.unwrap_or_default();
         let kind = kind_for_code(&code, resp.status)

@@ -31,15 +31,37 @@ fn main() {
 }
 
 /// `list-users` on the alias answers with a madmin-encrypted body that only the caller's secret
-/// opens; the raw bytes are not JSON.
+/// opens (fetched here with a bare signed request: the provider itself would open it), and the
+/// provider reads the same list.
 fn encrypted_round_trip(server: &RustfsServer) -> bool {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let p = MinioProvider::builder(&server.endpoint, &server.access_key, SecretString::from(server.secret_key.clone())).build().unwrap();
-        let raw = p.admin_raw(http::Method::GET, "list-users", &[], None).await.unwrap();
-        let encrypted = s3aas_madmin::looks_encrypted(&raw.body) && serde_json::from_slice::<serde_json::Value>(&raw.body).is_err();
-        let opened = s3aas_madmin::decrypt(server.secret_key.as_bytes(), &raw.body).map(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
-        println!("minio-on-rustfs: list-users body encrypted: {encrypted} (algorithm id {:?}), decrypts to JSON: {opened:?}", raw.body.get(32));
-        encrypted && opened == Ok(true)
+        p.create_instance(CreateInstance::new("enc-check")).await.unwrap();
+        p.create_user("enc-check", CreateUser::new("alice")).await.unwrap();
+        let http = s3aas_http::HttpClient::new("minio", s3aas_http::HttpConfig::new()).unwrap();
+        let signer = s3aas_http::SigV4Signer::new(server.access_key.clone(), SecretString::from(server.secret_key.clone()), "us-east-1");
+        let url = url::Url::parse(&format!("{}/minio/admin/v3/list-users", server.endpoint)).unwrap();
+        let raw = http
+            .execute("list_users_raw", s3aas_http::Idempotency::Idempotent, Some(&signer), || {
+                Ok(s3aas_http::Request::new(http::Method::GET, url.clone()))
+            })
+            .await
+            .unwrap();
+        let encrypted = raw.status == 200
+            && s3aas_madmin::looks_encrypted(&raw.body)
+            && serde_json::from_slice::<serde_json::Value>(&raw.body).is_err();
+        let opened = s3aas_madmin::decrypt(server.secret_key.as_bytes(), &raw.body)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+        let has_alice = opened.as_ref().is_some_and(|v| v.get("enc-check--alice").is_some());
+        let listed = p.list_users("enc-check", ListOptions::new()).await.unwrap();
+        p.delete_instance("enc-check", DeleteInstance::new()).await.unwrap();
+        println!(
+            "minio-on-rustfs: list-users answer encrypted: {encrypted} (algorithm id {:?}), opens to a list holding the user: {has_alice}, provider lists {} user(s)",
+            raw.body.get(32),
+            listed.items.len()
+        );
+        encrypted && has_alice && listed.items.len() == 1
     })
 }

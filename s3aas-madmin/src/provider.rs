@@ -1070,7 +1070,7 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
                     .await
             }
             GroupDelete::EmptyRemove => {
-                let body = json!({"group": Self::group(id), "members": [], "isRemove": true});
+                let body = json!({"group": Self::group(id), "members": [], "groupStatus": "enabled", "isRemove": true});
                 self.admin
                     .send(&Call::new(op, Method::PUT, "update-group-members").json(&body))
                     .await

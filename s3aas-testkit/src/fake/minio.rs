@@ -465,6 +465,15 @@ impl MinioState {
                     })
                     .unwrap_or_default();
                 let remove = v["isRemove"].as_bool().unwrap_or(false);
+                // madmin-go always sends `groupStatus`; RustFS's alias refuses a body without it.
+                if v.get("groupStatus").is_none() {
+                    return Err(jerr(
+                        400,
+                        "XMinioAdminConfigBadJSON",
+                        "missing field `groupStatus`",
+                        "update-group-members",
+                    ));
+                }
                 for m in &members {
                     if !self.users.contains_key(m) {
                         return Err(no_user());
