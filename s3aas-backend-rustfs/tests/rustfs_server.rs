@@ -3,6 +3,7 @@
 //! when no RustFS binary is installed (see scripts/install-rustfs.sh).
 
 use s3aas_backend_rustfs::RustfsProvider;
+use s3aas_core::ErrorKind;
 use s3aas_core::prelude::*;
 use s3aas_http::S3Client;
 use s3aas_testkit::rustfs::RustfsServer;
@@ -539,7 +540,21 @@ async fn quota(p: Arc<RustfsProvider>, inst: String) -> R {
             )?;
             let usage = p.bucket_usage(&inst, &b).await.map_err(|e| e.to_string())?;
             println!("rustfs: usage of a new bucket: {usage:?}");
-            Ok(())
+            // Enforcement: a write past the hard limit. Reported either way, never silently.
+            let s3 = p.admin_s3();
+            let small = s3.put_object(&b, "small", vec![0u8; 100].into(), &[]).await;
+            match s3
+                .put_object(&b, "big", vec![0u8; (1 << 20) + (1 << 19)].into(), &[])
+                .await
+            {
+                Err(e) if e.kind() == ErrorKind::Unavailable => println!(
+                    "rustfs: no quota verdict: the 1.5 MiB write into a 1 MiB bucket got {e} (a 100 B write: {})",
+                    if small.is_ok() { "accepted".to_string() } else { format!("{:?}", small.err()) }
+                ),
+                Err(e) => println!("rustfs: hard quota enforced: a 1.5 MiB write into a 1 MiB bucket failed: {e}"),
+                Ok(_) => println!("rustfs: hard quota NOT enforced on this write: RustFS 1.0.1 accepted 1.5 MiB into a bucket with a 1 MiB quota"),
+            }
+            s3.empty_bucket(&b).await.map_err(|e| e.to_string())
         },
     )
     .await
