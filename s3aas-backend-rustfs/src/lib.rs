@@ -25,6 +25,18 @@
 //!   creates check for existence first (`AlreadyExists`).
 //! - `info` is wrapped in `{"info": …}` and `datausageinfo` uses snake_case keys.
 //! - MFA delete is not offered (capability `instance_mfa_delete = no`); quotas are hard only.
+//!
+//! Found against a real RustFS 1.0.1 (the `rustfs_server` test target):
+//! - "Not configured" S3 answers (bucket encryption, and the same handling for policy, tags
+//!   and object lock) come as `400` where AWS uses `404`; read as "none".
+//! - An expired or unknown service-account key is refused with `400 InvalidRequest` "check key
+//!   failed" instead of `403`; mapped to `Unauthenticated`.
+//! - With a bucket quota set, RustFS 1.0.1 answered every write to that bucket, even 100 bytes,
+//!   with `503 ServiceUnavailable` "Bucket quota check temporarily unavailable" in our runs: the
+//!   quota is stored and reported, but writes are refused rather than metered. Set quotas on
+//!   RustFS 1.0.1 with that in mind.
+//! - The `/minio/admin/v3` alias requires `groupStatus` in `update-group-members` bodies and
+//!   answers "policy in use" with `500`.
 
 use s3aas_core::{
     Capabilities, Error, ErrorKind, ObjectStoreProvider, ProviderConfig, Registry, Result,
