@@ -195,7 +195,8 @@ fn main() {
         "MinioAdmin run failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let peer: BTreeMap<String, f64> = serde_json::from_slice(&out.stdout).expect("peer JSON");
+    let peer: BTreeMap<String, serde_json::Value> =
+        serde_json::from_slice(&out.stdout).expect("peer JSON");
     println!(
         "RustFS {} on 127.0.0.1, N = {n}, concurrency = {conc}, {} cores",
         s3aas_testkit::rustfs::RUSTFS_VERSION,
@@ -208,13 +209,23 @@ fn main() {
     );
     println!("| --- | --- | --- | --- | --- |");
     for op in OPS {
-        let p = peer.get(op).copied().unwrap_or(f64::NAN);
-        println!(
-            "| {op} | {:.0} | {:.0} | {:.0} | {:.1}x |",
-            id2[op],
-            id0[op],
-            p,
-            id2[op] / p
-        );
+        match peer.get(op) {
+            Some(serde_json::Value::Number(n)) => {
+                let p = n.as_f64().unwrap_or(f64::NAN);
+                println!(
+                    "| {op} | {:.0} | {:.0} | {:.0} | {:.1}x |",
+                    id2[op],
+                    id0[op],
+                    p,
+                    id2[op] / p
+                );
+            }
+            other => println!(
+                "| {op} | {:.0} | {:.0} | fails: {} | n/a |",
+                id2[op],
+                id0[op],
+                other.and_then(|v| v.as_str()).unwrap_or("no result")
+            ),
+        }
     }
 }

@@ -19,9 +19,13 @@ admin = MinioAdmin(endpoint=endpoint, credentials=StaticProvider(ak, sk), secure
 
 
 def timed(fn, items):
+    """Operations per second, or the error text when the operation fails."""
     start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=conc) as pool:
-        list(pool.map(fn, items))
+    try:
+        with ThreadPoolExecutor(max_workers=conc) as pool:
+            list(pool.map(fn, items))
+    except Exception as e:  # reported, not hidden: e.g. an answer encrypted with an id it lacks
+        return '%s: %s' % (type(e).__name__, e)
     return len(items) / (time.perf_counter() - start)
 
 
