@@ -56,12 +56,19 @@ fn encrypted_round_trip(server: &RustfsServer) -> bool {
             .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
         let has_alice = opened.as_ref().is_some_and(|v| v.get("enc-check--alice").is_some());
         let listed = p.list_users("enc-check", ListOptions::new()).await.unwrap();
+        let k = p.create_access_key("enc-check", "alice", CreateAccessKey::new()).await.unwrap();
+        let all = p.list_instance_access_keys("enc-check").await.unwrap();
+        println!(
+            "minio-on-rustfs: list_instance_access_keys found {} key(s) (bulk call answered, else per-user fallback)",
+            all.len()
+        );
+        let keys_ok = all.len() == 1 && all[0].id == k.key.id;
         p.delete_instance("enc-check", DeleteInstance::new()).await.unwrap();
         println!(
             "minio-on-rustfs: list-users answer encrypted: {encrypted} (algorithm id {:?}), opens to a list holding the user: {has_alice}, provider lists {} user(s)",
             raw.body.get(32),
             listed.items.len()
         );
-        encrypted && has_alice && listed.items.len() == 1
+        encrypted && has_alice && listed.items.len() == 1 && keys_ok
     })
 }

@@ -205,6 +205,81 @@ impl<D: Dialect> MadminProvider<D> {
         &self.s3
     }
 
+    /// Every access key of every user of an instance, for estate-wide drift and billing checks:
+    /// one `list-access-keys-bulk` call (RELEASE.2024-09-22 and later), which returns ids and
+    /// expiry only (name, description and status stay `None`/default); on a server without it
+    /// (answers 400/404/405/426/501), one `list-service-accounts` call per user with full
+    /// details. Sorted by user, then key id.
+    pub async fn list_instance_access_keys(&self, instance: &str) -> Result<Vec<AccessKey>> {
+        let op = "list_instance_access_keys";
+        self.require_instance(instance, op).await?;
+        let users: Vec<String> = self
+            .instance_users(instance)
+            .await?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let iams: Vec<String> = users.iter().map(|u| iam(instance, u)).collect();
+        let mut call =
+            Call::new(op, Method::GET, "list-access-keys-bulk").q("listType", "svcacc-only");
+        for i in &iams {
+            call = call.q("users", i);
+        }
+        let resp = self.admin.send(&call).await?;
+        if resp.is_success() {
+            #[derive(Deserialize)]
+            struct Entry {
+                #[serde(default, rename = "serviceAccounts")]
+                service_accounts: Vec<BulkKey>,
+            }
+            #[derive(Deserialize)]
+            struct BulkKey {
+                #[serde(rename = "accessKey")]
+                access_key: String,
+                #[serde(default)]
+                expiration: Option<String>,
+            }
+            let map: BTreeMap<String, Entry> = crate::admin::decode::<D, _>(op, &resp)?;
+            let mut out = Vec::new();
+            for (iam_name, entry) in map {
+                let Some(user) = iam_name.strip_prefix(&iam(instance, "")) else {
+                    continue;
+                };
+                for k in entry.service_accounts {
+                    let mut key = AccessKey::new(instance, user, &k.access_key, &k.access_key);
+                    key.expiration = k
+                        .expiration
+                        .as_deref()
+                        .and_then(|e| OffsetDateTime::parse(e, &Rfc3339).ok())
+                        .filter(|e| e.year() < 9999 && e.unix_timestamp() > 0);
+                    out.push(key);
+                }
+            }
+            out.sort_by(|a, b| (&a.user, &a.id).cmp(&(&b.user, &b.id)));
+            return Ok(out);
+        }
+        if !matches!(resp.status, 400 | 404 | 405 | 426 | 501) {
+            return Err(self.admin.error(op, &resp, None));
+        }
+        tracing::debug!(
+            status = resp.status,
+            "list-access-keys-bulk unavailable; listing per user"
+        );
+        let mut out = Vec::new();
+        for u in &users {
+            match self.list_access_keys(instance, u).await {
+                Ok(keys) => out.extend(keys),
+                Err(e) if e.kind() == ErrorKind::NotFound => {} // deleted meanwhile
+                Err(e) => return Err(e),
+            }
+        }
+        out.sort_by(|a, b| (&a.user, &a.id).cmp(&(&b.user, &b.id)));
+        Ok(out)
+    }
+
     /// Escape hatch: a signed call to any `/rustfs/admin/v3/{cmd}` route, returning the raw
     /// response whatever its status (for routes this SDK does not model).
     pub async fn admin_raw(

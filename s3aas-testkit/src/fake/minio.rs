@@ -69,6 +69,9 @@ pub struct MinioState {
     /// Behave like a server older than RELEASE.2023-06-23: no `idp/builtin/policy/attach|detach`
     /// (426), only `set-user-or-group-policy`.
     pub legacy_policy_api: bool,
+    /// The server has `list-access-keys-bulk` (RELEASE.2024-09-22 and later); off = an older
+    /// server answering 501.
+    pub bulk_keys: bool,
     /// Every admin call received: `METHOD command`.
     pub admin_calls: Vec<String>,
     seq: u64,
@@ -113,6 +116,7 @@ impl FakeMinio {
                 quotas: BTreeMap::new(),
                 api_version: 3,
                 legacy_policy_api: false,
+                bulk_keys: true,
                 response_algorithm: Algorithm::Argon2idAesGcm,
                 admin_calls: Vec::new(),
                 seq: 0,
@@ -216,7 +220,18 @@ impl Respond for FakeMinio {
                 &path,
             );
         }
-        match st.admin(req.method.as_str(), cmd, &query(req), &body, &path) {
+        let mut q = query(req);
+        // `users` repeats in list-access-keys-bulk: keep every value, one per line.
+        let users: Vec<String> = req
+            .url
+            .query_pairs()
+            .filter(|(k, _)| k == "users")
+            .map(|(_, v)| v.into_owned())
+            .collect();
+        if !users.is_empty() {
+            q.insert("users".into(), users.join("\n"));
+        }
+        match st.admin(req.method.as_str(), cmd, &q, &body, &path) {
             Ok((status, Some(v))) => {
                 let bytes = serde_json::to_vec(&v).expect("JSON");
                 let bytes = if enc_resp {
@@ -249,6 +264,7 @@ fn encryption(cmd: &str) -> (bool, bool) {
             | "add-service-account"
             | "info-service-account"
             | "list-service-accounts"
+            | "list-access-keys-bulk"
             | "idp/builtin/policy/attach"
             | "idp/builtin/policy/detach"
             | "idp/builtin/policy-entities"
@@ -805,6 +821,46 @@ impl MinioState {
                     .collect();
                 Ok((200, Some(json!({"accounts": accounts}))))
             }
+            ("GET", "list-access-keys-bulk") if self.bulk_keys => {
+                let list_type = arg("listType");
+                if !["users-only", "sts-only", "svcacc-only", "all"].contains(&list_type.as_str()) {
+                    return Err(jerr(
+                        400,
+                        "XMinioAdminInvalidArgument",
+                        "invalid listType",
+                        path,
+                    ));
+                }
+                let mut out = serde_json::Map::new();
+                for user in arg("users").split('\n').filter(|u| !u.is_empty()) {
+                    if !self.users.contains_key(user) {
+                        continue; // unknown users are skipped, as MinIO does
+                    }
+                    let keys: Vec<Value> = self
+                        .service_accounts
+                        .iter()
+                        .filter(|(_, sa)| sa.parent == user)
+                        .map(|(k, sa)| {
+                            let mut v = json!({"accessKey": k});
+                            if let Some(e) = sa.expiration {
+                                v["expiration"] = json!(rfc(e));
+                            }
+                            v
+                        })
+                        .collect();
+                    out.insert(
+                        user.to_string(),
+                        json!({"serviceAccounts": keys, "stsKeys": []}),
+                    );
+                }
+                Ok((200, Some(Value::Object(out))))
+            }
+            ("GET", "list-access-keys-bulk") => Err(jerr(
+                501,
+                "NotImplemented",
+                "A header you provided implies functionality that is not implemented",
+                path,
+            )),
             ("DELETE", "delete-service-account") => {
                 self.service_accounts
                     .remove(&arg("accessKey"))
