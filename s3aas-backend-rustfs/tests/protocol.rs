@@ -291,3 +291,124 @@ async fn unknown_instance_is_not_found_before_any_admin_call() {
         "no admin call for a missing instance"
     );
 }
+
+/// The fault matrix on RustFS's own dialect: XML errors with 5xx/429/`Retry-After`, bounded
+/// retries only where safe, timeouts, malformed and wrongly typed bodies.
+#[tokio::test]
+async fn fault_matrix() {
+    use std::time::{Duration, Instant};
+    let server = MockServer::start().await;
+    with_instance(&server).await;
+    let p = RustfsProvider::builder(
+        server.uri(),
+        "admin",
+        SecretString::from("admin-secret-123".to_string()),
+    )
+    .http(
+        HttpConfig::new()
+            .request_timeout(Duration::from_millis(400))
+            .retry(
+                RetryConfig::default()
+                    .max_attempts(3)
+                    .initial_backoff(Duration::from_millis(5))
+                    .max_backoff(Duration::from_millis(20)),
+            ),
+    )
+    .build()
+    .unwrap();
+    // The healthy answer, behind every fault below (faults have priority 1).
+    Mock::given(method("GET"))
+        .and(path("/rustfs/admin/v3/user-info"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"status":"enabled","memberOf":["s3aas-acme"]})),
+        )
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    let fault = |resp: ResponseTemplate, times: u64| {
+        Mock::given(method("GET"))
+            .and(path("/rustfs/admin/v3/user-info"))
+            .respond_with(resp)
+            .up_to_n_times(times)
+            .with_priority(1)
+    };
+    // 503 with Retry-After twice, then served.
+    fault(
+        xml_error(503, "ServiceUnavailable", "Please reduce your request rate")
+            .insert_header("retry-after", "0"),
+        2,
+    )
+    .mount(&server)
+    .await;
+    assert!(p.get_user("acme", "alice").await.unwrap().enabled);
+    // 500 on every attempt: three attempts, then the XML error kept whole.
+    fault(xml_error(500, "InternalError", "injected"), 3)
+        .mount(&server)
+        .await;
+    let e = p.get_user("acme", "alice").await.unwrap_err();
+    assert_eq!(
+        (e.code(), e.request_id()),
+        (Some("InternalError"), Some("RID-500"))
+    );
+    // 429 is Throttled when it persists.
+    fault(xml_error(429, "SlowDown", "slow down"), 3)
+        .mount(&server)
+        .await;
+    let e = p.get_user("acme", "alice").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Throttled);
+    assert!(e.retries_exhausted());
+    // A hung answer times out within the bound.
+    fault(
+        ResponseTemplate::new(200).set_delay(Duration::from_secs(5)),
+        3,
+    )
+    .mount(&server)
+    .await;
+    let started = Instant::now();
+    assert_eq!(
+        p.get_user("acme", "alice").await.unwrap_err().kind(),
+        ErrorKind::Timeout
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    // Truncated JSON and an HTML page are Backend errors, not panics.
+    fault(
+        ResponseTemplate::new(200).set_body_string("{\"status\":\"ena"),
+        1,
+    )
+    .mount(&server)
+    .await;
+    assert_eq!(
+        p.get_user("acme", "alice").await.unwrap_err().kind(),
+        ErrorKind::Backend
+    );
+    fault(
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "text/html")
+            .set_body_string("<html>proxy login</html>"),
+        1,
+    )
+    .mount(&server)
+    .await;
+    assert_eq!(
+        p.get_user("acme", "alice").await.unwrap_err().kind(),
+        ErrorKind::Backend
+    );
+    // A create is not repeated after a 502 (it may have happened).
+    Mock::given(method("PUT"))
+        .and(path("/rustfs/admin/v3/add-service-account"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("bad gateway"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = p
+        .create_access_key("acme", "alice", CreateAccessKey::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
+    assert!(p.get_user("acme", "alice").await.is_ok(), "healthy again");
+}
