@@ -88,6 +88,9 @@ fn run_proofs(server: &RustfsServer) -> bool {
             Box::pin(rediscovery(p, n))
         }),
         ("quota_is_stored_and_reported", |p, n| Box::pin(quota(p, n))),
+        ("provision_tenant_key_works_on_its_bucket", |p, n| {
+            Box::pin(provisioned_tenant(p, n))
+        }),
     ];
     let trials = proofs
         .into_iter()
@@ -558,4 +561,55 @@ async fn quota(p: Arc<RustfsProvider>, inst: String) -> R {
         },
     )
     .await
+}
+
+/// `provision_tenant` on the real server: the tenant's key can write and read its bucket and
+/// nothing else, and re-running converges.
+async fn provisioned_tenant(p: Arc<RustfsProvider>, inst: String) -> R {
+    let b = format!("{inst}-data");
+    let spec = s3aas_core::TenantSpec::new(&inst, &b, "owner")
+        .bucket(CreateBucket::new(&b).versioning(true));
+    let t = s3aas_core::provision_tenant(p.as_ref(), &spec)
+        .await
+        .map_err(|e| e.to_string())?;
+    let r: R = async {
+        ensure(t.policy.is_some(), "RustFS attaches a named policy")?;
+        let s3 = p.s3_client_for(
+            &t.access_key.key.access_key_id,
+            t.access_key.secret_access_key.clone(),
+        );
+        eventually("tenant key writes its bucket", true, || async {
+            s3.put_object(&b, "hello.txt", "hi".into(), &[])
+                .await
+                .map(drop)
+        })
+        .await?;
+        eventually("tenant key is denied elsewhere", false, || async {
+            s3.list_buckets().await.and_then(|l| {
+                if l.iter().any(|x| x != &b) {
+                    Ok(())
+                } else {
+                    Err(s3aas_core::Error::new(
+                        ErrorKind::PermissionDenied,
+                        "only its own bucket is visible",
+                    ))
+                }
+            })
+        })
+        .await?;
+        let again = s3aas_core::provision_tenant(p.as_ref(), &spec)
+            .await
+            .map_err(|e| format!("re-run converges: {e}"))?;
+        ensure(
+            again.instance.id == t.instance.id,
+            "same instance on re-run",
+        )?;
+        p.admin_s3()
+            .empty_bucket(&b)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    .await;
+    let c = cleanup(&p, &inst).await;
+    r.and(c)
 }
