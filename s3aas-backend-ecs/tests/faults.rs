@@ -7,7 +7,6 @@
 use s3aas_backend_ecs::EcsProvider;
 use s3aas_core::prelude::*;
 use s3aas_core::{ErrorKind, TenantSpec, provision_tenant};
-use s3aas_http::{HttpConfig, RetryConfig};
 use s3aas_testkit::fake::ecs::{EcsSimulator, Fault};
 use std::time::{Duration, Instant};
 
@@ -16,16 +15,7 @@ const ADMIN: (&str, &str) = ("root", "ecs-sim-password-1");
 fn provider(uri: &str, s3: &str) -> EcsProvider {
     EcsProvider::builder(uri, ADMIN.0, SecretString::from(ADMIN.1.to_string()))
         .s3_endpoint(s3)
-        .http(
-            HttpConfig::new()
-                .request_timeout(Duration::from_millis(300))
-                .retry(
-                    RetryConfig::default()
-                        .max_attempts(3)
-                        .initial_backoff(Duration::from_millis(5))
-                        .max_backoff(Duration::from_millis(20)),
-                ),
-        )
+        .http(s3aas_testkit::fault_test_http(Duration::from_millis(1500)))
         .build()
         .unwrap()
 }
@@ -139,7 +129,7 @@ async fn slow_answers_time_out_without_hanging() {
     let (sim, p) = setup().await;
     sim.inject(
         Fault::new(INFO, 200, "{}")
-            .delay(Duration::from_secs(3))
+            .delay(Duration::from_secs(20))
             .times(3),
     );
     let started = Instant::now();
@@ -147,8 +137,8 @@ async fn slow_answers_time_out_without_hanging() {
     let took = started.elapsed();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(
-        took < Duration::from_millis(1500),
-        "3 attempts x 300 ms, not 3 x 3 s: {took:?}"
+        took < Duration::from_secs(8),
+        "3 attempts x 1.5 s, not 3 x 20 s: {took:?}"
     );
     // A slow but timely answer is fine.
     sim.state().faults.clear();
@@ -182,7 +172,7 @@ async fn dropped_connections_are_unavailable() {
     let started = Instant::now();
     let e = p.get_instance("flt").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
-    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(started.elapsed() < Duration::from_secs(8));
     let n = accepted.load(std::sync::atomic::Ordering::Relaxed);
     assert!((1..=3).contains(&n), "bounded attempts, got {n}");
     let h = p.health().await.unwrap();

@@ -32,6 +32,19 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 pub use cases::all_cases;
 
+/// Transport settings for fault tests: `timeout` per request and three attempts with millisecond
+/// backoff, so retries and timeouts are exercised without slowing the suite.
+pub fn fault_test_http(timeout: std::time::Duration) -> s3aas_http::HttpConfig {
+    s3aas_http::HttpConfig::new()
+        .request_timeout(timeout)
+        .retry(
+            s3aas_http::RetryConfig::default()
+                .max_attempts(3)
+                .initial_backoff(std::time::Duration::from_millis(5))
+                .max_backoff(std::time::Duration::from_millis(20)),
+        )
+}
+
 /// Writes objects into buckets, so the suite can test what depends on bucket contents.
 #[async_trait]
 pub trait ObjectSeeder: Send + Sync {
