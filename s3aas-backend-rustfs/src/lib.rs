@@ -31,10 +31,11 @@
 //!   and object lock) come as `400` where AWS uses `404`; read as "none".
 //! - An expired or unknown service-account key is refused with `400 InvalidRequest` "check key
 //!   failed" instead of `403`; mapped to `Unauthenticated`.
-//! - With a bucket quota set, RustFS 1.0.1 answered every write to that bucket, even 100 bytes,
-//!   with `503 ServiceUnavailable` "Bucket quota check temporarily unavailable" in our runs: the
-//!   quota is stored and reported, but writes are refused rather than metered. Set quotas on
-//!   RustFS 1.0.1 with that in mind.
+//! - Right after a bucket quota is set, RustFS 1.0.1 answers every write to that bucket, even
+//!   100 bytes, with `503 ServiceUnavailable` "Bucket quota check temporarily unavailable" for
+//!   about 5–10 seconds; then it meters writes and refuses those past the limit with
+//!   `400 InvalidRequest` "Bucket quota exceeded" (mapped to `Conflict`). Tenants writing
+//!   straight after provisioning should retry 503s for a few seconds.
 //! - The `/minio/admin/v3` alias requires `groupStatus` in `update-group-members` bodies and
 //!   answers "policy in use" with `500`.
 

@@ -87,7 +87,9 @@ fn run_proofs(server: &RustfsServer) -> bool {
         ("instances_rediscovered_by_a_new_process", |p, n| {
             Box::pin(rediscovery(p, n))
         }),
-        ("quota_is_stored_and_reported", |p, n| Box::pin(quota(p, n))),
+        ("hard_quota_enforced_after_warm_up", |p, n| {
+            Box::pin(quota(p, n))
+        }),
         ("provision_tenant_key_works_on_its_bucket", |p, n| {
             Box::pin(provisioned_tenant(p, n))
         }),
@@ -543,20 +545,48 @@ async fn quota(p: Arc<RustfsProvider>, inst: String) -> R {
             )?;
             let usage = p.bucket_usage(&inst, &b).await.map_err(|e| e.to_string())?;
             println!("rustfs: usage of a new bucket: {usage:?}");
-            // Enforcement: a write past the hard limit. Reported either way, never silently.
+            // Enforcement. RustFS 1.0.1 answers writes to a bucket whose quota was just set with
+            // 503 "quota check temporarily unavailable" for about 5 s; then it meters them.
             let s3 = p.admin_s3();
-            let small = s3.put_object(&b, "small", vec![0u8; 100].into(), &[]).await;
-            match s3
-                .put_object(&b, "big", vec![0u8; (1 << 20) + (1 << 19)].into(), &[])
-                .await
-            {
-                Err(e) if e.kind() == ErrorKind::Unavailable => println!(
-                    "rustfs: no quota verdict: the 1.5 MiB write into a 1 MiB bucket got {e} (a 100 B write: {})",
-                    if small.is_ok() { "accepted".to_string() } else { format!("{:?}", small.err()) }
-                ),
-                Err(e) => println!("rustfs: hard quota enforced: a 1.5 MiB write into a 1 MiB bucket failed: {e}"),
-                Ok(_) => println!("rustfs: hard quota NOT enforced on this write: RustFS 1.0.1 accepted 1.5 MiB into a bucket with a 1 MiB quota"),
+            let started = std::time::Instant::now();
+            loop {
+                match s3.put_object(&b, "small", vec![0u8; 100].into(), &[]).await {
+                    Ok(_) => break,
+                    Err(e)
+                        if e.kind() == ErrorKind::Unavailable
+                            && started.elapsed() < Duration::from_secs(30) =>
+                    {
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                    }
+                    Err(e) => {
+                        return Err(format!("writes never resumed after setting a quota: {e}"));
+                    }
+                }
             }
+            println!(
+                "rustfs: writes to a bucket with a new quota resumed after {:?}",
+                started.elapsed()
+            );
+            s3.put_object(&b, "part1", vec![0u8; 600 << 10].into(), &[])
+                .await
+                .map_err(|e| format!("600 KiB under a 1 MiB quota: {e}"))?;
+            let mut verdict = None;
+            for _ in 0..10 {
+                // Usage is metered asynchronously: retry until the second 600 KiB is refused.
+                match s3
+                    .put_object(&b, "part2", vec![0u8; 600 << 10].into(), &[])
+                    .await
+                {
+                    Err(e) if e.kind() == ErrorKind::Conflict => {
+                        verdict = Some(e);
+                        break;
+                    }
+                    _ => tokio::time::sleep(Duration::from_millis(500)).await,
+                }
+            }
+            let e = verdict
+                .ok_or("the hard quota was not enforced: 1.2 MiB went into a 1 MiB bucket")?;
+            println!("rustfs: hard quota enforced: {e}");
             s3.empty_bucket(&b).await.map_err(|e| e.to_string())
         },
     )

@@ -84,6 +84,11 @@ pub fn s3_error(backend: &'static str, operation: &'static str, resp: &Response)
     if code == "InvalidRequest" && message.contains("check key failed") {
         kind = ErrorKind::Unauthenticated;
     }
+    // A write refused by a bucket quota (RustFS: `400 InvalidRequest` "Bucket quota exceeded";
+    // MinIO: `XMinioAdminBucketQuotaExceeded`) is a conflict with the bucket's state, not bad input.
+    if message.contains("quota exceeded") || code == "XMinioAdminBucketQuotaExceeded" {
+        kind = ErrorKind::Conflict;
+    }
     let message = if !message.is_empty() {
         message
     } else if !code.is_empty() {
