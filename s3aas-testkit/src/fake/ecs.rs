@@ -518,6 +518,23 @@ fn int_field(v: Option<&Value>) -> Option<i64> {
     }
 }
 
+/// A list of `{<key>: .., <value>: ..}` tag objects (`name`/`value` on users, `Key`/`Value` on
+/// buckets) as pairs; entries without a key are skipped.
+fn tag_list(v: &Value, key: &str, value: &str) -> Vec<(String, String)> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|t| {
+                    Some((
+                        t[key].as_str()?.to_string(),
+                        t[value].as_str().unwrap_or("").to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn valid_mgmt_bucket_name(n: &str) -> bool {
     !n.is_empty()
         && n.len() < 255
@@ -864,14 +881,7 @@ fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str], user: &str) -
             if st.users.contains_key(uid) {
                 return c.err(400, 1015, "Resource already exists", &format!("User {uid} already exists"));
             }
-            let tags = b["tags"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|t| Some((t["name"].as_str()?.to_string(), t["value"].as_str().unwrap_or("").to_string())))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let tags = tag_list(&b["tags"], "name", "value");
             st.users.insert(
                 uid.to_string(),
                 ObjectUser {
@@ -1244,19 +1254,7 @@ fn create_bucket(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
         return c.invalid("notificationSize must not exceed blockSize");
     }
     let object_lock = flags["is_object_lock_enabled"].unwrap_or(false);
-    let tags = b["TagSet"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|t| {
-                    Some((
-                        t["Key"].as_str()?.to_string(),
-                        t["Value"].as_str().unwrap_or("").to_string(),
-                    ))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let tags = tag_list(&b["TagSet"], "Key", "Value");
     let meta = BucketMeta {
         namespace: ns.into(),
         owner,
@@ -1399,14 +1397,7 @@ fn bucket_route(
             ResponseTemplate::new(200)
         }
         (m @ ("POST" | "PUT" | "DELETE"), ["tags"]) => {
-            let tags: Vec<(String, String)> = body["TagSet"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|t| Some((t["Key"].as_str()?.to_string(), t["Value"].as_str().unwrap_or("").to_string())))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let tags: Vec<(String, String)> = tag_list(&body["TagSet"], "Key", "Value");
             let meta = st.buckets.get_mut(b).expect("checked");
             match m {
                 "POST" => {
