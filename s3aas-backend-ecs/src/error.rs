@@ -31,7 +31,7 @@ struct JsonError {
     retryable: Option<serde_json::Value>,
 }
 
-fn xml_field(body: &str, tag: &str) -> Option<String> {
+pub(crate) fn xml_field(body: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");
     let close = format!("</{tag}>");
     let start = body.find(&open)? + open.len();
@@ -150,6 +150,115 @@ pub fn ecs_error(operation: &'static str, resp: &Response) -> Error {
         e.set_retries_exhausted();
     }
     e
+}
+
+/// A decoded IAM API error: AWS-style `ErrorResponse{Error{Type, Code, Message}, RequestId}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IamError {
+    /// `NoSuchEntity`, `EntityAlreadyExists`, `LimitExceeded`, ...
+    pub code: Option<String>,
+    /// The text.
+    pub message: Option<String>,
+    /// `Sender` or `Receiver`.
+    pub error_type: Option<String>,
+    /// The request id, when in the body.
+    pub request_id: Option<String>,
+}
+
+/// Parses an IAM error body (JSON, with or without the `ErrorResponse` wrapper, or XML).
+/// `None` if it is not one.
+pub fn parse_iam_error(body: &[u8]) -> Option<IamError> {
+    let text = |v: Option<&serde_json::Value>| match v? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) {
+        let root = v.get("ErrorResponse").unwrap_or(&v);
+        let err = root.get("Error")?;
+        let e = IamError {
+            code: text(err.get("Code")),
+            message: text(err.get("Message")),
+            error_type: text(err.get("Type")),
+            request_id: text(root.get("RequestId"))
+                .or_else(|| text(v.get("RequestId")))
+                .or_else(|| text(err.get("RequestId"))),
+        };
+        return (e.code.is_some() || e.message.is_some()).then_some(e);
+    }
+    let t = std::str::from_utf8(body).ok()?;
+    if !t.contains("<ErrorResponse") && !t.contains("<Error>") {
+        return None;
+    }
+    let e = IamError {
+        code: xml_field(t, "Code"),
+        message: xml_field(t, "Message"),
+        error_type: xml_field(t, "Type"),
+        request_id: xml_field(t, "RequestId"),
+    };
+    (e.code.is_some() || e.message.is_some()).then_some(e)
+}
+
+/// The kind an IAM error code means, where the code decides it.
+pub fn kind_for_iam_code(code: &str) -> Option<ErrorKind> {
+    Some(match code {
+        "NoSuchEntity" => ErrorKind::NotFound,
+        "EntityAlreadyExists" => ErrorKind::AlreadyExists,
+        "LimitExceeded" | "DeleteConflict" | "ConcurrentModification" => ErrorKind::Conflict,
+        "InvalidInput" | "ValidationError" | "MalformedPolicyDocument" | "InvalidParameterValue"
+        | "MissingParameter" => ErrorKind::InvalidInput,
+        "InvalidAction" | "UnsupportedOperation" | "NotImplemented" => ErrorKind::Unsupported,
+        "AccessDenied" | "AccessDeniedException" => ErrorKind::PermissionDenied,
+        "ServiceFailure" | "InternalFailure" => ErrorKind::Backend,
+        "Throttling" | "ServiceUnavailable" => ErrorKind::Unavailable,
+        _ => return None,
+    })
+}
+
+/// Builds the [`Error`] for a failed IAM call (falling back to the management error body,
+/// which ECS uses for session failures on `/iam` too).
+pub fn iam_error(operation: &'static str, resp: &Response) -> Error {
+    let Some(p) = parse_iam_error(&resp.body) else {
+        let e = ecs_error(operation, resp);
+        // No IAM answer at all on /iam: an ECS before 3.6 (or IAM switched off).
+        if resp.status == 404 && parse_error(&resp.body).is_none() {
+            let msg = format!(
+                "ECS did not answer the IAM API (HTTP 404 on /iam): IAM mode needs ECS 3.6 or later ({})",
+                e.message()
+            );
+            return e.with_kind(ErrorKind::Unsupported).with_message(msg);
+        }
+        return e;
+    };
+    let code = p.code.clone().unwrap_or_default();
+    let kind = kind_for_iam_code(&code).unwrap_or_else(|| kind_for_status(resp.status));
+    let text = p
+        .message
+        .clone()
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| format!("HTTP {} {code}", resp.status));
+    let mut e = Error::new(kind, text)
+        .with_backend(crate::SCHEME)
+        .with_operation(operation)
+        .with_http_status(resp.status);
+    if !code.is_empty() {
+        e = e.with_code(code.as_str());
+    }
+    if let Some(id) = p.request_id.or_else(|| resp.request_id().map(str::to_string)) {
+        e = e.with_request_id(id);
+    }
+    if matches!(code.as_str(), "ServiceFailure" | "InternalFailure" | "Throttling" | "ServiceUnavailable") {
+        e = e.with_retryable(true);
+    }
+    if resp.retries_exhausted {
+        e.set_retries_exhausted();
+    }
+    e
+}
+
+/// Whether an IAM failure says the entity does not exist.
+pub(crate) fn is_iam_not_found(e: &Error) -> bool {
+    e.kind() == ErrorKind::NotFound
 }
 
 #[cfg(test)]

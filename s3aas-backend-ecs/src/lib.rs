@@ -51,7 +51,10 @@ mod provider;
 pub mod session;
 mod wire;
 
-pub use error::{EcsError, ecs_error, kind_for_code, parse_error};
+pub use error::{
+    EcsError, IamError, ecs_error, iam_error, kind_for_code, kind_for_iam_code, parse_error,
+    parse_iam_error,
+};
 pub use provider::{EcsBuilder, EcsProvider};
 pub use wire::secret_key_id;
 
@@ -76,6 +79,7 @@ pub const KEYS: &[&str] = &[
     "user_prefix",
     "version",
     "empty_bucket_timeout_secs",
+    "iam",
 ];
 
 /// Feeds one answer body to every management-API decoder this backend has (for the fuzz targets

@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use url::Url;
 
+mod iam;
+
 const GIB: u64 = 1 << 30;
 const NODE_CACHE: Duration = Duration::from_secs(30);
 const LIST_CONCURRENCY: usize = 8;
@@ -71,6 +73,7 @@ pub struct EcsBuilder {
     empty_bucket_poll: Duration,
     http: HttpConfig,
     caps: Option<Capabilities>,
+    iam: bool,
 }
 
 impl EcsBuilder {
@@ -140,6 +143,16 @@ impl EcsBuilder {
         self
     }
 
+    /// Manages IAM users, their access keys and named policies through the ECS IAM API
+    /// (ECS 3.6+) instead of object users and secret keys. With it, named policies can be
+    /// created and attached to users, single keys can be disabled, and users are IAM users of
+    /// the instance's namespace; buckets then have no owner user (ECS makes the namespace's root
+    /// user the owner of what IAM users create). See the crate docs for the mapping.
+    pub fn iam(mut self, on: bool) -> Self {
+        self.iam = on;
+        self
+    }
+
     /// Overrides the capabilities derived from the configuration.
     pub fn capabilities(mut self, caps: Capabilities) -> Self {
         self.caps = Some(caps);
@@ -165,6 +178,15 @@ impl EcsBuilder {
             None => s3_endpoint.clone(),
         };
         let version = self.version.as_deref().map(parse_version).transpose()?;
+        if self.iam && version.is_some_and(|v| v < (3, 6, 0)) {
+            return Err(Error::new(
+                ErrorKind::ConfigInvalid,
+                format!(
+                    "IAM mode needs ECS 3.6 or later; the configured version is {}",
+                    self.version.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
         if self.s3_credential.is_some() && s3_endpoint.is_none() {
             return Err(Error::new(
                 ErrorKind::ConfigInvalid,
@@ -183,7 +205,12 @@ impl EcsBuilder {
         }
         let http = HttpClient::new(SCHEME, self.http)?;
         let caps = self.caps.unwrap_or_else(|| {
-            derive_caps(s3_endpoint.is_some(), self.s3_credential.is_some(), version)
+            derive_caps(
+                s3_endpoint.is_some(),
+                self.s3_credential.is_some(),
+                version,
+                self.iam,
+            )
         });
         let s3_admin = match (&s3_endpoint, self.s3_credential) {
             (Some(e), Some((ak, sk))) => Some(S3Client::new(
@@ -213,12 +240,18 @@ impl EcsBuilder {
             empty_bucket_timeout: self.empty_bucket_timeout,
             empty_bucket_poll: self.empty_bucket_poll,
             caps,
+            iam: self.iam,
             nodes: Mutex::new(None),
         })
     }
 }
 
-fn derive_caps(s3: bool, s3_cred: bool, version: Option<(u32, u32, u32)>) -> Capabilities {
+fn derive_caps(
+    s3: bool,
+    s3_cred: bool,
+    version: Option<(u32, u32, u32)>,
+    iam: bool,
+) -> Capabilities {
     let at_least = |v: (u32, u32, u32)| version.is_some_and(|have| have >= v);
     let mut c = Capabilities::none();
     c.instance_create = true;
@@ -243,6 +276,21 @@ fn derive_caps(s3: bool, s3_cred: bool, version: Option<(u32, u32, u32)>) -> Cap
     c.user_disable = true;
     c.access_key_rotation_grace = true;
     c.access_keys_per_user = Some(2);
+    if iam {
+        // IAM users: managed policies attached to users, keys with an Active/Inactive status,
+        // no key expiry (so no rotation grace), and no bucket owner (the namespace's root user
+        // owns what IAM users create), so versioning needs the configured S3 credential.
+        c.policies = true;
+        c.policy_attach = true;
+        c.access_key_disable = true;
+        c.access_key_rotation_grace = false;
+        c.bucket_owner = false;
+        c.bucket_versioning = if s3 && s3_cred {
+            Support::Yes
+        } else {
+            Support::No
+        };
+    }
     c
 }
 
@@ -260,6 +308,7 @@ pub struct EcsProvider {
     empty_bucket_timeout: Duration,
     empty_bucket_poll: Duration,
     caps: Capabilities,
+    iam: bool,
     nodes: Mutex<Option<NodeCache>>,
 }
 
@@ -278,6 +327,7 @@ impl std::fmt::Debug for EcsProvider {
             )
             .field("replication_group", &self.replication_group)
             .field("user_prefix", &self.user_prefix)
+            .field("iam", &self.iam)
             .finish_non_exhaustive()
     }
 }
@@ -375,12 +425,14 @@ impl EcsProvider {
             empty_bucket_poll: Duration::from_secs(2),
             http: HttpConfig::default(),
             caps: None,
+            iam: false,
         }
     }
 
     /// Builds from configuration options: `endpoint`, `username`, `password` (required);
     /// `s3_endpoint`, `s3_public_endpoint`, `s3_access_key` + `s3_secret_key`, `region`,
-    /// `replication_group`, `user_prefix`, `version`, `empty_bucket_timeout_secs`, and the
+    /// `replication_group`, `user_prefix`, `version`, `empty_bucket_timeout_secs`, `iam`
+    /// (`true` for [IAM mode](EcsBuilder::iam)), and the
     /// transport options of [`HttpConfig::from_provider_config`].
     pub fn from_config(cfg: &ProviderConfig) -> Result<Self> {
         let known: Vec<&str> = crate::KEYS
@@ -423,6 +475,7 @@ impl EcsProvider {
         if let Some(v) = cfg.get("version") {
             b = b.version(v);
         }
+        b = b.iam(cfg.get_bool("iam", false)?);
         let t = cfg.get_u64("empty_bucket_timeout_secs", 600)?;
         b.empty_bucket_timeout(Duration::from_secs(t)).build()
     }
@@ -450,13 +503,13 @@ impl EcsProvider {
             .filter(|n| !n.is_empty())
     }
 
-    async fn send(&self, call: Call<'_>) -> Result<Response> {
+    async fn send(&self, call: Call) -> Result<Response> {
         let op = call.op;
         self.session.send(&call).await.map_err(|e| ctx(e, op))
     }
 
     /// Sends and fails on a non-2xx answer, naming `missing` on a not-found.
-    async fn ok(&self, call: Call<'_>, missing: Option<(Missing, &str)>) -> Result<Response> {
+    async fn ok(&self, call: Call, missing: Option<(Missing, &str)>) -> Result<Response> {
         let op = call.op;
         let resp = self.send(call).await?;
         if resp.is_success() {
@@ -1438,6 +1491,9 @@ impl InstanceAdmin for EcsProvider {
                 }
                 done.push(format!("user {uid}"));
             }
+            if self.iam {
+                self.iam_purge(id, &mut done, op).await?;
+            }
             let resp = self
                 .send(
                     Call::post(
@@ -1585,6 +1641,9 @@ impl UserAdmin for EcsProvider {
     async fn create_user(&self, instance: &str, req: CreateUser) -> Result<User> {
         let op = "create_user";
         guard::create_user(&self.caps, SCHEME, instance, &req).map_err(|e| ctx(e, op))?;
+        if self.iam {
+            return self.iam_create_user(instance, req).await;
+        }
         self.require_namespace(instance, op).await?;
         let uid = self.object_user_id(instance, &req.name);
         let tags: Vec<UserTag> = req
@@ -1641,12 +1700,18 @@ impl UserAdmin for EcsProvider {
     async fn get_user(&self, instance: &str, name: &str) -> Result<User> {
         let op = "get_user";
         guard::lookup_name("instance", instance).map_err(|e| ctx(e, op))?;
+        if self.iam {
+            return self.iam_get(instance, name).await;
+        }
         let info = self.user_info(instance, name, op).await?;
         Ok(self.to_user(instance, name, &info))
     }
 
     async fn list_users(&self, instance: &str, opts: ListOptions) -> Result<Page<User>> {
         let op = "list_users";
+        if self.iam {
+            return self.iam_list_users(instance, opts).await;
+        }
         self.require_namespace(instance, op).await?;
         let page = self
             .user_page(
@@ -1682,6 +1747,9 @@ impl UserAdmin for EcsProvider {
     async fn set_user_enabled(&self, instance: &str, name: &str, enabled: bool) -> Result<()> {
         let op = "set_user_enabled";
         guard::set_user_enabled(&self.caps, SCHEME, instance, name).map_err(|e| ctx(e, op))?;
+        if self.iam {
+            return self.iam_set_enabled(instance, name, enabled).await;
+        }
         self.user_info(instance, name, op).await?;
         let uid = self.object_user_id(instance, name);
         self.ok(
@@ -1699,6 +1767,9 @@ impl UserAdmin for EcsProvider {
     async fn delete_user(&self, instance: &str, name: &str) -> Result<()> {
         let op = "delete_user";
         guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
+        if self.iam {
+            return self.iam_delete_user(instance, name).await;
+        }
         self.require_namespace(instance, op).await?;
         let uid = self.object_user_id(instance, name);
         let resp = self
@@ -1723,42 +1794,63 @@ impl UserAdmin for EcsProvider {
 impl PolicyAdmin for EcsProvider {
     async fn put_policy(&self, instance: &str, req: PutPolicy) -> Result<Policy> {
         guard::put_policy(&self.caps, SCHEME, instance, &req).map_err(|e| ctx(e, "put_policy"))?;
+        if self.iam {
+            return self.iam_put_policy(instance, req).await;
+        }
         Err(Self::no_named_policies("put_policy"))
     }
 
     async fn get_policy(&self, instance: &str, name: &str) -> Result<Policy> {
         guard::policy_lookup(&self.caps, SCHEME, instance, Some(name))
             .map_err(|e| ctx(e, "get_policy"))?;
+        if self.iam {
+            return self.iam_get_policy(instance, name).await;
+        }
         Err(Self::no_named_policies("get_policy"))
     }
 
-    async fn list_policies(&self, instance: &str, _opts: ListOptions) -> Result<Page<Policy>> {
+    async fn list_policies(&self, instance: &str, opts: ListOptions) -> Result<Page<Policy>> {
         guard::policy_lookup(&self.caps, SCHEME, instance, None)
             .map_err(|e| ctx(e, "list_policies"))?;
+        if self.iam {
+            return self.iam_list_policies(instance, opts).await;
+        }
         Err(Self::no_named_policies("list_policies"))
     }
 
     async fn delete_policy(&self, instance: &str, name: &str) -> Result<()> {
         guard::policy_lookup(&self.caps, SCHEME, instance, Some(name))
             .map_err(|e| ctx(e, "delete_policy"))?;
+        if self.iam {
+            return self.iam_delete_policy(instance, name).await;
+        }
         Err(Self::no_named_policies("delete_policy"))
     }
 
     async fn attach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
         guard::policy_attachment(&self.caps, SCHEME, instance, user, Some(policy))
             .map_err(|e| ctx(e, "attach_policy"))?;
+        if self.iam {
+            return self.iam_attach(instance, user, policy, true).await;
+        }
         Err(Self::no_named_policies("attach_policy"))
     }
 
     async fn detach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
         guard::policy_attachment(&self.caps, SCHEME, instance, user, Some(policy))
             .map_err(|e| ctx(e, "detach_policy"))?;
+        if self.iam {
+            return self.iam_attach(instance, user, policy, false).await;
+        }
         Err(Self::no_named_policies("detach_policy"))
     }
 
     async fn list_attached_policies(&self, instance: &str, user: &str) -> Result<Vec<String>> {
         guard::policy_attachment(&self.caps, SCHEME, instance, user, None)
             .map_err(|e| ctx(e, "list_attached_policies"))?;
+        if self.iam {
+            return self.iam_attached(instance, user).await;
+        }
         Err(Self::no_named_policies("list_attached_policies"))
     }
 }
@@ -1784,6 +1876,9 @@ impl AccessKeyAdmin for EcsProvider {
             OffsetDateTime::now_utc(),
         )
         .map_err(|e| ctx(e, op))?;
+        if self.iam {
+            return self.iam_create_key(instance, user).await;
+        }
         let existing = self.keys_of(instance, user, op).await?;
         if existing.len() >= 2 {
             return Err(ctx(
@@ -1801,6 +1896,9 @@ impl AccessKeyAdmin for EcsProvider {
     async fn list_access_keys(&self, instance: &str, user: &str) -> Result<Vec<AccessKey>> {
         let op = "list_access_keys";
         guard::access_key_lookup(instance, user, None).map_err(|e| ctx(e, op))?;
+        if self.iam {
+            return self.iam_list_keys(instance, user).await;
+        }
         Ok(self
             .keys_of(instance, user, op)
             .await?
@@ -1812,6 +1910,9 @@ impl AccessKeyAdmin for EcsProvider {
     async fn get_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<AccessKey> {
         let op = "get_access_key";
         guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
+        if self.iam {
+            return self.iam_get_key(instance, user, key_id).await;
+        }
         self.keys_of(instance, user, op)
             .await?
             .into_iter()
@@ -1825,11 +1926,16 @@ impl AccessKeyAdmin for EcsProvider {
         instance: &str,
         user: &str,
         key_id: &str,
-        _enabled: bool,
+        enabled: bool,
     ) -> Result<()> {
         let op = "set_access_key_enabled";
         guard::set_access_key_enabled(&self.caps, SCHEME, instance, user, key_id)
             .map_err(|e| ctx(e, op))?;
+        if self.iam {
+            return self
+                .iam_set_key_enabled(instance, user, key_id, enabled)
+                .await;
+        }
         Err(ctx(
             Error::unsupported(
                 "the ecs backend cannot disable a single secret key (capability `access_key_disable`); disable the user or delete the key",
@@ -1841,6 +1947,9 @@ impl AccessKeyAdmin for EcsProvider {
     async fn delete_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<()> {
         let op = "delete_access_key";
         guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
+        if self.iam {
+            return self.iam_delete_key(instance, user, key_id).await;
+        }
         let keys = match self.keys_of(instance, user, op).await {
             Ok(k) => k,
             Err(e)
@@ -1872,6 +1981,17 @@ impl AccessKeyAdmin for EcsProvider {
         let op = "rotate_access_key";
         guard::rotate_access_key(&self.caps, SCHEME, instance, user, key_id, &req)
             .map_err(|e| ctx(e, op))?;
+        if self.iam {
+            if req.grace.is_some_and(|g| !g.is_zero()) {
+                return Err(ctx(
+                    Error::unsupported(
+                        "ECS IAM access keys cannot expire, so a rotation cannot keep the old key for a grace period (capability `access_key_rotation_grace`)",
+                    ),
+                    op,
+                ));
+            }
+            return self.iam_rotate_key(instance, user, key_id).await;
+        }
         let keys = self.keys_of(instance, user, op).await?;
         let Some((old, _)) = keys.iter().find(|(_, a)| a.id == key_id).cloned() else {
             return Err(ctx(Error::not_found(ResourceKind::AccessKey, key_id), op));
@@ -1979,14 +2099,14 @@ mod tests {
 
     #[test]
     fn versions_decide_capabilities() {
-        let c = derive_caps(true, false, Some(parse_version("3.6.2").unwrap()));
+        let c = derive_caps(true, false, Some(parse_version("3.6.2").unwrap()), false);
         assert_eq!(c.bucket_object_lock, Support::CreationOnly);
         assert!(!c.bucket_force_delete);
         assert_eq!(c.instance_versioning, Support::No);
-        let c = derive_caps(true, true, Some(parse_version("3.8").unwrap()));
+        let c = derive_caps(true, true, Some(parse_version("3.8").unwrap()), false);
         assert!(c.bucket_force_delete);
         assert_eq!(c.instance_versioning, Support::Yes);
-        let c = derive_caps(false, false, None);
+        let c = derive_caps(false, false, None, false);
         assert_eq!(c.bucket_object_lock, Support::No);
         assert_eq!(c.bucket_versioning, Support::No);
         assert!(parse_version("three").is_err());

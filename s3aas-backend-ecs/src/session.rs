@@ -53,22 +53,24 @@ impl std::fmt::Debug for Session {
 
 /// One management call.
 #[derive(Clone, Debug)]
-pub(crate) struct Call<'a> {
+pub(crate) struct Call {
     pub(crate) op: &'static str,
     pub(crate) method: Method,
     pub(crate) path: String,
-    pub(crate) query: Vec<(&'a str, String)>,
+    pub(crate) query: Vec<(String, String)>,
+    pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) body: Option<serde_json::Value>,
     pub(crate) idem: Idempotency,
 }
 
-impl<'a> Call<'a> {
+impl Call {
     pub(crate) fn get(op: &'static str, path: impl Into<String>) -> Self {
         Call {
             op,
             method: Method::GET,
             path: path.into(),
             query: Vec::new(),
+            headers: Vec::new(),
             body: None,
             idem: Idempotency::Idempotent,
         }
@@ -80,7 +82,21 @@ impl<'a> Call<'a> {
             method: Method::POST,
             path: path.into(),
             query: Vec::new(),
+            headers: Vec::new(),
             body: Some(body),
+            idem: Idempotency::NonIdempotent,
+        }
+    }
+
+    /// A POST with no body (IAM actions carry their parameters in the query string).
+    pub(crate) fn action(op: &'static str, path: impl Into<String>) -> Self {
+        Call {
+            op,
+            method: Method::POST,
+            path: path.into(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
             idem: Idempotency::NonIdempotent,
         }
     }
@@ -91,6 +107,7 @@ impl<'a> Call<'a> {
             method: Method::PUT,
             path: path.into(),
             query: Vec::new(),
+            headers: Vec::new(),
             body: Some(body),
             idem: Idempotency::Idempotent,
         }
@@ -102,13 +119,20 @@ impl<'a> Call<'a> {
             method: Method::DELETE,
             path: path.into(),
             query: Vec::new(),
+            headers: Vec::new(),
             body: None,
             idem: Idempotency::Idempotent,
         }
     }
 
-    pub(crate) fn q(mut self, k: &'a str, v: impl Into<String>) -> Self {
-        self.query.push((k, v.into()));
+    pub(crate) fn q(mut self, k: impl Into<String>, v: impl Into<String>) -> Self {
+        self.query.push((k.into(), v.into()));
+        self
+    }
+
+    /// Adds a request header (e.g. `x-emc-namespace` on IAM calls).
+    pub(crate) fn header(mut self, k: &'static str, v: impl Into<String>) -> Self {
+        self.headers.push((k, v.into()));
         self
     }
 
@@ -149,15 +173,20 @@ impl Session {
         &self.base
     }
 
-    fn url(&self, path: &str, query: &[(&str, String)]) -> Url {
+    fn url<K: AsRef<str>>(&self, path: &str, query: &[(K, String)]) -> Url {
         let mut u = self.base.clone();
         let base_path = u.path().trim_end_matches('/').to_string();
         u.set_path(&format!("{base_path}{path}"));
         if !query.is_empty() {
-            let mut qp = u.query_pairs_mut();
-            for (k, v) in query {
-                qp.append_pair(k, v);
-            }
+            // Percent-encoding with spaces as `%20`, not the form encoding's `+`: IAM calls put
+            // whole policy documents in the query string, and `+` is read as a space by some
+            // decoders and as a plus by others.
+            let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20");
+            let q: Vec<String> = query
+                .iter()
+                .map(|(k, v)| format!("{}={}", enc(k.as_ref()), enc(v)))
+                .collect();
+            u.set_query(Some(&q.join("&")));
         }
         u
     }
@@ -183,7 +212,7 @@ impl Session {
     }
 
     async fn login(&self) -> Result<SecretString> {
-        let url = self.url("/login", &[]);
+        let url = self.url::<&str>("/login", &[]);
         let basic = format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode(format!(
@@ -225,7 +254,7 @@ impl Session {
     /// Sends a call with the session token; on an expired token logs in again once and resends.
     /// Returns the final response whatever its status (callers map errors), except that an
     /// authentication failure after the re-login is an error.
-    pub(crate) async fn send(&self, call: &Call<'_>) -> Result<Response> {
+    pub(crate) async fn send(&self, call: &Call) -> Result<Response> {
         let url = self.url(&call.path, &call.query);
         let body = call
             .body
@@ -240,6 +269,9 @@ impl Session {
                     let mut r = Request::new(call.method.clone(), url.clone())
                         .header(TOKEN_HEADER, token.value.expose_secret())
                         .header("accept", "application/json");
+                    for (k, v) in &call.headers {
+                        r = r.header(k, v.as_str());
+                    }
                     if let Some(b) = &body {
                         r = r.header("content-type", "application/json").body(b.clone());
                     }
@@ -276,7 +308,7 @@ impl Session {
     pub async fn logout(&self) -> Result<()> {
         let token = self.token.lock().await.take();
         if let Some(t) = token {
-            logout_with(&self.http, self.url("/logout", &[]), t.value).await?;
+            logout_with(&self.http, self.url::<&str>("/logout", &[]), t.value).await?;
         }
         Ok(())
     }
@@ -284,7 +316,7 @@ impl Session {
     /// Takes the token out for a logout that runs elsewhere (on drop).
     pub(crate) fn take_for_drop(&self) -> Option<(HttpClient, Url, SecretString)> {
         let t = self.token.try_lock().ok()?.take()?;
-        Some((self.http.clone(), self.url("/logout", &[]), t.value))
+        Some((self.http.clone(), self.url::<&str>("/logout", &[]), t.value))
     }
 }
 

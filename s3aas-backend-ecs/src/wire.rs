@@ -9,6 +9,8 @@ use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+pub(crate) mod iam;
+
 /// `true`, `"true"`, `"True"`, `1`; anything else (and absent) is `false`.
 pub(crate) fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
     Ok(match Value::deserialize(d)? {
@@ -414,6 +416,7 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(what: &str, body: &[u8]) ->
 
 /// Runs every decoder on `body` (fuzzing entry point).
 pub(crate) fn fuzz_all(body: &[u8]) {
+    iam::fuzz(body);
     let _ = decode::<Namespace>("x", body);
     let _ = decode::<NamespaceList>("x", body);
     let _ = decode::<UserList>("x", body);

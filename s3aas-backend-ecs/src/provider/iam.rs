@@ -1,0 +1,908 @@
+//! IAM mode: users, access keys and named policies through the ECS IAM API (ECS 3.6+), chosen
+//! with [`EcsBuilder::iam`](crate::EcsBuilder::iam).
+//!
+//! Every call is `POST /iam?Action=<Action>&<params>` on the management port, with the
+//! session's token and `x-emc-namespace: <namespace>` (`ecs-and-cloudstack.md` §2.8). Answers
+//! are `{<Action>Result, ResponseMetadata}` (an enclosing `<Action>Response` is accepted too);
+//! errors are AWS-style `{Error: {Type, Code, Message}, RequestId}`, in JSON or XML.
+//!
+//! How the s3aas model maps:
+//! - user `alice` of instance `acme` = IAM user `<user_prefix>alice` in namespace `acme` (IAM
+//!   user names are per namespace, so the instance is not part of the name);
+//! - access key = IAM access key (at most two, `Active`/`Inactive`);
+//! - policy `p` = the namespace's managed policy `urn:ecs:iam::acme:policy/p`; replacing its
+//!   document makes a new default version and deletes the older ones;
+//! - disabling a user: IAM users have no enabled state, so s3aas records the user's active keys
+//!   in the tag `s3aas-disabled` and sets them `Inactive`; enabling sets exactly those keys
+//!   `Active` again and removes the tag. Keys made or enabled while the user is disabled stay
+//!   inactive and join that record. The tag is hidden from [`User::tags`].
+
+use super::*;
+use crate::error::{iam_error, is_iam_not_found};
+use crate::wire::iam as w;
+
+/// The user tag that marks a user disabled by s3aas and lists the keys to re-enable.
+pub(crate) const DISABLED_TAG: &str = "s3aas-disabled";
+/// What ECS allows in an IAM user name.
+const IAM_USER_NAME_MAX: usize = 64;
+const MAX_ITEMS: &str = "1000";
+
+fn p(k: impl Into<String>, v: impl Into<String>) -> (String, String) {
+    (k.into(), v.into())
+}
+
+/// The ARN of managed policy `name` of namespace `ns`.
+pub(crate) fn policy_arn(ns: &str, name: &str) -> String {
+    format!("urn:ecs:iam::{ns}:policy/{name}")
+}
+
+fn tag_params(tags: &[(String, String)]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (i, (k, v)) in tags.iter().enumerate() {
+        out.push(p(format!("Tags.member.{}.Key", i + 1), k));
+        out.push(p(format!("Tags.member.{}.Value", i + 1), v));
+    }
+    out
+}
+
+/// The key ids a disabled user's tag lists.
+fn restore_list(tags: &[(String, String)]) -> Option<Vec<String>> {
+    tags.iter()
+        .find(|(k, _)| k == DISABLED_TAG)
+        .map(|(_, v)| v.split_whitespace().map(str::to_string).collect())
+}
+
+impl EcsProvider {
+    /// One IAM call; returns the `<Action>Result` (or `null` when there is none).
+    async fn iam(
+        &self,
+        op: &'static str,
+        ns: &str,
+        action: &str,
+        params: Vec<(String, String)>,
+    ) -> Result<Value> {
+        let mut call = Call::action(op, "/iam")
+            .q("Action", action)
+            .header("x-emc-namespace", ns);
+        for (k, v) in params {
+            call = call.q(k, v);
+        }
+        // Everything but the creations can be repeated safely (a repeated delete answers
+        // NoSuchEntity, which the callers treat as done).
+        if !action.starts_with("Create") {
+            call = call.idempotent();
+        }
+        let resp = self.send(call).await?;
+        if !resp.is_success() {
+            return Err(ctx(iam_error(op, &resp), op));
+        }
+        w::result(action, &resp.body).map_err(|e| ctx(e, op))
+    }
+
+    /// All pages of a list action: the items under `field` of each result.
+    async fn iam_all(
+        &self,
+        op: &'static str,
+        ns: &str,
+        action: &str,
+        params: Vec<(String, String)>,
+        field: &str,
+    ) -> Result<Vec<Value>> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let mut ps = params.clone();
+            ps.push(p("MaxItems", MAX_ITEMS));
+            if let Some(m) = &marker {
+                ps.push(p("Marker", m));
+            }
+            let r = self.iam(op, ns, action, ps).await?;
+            out.extend(w::members(r.get(field)).into_iter().cloned());
+            match w::next_marker(&r) {
+                Some(m) if marker.as_deref() != Some(m.as_str()) => marker = Some(m),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    pub(super) fn iam_user_name(&self, name: &str) -> String {
+        format!("{}{name}", self.user_prefix)
+    }
+
+    /// A missing user: the namespace is checked first, so a missing instance says so.
+    async fn iam_user_missing(&self, ns: &str, name: &str, e: Error, op: &'static str) -> Error {
+        if let Err(ns_err) = self.require_namespace(ns, op).await {
+            return ns_err;
+        }
+        e.with_resource(ResourceKind::User, name)
+    }
+
+    async fn iam_get_user(&self, ns: &str, name: &str, op: &'static str) -> Result<w::IamUser> {
+        guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
+        let uname = self.iam_user_name(name);
+        let r = match self
+            .iam(op, ns, "GetUser", vec![p("UserName", &uname)])
+            .await
+        {
+            Ok(r) => r,
+            Err(e) if is_iam_not_found(&e) => {
+                return Err(self.iam_user_missing(ns, name, e, op).await);
+            }
+            Err(e) => return Err(e),
+        };
+        let mut u = w::user(r.get("User").unwrap_or(&r))
+            .ok_or_else(|| ctx(w::malformed("GetUser", "no User"), op))?;
+        if u.tags.is_none() {
+            let t = self
+                .iam_all(
+                    op,
+                    ns,
+                    "ListUserTags",
+                    vec![p("UserName", &uname)],
+                    "Tags",
+                )
+                .await?;
+            u.tags = Some(t.iter().filter_map(w::tag).collect());
+        }
+        Ok(u)
+    }
+
+    fn iam_to_user(&self, ns: &str, name: &str, u: &w::IamUser) -> User {
+        let tags = u.tags.clone().unwrap_or_default();
+        let mut out = User::new(ns, name);
+        out.enabled = restore_list(&tags).is_none();
+        out.created = u.created;
+        out.tags = Some(tags.into_iter().filter(|(k, _)| k != DISABLED_TAG).collect());
+        out
+    }
+
+    pub(super) async fn iam_create_user(&self, ns: &str, req: CreateUser) -> Result<User> {
+        let op = "create_user";
+        let uname = self.iam_user_name(&req.name);
+        if uname.len() > IAM_USER_NAME_MAX {
+            return Err(ctx(
+                Error::invalid_input(
+                    "user.name",
+                    format!(
+                        "ECS IAM user names are at most {IAM_USER_NAME_MAX} characters; with the prefix '{}' this one is {}",
+                        self.user_prefix,
+                        uname.len()
+                    ),
+                ),
+                op,
+            ));
+        }
+        if req.tags.contains_key(DISABLED_TAG) {
+            return Err(ctx(
+                Error::invalid_input(
+                    "user.tags",
+                    format!("the tag '{DISABLED_TAG}' is reserved by s3aas (it records a disabled user)"),
+                ),
+                op,
+            ));
+        }
+        self.require_namespace(ns, op).await?;
+        let mut tags: Vec<(String, String)> =
+            req.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        if !req.enabled {
+            tags.push((DISABLED_TAG.to_string(), String::new()));
+        }
+        let mut params = vec![p("UserName", &uname), p("Path", "/")];
+        params.extend(tag_params(&tags));
+        let r = self
+            .iam(op, ns, "CreateUser", params)
+            .await
+            .map_err(|e| {
+                if e.kind() == ErrorKind::AlreadyExists {
+                    e.with_resource(ResourceKind::User, &req.name)
+                } else {
+                    e
+                }
+            })?;
+        let mut u = w::user(r.get("User").unwrap_or(&r)).unwrap_or_default();
+        u.tags = Some(tags);
+        Ok(self.iam_to_user(ns, &req.name, &u))
+    }
+
+    pub(super) async fn iam_get(&self, ns: &str, name: &str) -> Result<User> {
+        let u = self.iam_get_user(ns, name, "get_user").await?;
+        Ok(self.iam_to_user(ns, name, &u))
+    }
+
+    pub(super) async fn iam_list_users(&self, ns: &str, opts: ListOptions) -> Result<Page<User>> {
+        let op = "list_users";
+        self.require_namespace(ns, op).await?;
+        let mut params = vec![p("MaxItems", opts.limit.unwrap_or(1000).max(1).to_string())];
+        if let Some(m) = &opts.continuation {
+            params.push(p("Marker", m));
+        }
+        let r = self.iam(op, ns, "ListUsers", params).await?;
+        let names: Vec<String> = w::members(r.get("Users"))
+            .into_iter()
+            .filter_map(|v| w::user(v))
+            .filter_map(|u| u.name.strip_prefix(self.user_prefix.as_str()).map(str::to_string))
+            .filter(|n| !n.is_empty())
+            .filter(|n| opts.prefix.as_deref().is_none_or(|pre| n.starts_with(pre)))
+            .collect();
+        // The list carries no tags: the enabled state and tags come from each user.
+        let items: Vec<User> = futures::stream::iter(names)
+            .map(|n| async move {
+                match self.iam_get_user(ns, &n, op).await {
+                    Ok(u) => Ok(Some(self.iam_to_user(ns, &n, &u))),
+                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .buffered(LIST_CONCURRENCY)
+            .try_filter_map(|u| async move { Ok(u) })
+            .try_collect()
+            .await?;
+        Ok(Page::new(items, w::next_marker(&r)))
+    }
+
+    async fn iam_set_key_status(
+        &self,
+        ns: &str,
+        uname: &str,
+        key: &str,
+        active: bool,
+        op: &'static str,
+    ) -> Result<()> {
+        self.iam(
+            op,
+            ns,
+            "UpdateAccessKey",
+            vec![
+                p("UserName", uname),
+                p("AccessKeyId", key),
+                p("Status", if active { "Active" } else { "Inactive" }),
+            ],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn iam_set_restore_list(
+        &self,
+        ns: &str,
+        uname: &str,
+        keys: &[String],
+        op: &'static str,
+    ) -> Result<()> {
+        let tags = vec![(DISABLED_TAG.to_string(), keys.join(" "))];
+        let mut params = vec![p("UserName", uname)];
+        params.extend(tag_params(&tags));
+        self.iam(op, ns, "TagUser", params).await.map(drop)
+    }
+
+    /// Disables (records the active keys, then sets them inactive) or enables (sets the recorded
+    /// keys active again, then removes the record). Both can be run again after a failure.
+    pub(super) async fn iam_set_enabled(&self, ns: &str, name: &str, enabled: bool) -> Result<()> {
+        let op = "set_user_enabled";
+        let u = self.iam_get_user(ns, name, op).await?;
+        let uname = self.iam_user_name(name);
+        let tags = u.tags.unwrap_or_default();
+        let keys = self.iam_keys(ns, name, op).await?;
+        match (enabled, restore_list(&tags)) {
+            (false, recorded) => {
+                if recorded.is_none() {
+                    let active: Vec<String> = keys
+                        .iter()
+                        .filter(|k| k.enabled)
+                        .map(|k| k.id.clone())
+                        .collect();
+                    self.iam_set_restore_list(ns, &uname, &active, op).await?;
+                }
+                for k in keys.iter().filter(|k| k.enabled) {
+                    self.iam_set_key_status(ns, &uname, &k.id, false, op)
+                        .await?;
+                }
+                Ok(())
+            }
+            (true, None) => Ok(()),
+            (true, Some(ids)) => {
+                for k in keys.iter().filter(|k| ids.contains(&k.id) && !k.enabled) {
+                    self.iam_set_key_status(ns, &uname, &k.id, true, op).await?;
+                }
+                self.iam(
+                    op,
+                    ns,
+                    "UntagUser",
+                    vec![p("UserName", &uname), p("TagKeys.member.1", DISABLED_TAG)],
+                )
+                .await
+                .map(drop)
+            }
+        }
+    }
+
+    /// Removes a user's policy attachments and keys, then the user. Missing is done.
+    async fn iam_remove_user(&self, ns: &str, uname: &str, op: &'static str) -> Result<()> {
+        let gone = |r: Result<Value>| match r {
+            Ok(_) => Ok(()),
+            Err(e) if is_iam_not_found(&e) => Ok(()),
+            Err(e) => Err(e),
+        };
+        let user = vec![p("UserName", uname)];
+        let attached = match self
+            .iam_all(op, ns, "ListAttachedUserPolicies", user.clone(), "AttachedPolicies")
+            .await
+        {
+            Ok(a) => a,
+            Err(e) if is_iam_not_found(&e) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mut done = Vec::new();
+        let result: Result<()> = async {
+            for a in attached.iter().filter_map(|v| w::str_field(v, "PolicyArn")) {
+                gone(
+                    self.iam(
+                        op,
+                        ns,
+                        "DetachUserPolicy",
+                        vec![p("UserName", uname), p("PolicyArn", &a)],
+                    )
+                    .await,
+                )?;
+                done.push(format!("policy {a} detached"));
+            }
+            let keys = self
+                .iam_all(op, ns, "ListAccessKeys", user.clone(), "AccessKeyMetadata")
+                .await;
+            let keys = match keys {
+                Ok(k) => k,
+                Err(e) if is_iam_not_found(&e) => Vec::new(),
+                Err(e) => return Err(e),
+            };
+            for k in keys.iter().filter_map(w::key) {
+                gone(
+                    self.iam(
+                        op,
+                        ns,
+                        "DeleteAccessKey",
+                        vec![p("UserName", uname), p("AccessKeyId", &k.id)],
+                    )
+                    .await,
+                )?;
+                done.push(format!("access key {} deleted", k.id));
+            }
+            gone(self.iam(op, ns, "DeleteUser", user.clone()).await)
+        }
+        .await;
+        result.map_err(|e| {
+            if done.is_empty() {
+                e
+            } else {
+                let msg = format!(
+                    "deleting IAM user '{uname}' stopped midway: {}; already done: {}; run the delete again to finish",
+                    e.message(),
+                    done.join(", ")
+                );
+                e.with_kind(ErrorKind::Partial).with_message(msg)
+            }
+        })
+    }
+
+    pub(super) async fn iam_delete_user(&self, ns: &str, name: &str) -> Result<()> {
+        let op = "delete_user";
+        self.require_namespace(ns, op).await?;
+        self.iam_remove_user(ns, &self.iam_user_name(name), op)
+            .await
+    }
+
+    /// Every IAM user and local managed policy of the namespace (for `delete_instance`).
+    pub(super) async fn iam_purge(
+        &self,
+        ns: &str,
+        done: &mut Vec<String>,
+        op: &'static str,
+    ) -> Result<()> {
+        let users = self.iam_all(op, ns, "ListUsers", Vec::new(), "Users").await?;
+        for u in users.iter().filter_map(w::user) {
+            self.iam_remove_user(ns, &u.name, op).await?;
+            done.push(format!("IAM user {}", u.name));
+        }
+        for pol in self.iam_local_policies(ns, op).await? {
+            self.iam_remove_policy(ns, &pol, op).await?;
+            done.push(format!("policy {}", pol.name));
+        }
+        Ok(())
+    }
+
+    // --- access keys -------------------------------------------------------------------
+
+    async fn iam_keys(&self, ns: &str, name: &str, op: &'static str) -> Result<Vec<AccessKey>> {
+        let uname = self.iam_user_name(name);
+        let items = match self
+            .iam_all(
+                op,
+                ns,
+                "ListAccessKeys",
+                vec![p("UserName", &uname)],
+                "AccessKeyMetadata",
+            )
+            .await
+        {
+            Ok(i) => i,
+            Err(e) if is_iam_not_found(&e) => {
+                return Err(self.iam_user_missing(ns, name, e, op).await);
+            }
+            Err(e) => return Err(e),
+        };
+        let mut out: Vec<AccessKey> = items
+            .iter()
+            .filter_map(w::key)
+            .map(|k| {
+                let mut a = AccessKey::new(ns, name, &k.id, &k.id);
+                a.enabled = k.active;
+                a.created = k.created;
+                a
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    pub(super) async fn iam_list_keys(&self, ns: &str, name: &str) -> Result<Vec<AccessKey>> {
+        self.iam_keys(ns, name, "list_access_keys").await
+    }
+
+    pub(super) async fn iam_get_key(&self, ns: &str, name: &str, id: &str) -> Result<AccessKey> {
+        let op = "get_access_key";
+        self.iam_keys(ns, name, op)
+            .await?
+            .into_iter()
+            .find(|k| k.id == id)
+            .ok_or_else(|| ctx(Error::not_found(ResourceKind::AccessKey, id), op))
+    }
+
+    async fn iam_new_key(&self, ns: &str, name: &str, op: &'static str) -> Result<NewAccessKey> {
+        let u = self.iam_get_user(ns, name, op).await?;
+        let uname = self.iam_user_name(name);
+        if self.iam_keys(ns, name, op).await?.len() >= 2 {
+            return Err(ctx(
+                Error::new(
+                    ErrorKind::Conflict,
+                    format!("user '{name}' already holds the two access keys ECS IAM allows; delete one first"),
+                ),
+                op,
+            )
+            .with_resource(ResourceKind::User, name));
+        }
+        let r = self
+            .iam(op, ns, "CreateAccessKey", vec![p("UserName", &uname)])
+            .await?;
+        let body = r.get("AccessKey").unwrap_or(&r);
+        let (k, secret) = match (w::key(body), w::str_field(body, "SecretAccessKey")) {
+            (Some(k), Some(s)) => (k, s),
+            _ => {
+                return Err(ctx(
+                    w::malformed("CreateAccessKey", "no AccessKeyId or SecretAccessKey"),
+                    op,
+                ));
+            }
+        };
+        let mut a = AccessKey::new(ns, name, &k.id, &k.id);
+        a.created = k.created.or(Some(OffsetDateTime::now_utc()));
+        a.enabled = k.active;
+        // A disabled user's new key starts inactive and is re-enabled with the user.
+        if let Some(mut ids) = restore_list(u.tags.as_deref().unwrap_or_default()) {
+            let parked: Result<()> = async {
+                self.iam_set_key_status(ns, &uname, &k.id, false, op).await?;
+                ids.push(k.id.clone());
+                self.iam_set_restore_list(ns, &uname, &ids, op).await
+            }
+            .await;
+            if let Err(e) = parked {
+                let cleanup = self
+                    .iam(
+                        op,
+                        ns,
+                        "DeleteAccessKey",
+                        vec![p("UserName", &uname), p("AccessKeyId", &k.id)],
+                    )
+                    .await;
+                let msg = format!(
+                    "the user is disabled and its new key could not be made inactive: {}",
+                    e.message()
+                );
+                return Err(match cleanup {
+                    Ok(_) => e.with_message(format!("{msg}; the key was deleted again")),
+                    Err(_) => e.with_kind(ErrorKind::Partial).with_message(format!(
+                        "{msg}; deleting it failed too: key '{}' is left, active",
+                        k.id
+                    )),
+                });
+            }
+            a.enabled = false;
+        }
+        Ok(NewAccessKey::new(a, SecretString::from(secret)))
+    }
+
+    pub(super) async fn iam_create_key(&self, ns: &str, name: &str) -> Result<NewAccessKey> {
+        self.iam_new_key(ns, name, "create_access_key").await
+    }
+
+    pub(super) async fn iam_set_key_enabled(
+        &self,
+        ns: &str,
+        name: &str,
+        id: &str,
+        enabled: bool,
+    ) -> Result<()> {
+        let op = "set_access_key_enabled";
+        let u = self.iam_get_user(ns, name, op).await?;
+        let keys = self.iam_keys(ns, name, op).await?;
+        if !keys.iter().any(|k| k.id == id) {
+            return Err(ctx(Error::not_found(ResourceKind::AccessKey, id), op));
+        }
+        let uname = self.iam_user_name(name);
+        match restore_list(u.tags.as_deref().unwrap_or_default()) {
+            // While the user is disabled the key stays inactive; the record says whether it
+            // comes back with the user.
+            Some(mut ids) => {
+                ids.retain(|k| k != id);
+                if enabled {
+                    ids.push(id.to_string());
+                }
+                self.iam_set_restore_list(ns, &uname, &ids, op).await
+            }
+            None => self.iam_set_key_status(ns, &uname, id, enabled, op).await,
+        }
+    }
+
+    async fn iam_drop_key(&self, ns: &str, uname: &str, id: &str, op: &'static str) -> Result<()> {
+        match self
+            .iam(
+                op,
+                ns,
+                "DeleteAccessKey",
+                vec![p("UserName", uname), p("AccessKeyId", id)],
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_iam_not_found(&e) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(super) async fn iam_delete_key(&self, ns: &str, name: &str, id: &str) -> Result<()> {
+        let op = "delete_access_key";
+        self.require_namespace(ns, op).await?;
+        self.iam_drop_key(ns, &self.iam_user_name(name), id, op)
+            .await
+    }
+
+    /// Rotation in IAM mode: a new key, then the old one deleted (IAM keys cannot expire, so
+    /// there is no grace period: the capability says so and the guard refuses one).
+    pub(super) async fn iam_rotate_key(
+        &self,
+        ns: &str,
+        name: &str,
+        id: &str,
+    ) -> Result<RotatedAccessKey> {
+        let op = "rotate_access_key";
+        let keys = self.iam_keys(ns, name, op).await?;
+        if !keys.iter().any(|k| k.id == id) {
+            return Err(ctx(Error::not_found(ResourceKind::AccessKey, id), op));
+        }
+        if keys.len() >= 2 {
+            return Err(ctx(
+                Error::new(
+                    ErrorKind::Conflict,
+                    format!(
+                        "user '{name}' holds two access keys, the most ECS IAM allows; delete the other one before rotating"
+                    ),
+                ),
+                op,
+            ));
+        }
+        let new = self.iam_new_key(ns, name, op).await?;
+        let uname = self.iam_user_name(name);
+        if let Err(e) = self.iam_drop_key(ns, &uname, id, op).await {
+            let cleanup = self.iam_drop_key(ns, &uname, &new.key.id, op).await;
+            let msg = format!("retiring the old key failed: {}", e.message());
+            return Err(match cleanup {
+                Ok(()) => e.with_message(format!("{msg}; the new key was deleted again")),
+                Err(c) => e.with_kind(ErrorKind::Partial).with_message(format!(
+                    "{msg}; deleting the new key '{}' failed too ({c}): the user holds both keys",
+                    new.key.id
+                )),
+            });
+        }
+        Ok(RotatedAccessKey::new(new, OldKey::Deleted))
+    }
+
+    // --- policies ----------------------------------------------------------------------
+
+    async fn iam_policy(
+        &self,
+        ns: &str,
+        name: &str,
+        op: &'static str,
+    ) -> Result<Option<w::IamPolicy>> {
+        match self
+            .iam(op, ns, "GetPolicy", vec![p("PolicyArn", policy_arn(ns, name))])
+            .await
+        {
+            Ok(r) => w::policy(r.get("Policy").unwrap_or(&r))
+                .map(Some)
+                .ok_or_else(|| ctx(w::malformed("GetPolicy", "no Policy"), op)),
+            Err(e) if is_iam_not_found(&e) => {
+                self.require_namespace(ns, op).await?;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn iam_document(
+        &self,
+        ns: &str,
+        pol: &w::IamPolicy,
+        op: &'static str,
+    ) -> Result<PolicyDocument> {
+        let version = pol.default_version.clone().unwrap_or_else(|| "v1".into());
+        let r = self
+            .iam(
+                op,
+                ns,
+                "GetPolicyVersion",
+                vec![p("PolicyArn", &pol.arn), p("VersionId", version)],
+            )
+            .await?;
+        let v = r.get("PolicyVersion").unwrap_or(&r);
+        let doc = w::str_field(v, "Document")
+            .ok_or_else(|| ctx(w::malformed("GetPolicyVersion", "no Document"), op))?;
+        w::document(&doc).map_err(|e| ctx(e, op))
+    }
+
+    fn iam_to_policy(ns: &str, pol: &w::IamPolicy, doc: PolicyDocument) -> Policy {
+        let mut out = Policy::new(ns, &pol.name, doc);
+        out.created = pol.created;
+        out.updated = pol.updated.or(pol.created);
+        out
+    }
+
+    async fn iam_versions(&self, ns: &str, arn: &str, op: &'static str) -> Result<Vec<(String, bool)>> {
+        let v = self
+            .iam_all(op, ns, "ListPolicyVersions", vec![p("PolicyArn", arn)], "Versions")
+            .await?;
+        Ok(v.iter()
+            .filter_map(|x| {
+                Some((
+                    w::str_field(x, "VersionId")?,
+                    w::truthy(x.get("IsDefaultVersion")),
+                ))
+            })
+            .collect())
+    }
+
+    async fn iam_prune_versions(&self, ns: &str, arn: &str, op: &'static str) -> Result<()> {
+        for (id, default) in self.iam_versions(ns, arn, op).await? {
+            if default {
+                continue;
+            }
+            match self
+                .iam(
+                    op,
+                    ns,
+                    "DeletePolicyVersion",
+                    vec![p("PolicyArn", arn), p("VersionId", id)],
+                )
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if is_iam_not_found(&e) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) async fn iam_put_policy(&self, ns: &str, req: PutPolicy) -> Result<Policy> {
+        let op = "put_policy";
+        let arn = policy_arn(ns, &req.name);
+        let doc = req.document.to_json();
+        if let Some(pol) = self.iam_policy(ns, &req.name, op).await? {
+            let current = self.iam_document(ns, &pol, op).await?;
+            if current.semantically_eq(&req.document) {
+                return Ok(Self::iam_to_policy(ns, &pol, current));
+            }
+            // At most five versions per policy: make room, add the new default, drop the rest.
+            self.iam_prune_versions(ns, &arn, op).await?;
+            self.iam(
+                op,
+                ns,
+                "CreatePolicyVersion",
+                vec![
+                    p("PolicyArn", &arn),
+                    p("PolicyDocument", doc),
+                    p("SetAsDefault", "true"),
+                ],
+            )
+            .await?;
+            self.iam_prune_versions(ns, &arn, op).await?;
+        } else {
+            self.iam(
+                op,
+                ns,
+                "CreatePolicy",
+                vec![
+                    p("PolicyName", &req.name),
+                    p("PolicyDocument", doc),
+                    p("Path", "/"),
+                ],
+            )
+            .await?;
+        }
+        let pol = self
+            .iam_policy(ns, &req.name, op)
+            .await?
+            .ok_or_else(|| ctx(Error::not_found(ResourceKind::Policy, &req.name), op))?;
+        Ok(Self::iam_to_policy(ns, &pol, req.document))
+    }
+
+    pub(super) async fn iam_get_policy(&self, ns: &str, name: &str) -> Result<Policy> {
+        let op = "get_policy";
+        let pol = self
+            .iam_policy(ns, name, op)
+            .await?
+            .ok_or_else(|| ctx(Error::not_found(ResourceKind::Policy, name), op))?;
+        let doc = self.iam_document(ns, &pol, op).await?;
+        Ok(Self::iam_to_policy(ns, &pol, doc))
+    }
+
+    /// The namespace's own managed policies (not the system ones every namespace sees).
+    async fn iam_local_policies(&self, ns: &str, op: &'static str) -> Result<Vec<w::IamPolicy>> {
+        let local = policy_arn(ns, "");
+        Ok(self
+            .iam_all(op, ns, "ListPolicies", vec![p("Scope", "Local")], "Policies")
+            .await?
+            .iter()
+            .filter_map(w::policy)
+            .filter(|x| x.arn.starts_with(&local))
+            .collect())
+    }
+
+    pub(super) async fn iam_list_policies(
+        &self,
+        ns: &str,
+        opts: ListOptions,
+    ) -> Result<Page<Policy>> {
+        let op = "list_policies";
+        self.require_namespace(ns, op).await?;
+        let mut params = vec![
+            p("Scope", "Local"),
+            p("MaxItems", opts.limit.unwrap_or(1000).max(1).to_string()),
+        ];
+        if let Some(m) = &opts.continuation {
+            params.push(p("Marker", m));
+        }
+        let r = self.iam(op, ns, "ListPolicies", params).await?;
+        let local = policy_arn(ns, "");
+        let pols: Vec<w::IamPolicy> = w::members(r.get("Policies"))
+            .into_iter()
+            .filter_map(w::policy)
+            .filter(|x| x.arn.starts_with(&local))
+            .filter(|x| opts.prefix.as_deref().is_none_or(|pre| x.name.starts_with(pre)))
+            .collect();
+        let mut items: Vec<Policy> = futures::stream::iter(pols)
+            .map(|pol| async move {
+                let doc = self.iam_document(ns, &pol, op).await?;
+                Ok::<_, Error>(Self::iam_to_policy(ns, &pol, doc))
+            })
+            .buffered(LIST_CONCURRENCY)
+            .try_collect()
+            .await?;
+        items.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(Page::new(items, w::next_marker(&r)))
+    }
+
+    async fn iam_remove_policy(&self, ns: &str, pol: &w::IamPolicy, op: &'static str) -> Result<()> {
+        self.iam_prune_versions(ns, &pol.arn, op).await?;
+        match self
+            .iam(op, ns, "DeletePolicy", vec![p("PolicyArn", &pol.arn)])
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_iam_not_found(&e) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(super) async fn iam_delete_policy(&self, ns: &str, name: &str) -> Result<()> {
+        let op = "delete_policy";
+        let Some(pol) = self.iam_policy(ns, name, op).await? else {
+            return Ok(());
+        };
+        if pol.attachments.is_some_and(|n| n > 0) {
+            return Err(ctx(
+                Error::new(
+                    ErrorKind::Conflict,
+                    format!("policy '{name}' is attached to {} user(s); detach it first", pol.attachments.unwrap_or(0)),
+                ),
+                op,
+            )
+            .with_resource(ResourceKind::Policy, name));
+        }
+        self.iam_remove_policy(ns, &pol, op)
+            .await
+            .map_err(|e| {
+                if e.kind() == ErrorKind::Conflict {
+                    e.with_resource(ResourceKind::Policy, name)
+                } else {
+                    e
+                }
+            })
+    }
+
+    pub(super) async fn iam_attach(
+        &self,
+        ns: &str,
+        user: &str,
+        policy: &str,
+        attach: bool,
+    ) -> Result<()> {
+        let op = if attach { "attach_policy" } else { "detach_policy" };
+        let uname = self.iam_user_name(user);
+        let action = if attach {
+            "AttachUserPolicy"
+        } else {
+            "DetachUserPolicy"
+        };
+        match self
+            .iam(
+                op,
+                ns,
+                action,
+                vec![p("UserName", &uname), p("PolicyArn", policy_arn(ns, policy))],
+            )
+            .await
+        {
+            Ok(_) => Ok(()),
+            // Which one is missing decides the answer: the user (always an error), or the
+            // policy (an error to attach; nothing to detach).
+            Err(e) if is_iam_not_found(&e) => {
+                self.iam_get_user(ns, user, op).await?;
+                if attach {
+                    Err(e.with_resource(ResourceKind::Policy, policy))
+                } else {
+                    Ok(())
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    pub(super) async fn iam_attached(&self, ns: &str, user: &str) -> Result<Vec<String>> {
+        let op = "list_attached_policies";
+        let uname = self.iam_user_name(user);
+        let items = match self
+            .iam_all(
+                op,
+                ns,
+                "ListAttachedUserPolicies",
+                vec![p("UserName", &uname)],
+                "AttachedPolicies",
+            )
+            .await
+        {
+            Ok(i) => i,
+            Err(e) if is_iam_not_found(&e) => {
+                return Err(self.iam_user_missing(ns, user, e, op).await);
+            }
+            Err(e) => return Err(e),
+        };
+        let local = policy_arn(ns, "");
+        let mut names: Vec<String> = items
+            .iter()
+            .filter_map(|v| w::str_field(v, "PolicyArn"))
+            .filter_map(|a| a.strip_prefix(&local).map(str::to_string))
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+}
