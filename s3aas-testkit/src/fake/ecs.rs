@@ -21,12 +21,19 @@
 //!   refused); objects, versioning and listing through [`S3State`]. Bucket ACLs and policies
 //!   are not evaluated: any valid, unlocked object user may act on any bucket. Bucket creation over S3 is
 //!   not simulated (create buckets through the management API).
+//! - The IAM API of ECS 3.6+ (`/iam?Action=...`; see the `iam` module): IAM users, tags,
+//!   access keys (two, Active/Inactive), managed policies with versions, attachments; IAM keys
+//!   sign S3 requests too (inactive ones are refused). IAM policies are not evaluated on S3.
 //! - Fault injection ([`Fault`]) for the reliability tests.
 //!
 //! Assumptions where the reference is silent (so a reader can check them): deactivating a
 //! namespace that still holds buckets is refused with `400`/1008; a missing entity named in the
 //! URL is `404`/1004 and one named in the body is `400`/1004; `NextMarker` is the last id of the
 //! page.
+
+mod iam;
+
+pub use iam::{IamKey, IamPolicy, IamUser};
 
 use super::s3::{S3State, xml_error};
 use super::{access_key_of, signature_ok};
@@ -191,6 +198,12 @@ pub struct EcsState {
     pub users: BTreeMap<String, ObjectUser>,
     /// Bucket metadata by name.
     pub buckets: BTreeMap<String, BucketMeta>,
+    /// IAM users by (namespace, name).
+    pub iam_users: BTreeMap<(String, String), IamUser>,
+    /// Managed policies by (namespace, name); namespace `""` holds the system policies.
+    pub iam_policies: BTreeMap<(String, String), IamPolicy>,
+    /// Whether the IAM API answers (ECS 3.6+); off, `/iam` is a bare `404` as on older ECS.
+    pub iam_enabled: bool,
     /// The S3 side.
     pub s3: S3State,
     /// "Hide secret key" is on: GETs show no secrets, deletes need `secret_key_id`.
@@ -312,6 +325,9 @@ impl EcsSimulator {
             namespaces: BTreeMap::new(),
             users: BTreeMap::new(),
             buckets: BTreeMap::new(),
+            iam_users: BTreeMap::new(),
+            iam_policies: iam::system_policies(),
+            iam_enabled: true,
             s3: S3State::new(true, "x-emc-empty-bucket"),
             hide_secret_keys: false,
             empty_bucket_supported: true,
@@ -611,6 +627,9 @@ impl Respond for MgmtResponder {
                 );
             }
         };
+        if path == "/iam" || path == "/iam/" {
+            return iam::handle(&mut st, &c);
+        }
         if path == "/logout" {
             if c.q("force").as_deref() == Some("true") {
                 st.tokens.retain(|_, (u, _)| *u != user);
@@ -1433,22 +1452,40 @@ impl Respond for S3Responder {
         let Some(ak) = access_key_of(req) else {
             return xml_error(403, "AccessDenied", "Access Denied");
         };
-        let Some(user) = st.users.get(&ak).cloned() else {
-            return xml_error(
-                403,
-                "InvalidAccessKeyId",
-                "The Access Key Id you provided does not exist in our records.",
-            );
-        };
-        if !user.keys.iter().any(|k| signature_ok(req, &ak, &k.secret)) {
-            return xml_error(
-                403,
-                "SignatureDoesNotMatch",
-                "The request signature we calculated does not match the signature you provided.",
-            );
-        }
-        if user.locked {
-            return xml_error(403, "AccessDenied", "Access Denied: the user is locked");
+        if let Some(k) = iam::key_owner(&st, &ak) {
+            // An IAM user's key: it must be active and sign correctly.
+            if !k.active {
+                return xml_error(
+                    403,
+                    "InvalidAccessKeyId",
+                    "The access key is inactive.",
+                );
+            }
+            if !signature_ok(req, &ak, &k.secret) {
+                return xml_error(
+                    403,
+                    "SignatureDoesNotMatch",
+                    "The request signature we calculated does not match the signature you provided.",
+                );
+            }
+        } else {
+            let Some(user) = st.users.get(&ak).cloned() else {
+                return xml_error(
+                    403,
+                    "InvalidAccessKeyId",
+                    "The Access Key Id you provided does not exist in our records.",
+                );
+            };
+            if !user.keys.iter().any(|k| signature_ok(req, &ak, &k.secret)) {
+                return xml_error(
+                    403,
+                    "SignatureDoesNotMatch",
+                    "The request signature we calculated does not match the signature you provided.",
+                );
+            }
+            if user.locked {
+                return xml_error(403, "AccessDenied", "Access Denied: the user is locked");
+            }
         }
         let path = req.url.path().trim_start_matches('/');
         if !path.is_empty()

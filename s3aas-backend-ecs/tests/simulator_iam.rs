@@ -1,0 +1,71 @@
+//! The shared conformance suite against the ECS simulator in IAM mode (ECS 3.6+ IAM API:
+//! IAM users, access keys, managed policies attached to users), with an S3 credential
+//! configured (versioning and the object seeder need it) and ECS 3.8 features. At the end the
+//! simulator must hold no IAM user and no namespace policy.
+
+use s3aas_backend_ecs::EcsProvider;
+use s3aas_core::prelude::*;
+use s3aas_http::{HttpConfig, RetryConfig, S3Client, SigV4Signer};
+use s3aas_testkit::fake::ecs::EcsSimulator;
+use s3aas_testkit::{S3Seeder, Suite, run};
+use std::sync::Arc;
+use std::time::Duration;
+
+const ADMIN: (&str, &str) = ("root", "ecs-sim-password-1");
+const S3_USER: (&str, &str) = ("s3aas-sdk", "s3aas-sdk-secret-0123456789");
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = rt.block_on(EcsSimulator::start(ADMIN.0, ADMIN.1));
+    sim.state()
+        .add_object_user("s3aas-system", S3_USER.0, S3_USER.1);
+    let p = Arc::new(
+        EcsProvider::builder(
+            sim.mgmt.uri(),
+            ADMIN.0,
+            SecretString::from(ADMIN.1.to_string()),
+        )
+        .s3_endpoint(sim.s3.uri())
+        .s3_credential(S3_USER.0, SecretString::from(S3_USER.1.to_string()))
+        .version("3.8")
+        .user_prefix("t-")
+        .iam(true)
+        .empty_bucket_poll(Duration::from_millis(10))
+        .http(HttpConfig::new().retry(RetryConfig::disabled()))
+        .build()
+        .unwrap(),
+    );
+    let seeder = S3Client::new(
+        "ecs",
+        s3aas_http::HttpClient::new("ecs", HttpConfig::new()).unwrap(),
+        url::Url::parse(&sim.s3.uri()).unwrap(),
+        SigV4Signer::new(
+            S3_USER.0,
+            SecretString::from(S3_USER.1.to_string()),
+            "us-east-1",
+        ),
+    );
+    let report = run(Suite::new(p.clone())
+        .seeder(Arc::new(S3Seeder(seeder)))
+        .label("ecs-simulator-iam"));
+    // One login for the whole suite (tokens are shared, never leaked), released on close.
+    let logins = sim.state().logins;
+    rt.block_on(p.close()).unwrap();
+    let live = sim.state().live_tokens(ADMIN.0);
+    let (users, policies) = {
+        let st = sim.state();
+        (
+            st.iam_users.len(),
+            st.iam_policies.keys().filter(|(ns, _)| !ns.is_empty()).count(),
+        )
+    };
+    println!(
+        "ecs-simulator-iam: {logins} login(s) for the whole suite; {live} token(s) live after close; {users} IAM user(s) and {policies} namespace policies left"
+    );
+    let ok = report.passed() && logins == 1 && live == 0 && users == 0 && policies == 0;
+    drop(sim);
+    std::process::exit(if ok { 0 } else { 101 });
+}
