@@ -205,7 +205,10 @@ pub fn kind_for_iam_code(code: &str) -> Option<ErrorKind> {
         "NoSuchEntity" => ErrorKind::NotFound,
         "EntityAlreadyExists" => ErrorKind::AlreadyExists,
         "LimitExceeded" | "DeleteConflict" | "ConcurrentModification" => ErrorKind::Conflict,
-        "InvalidInput" | "ValidationError" | "MalformedPolicyDocument" | "InvalidParameterValue"
+        "InvalidInput"
+        | "ValidationError"
+        | "MalformedPolicyDocument"
+        | "InvalidParameterValue"
         | "MissingParameter" => ErrorKind::InvalidInput,
         "InvalidAction" | "UnsupportedOperation" | "NotImplemented" => ErrorKind::Unsupported,
         "AccessDenied" | "AccessDeniedException" => ErrorKind::PermissionDenied,
@@ -244,10 +247,16 @@ pub fn iam_error(operation: &'static str, resp: &Response) -> Error {
     if !code.is_empty() {
         e = e.with_code(code.as_str());
     }
-    if let Some(id) = p.request_id.or_else(|| resp.request_id().map(str::to_string)) {
+    if let Some(id) = p
+        .request_id
+        .or_else(|| resp.request_id().map(str::to_string))
+    {
         e = e.with_request_id(id);
     }
-    if matches!(code.as_str(), "ServiceFailure" | "InternalFailure" | "Throttling" | "ServiceUnavailable") {
+    if matches!(
+        code.as_str(),
+        "ServiceFailure" | "InternalFailure" | "Throttling" | "ServiceUnavailable"
+    ) {
         e = e.with_retryable(true);
     }
     if resp.retries_exhausted {
@@ -314,5 +323,55 @@ mod tests {
         let e = ecs_error("x", &mk(502, "<html>bad gateway</html>"));
         assert_eq!(e.kind(), ErrorKind::Unavailable);
         assert_eq!(e.http_status(), Some(502));
+    }
+
+    #[test]
+    fn iam_errors_json_and_xml() {
+        let mk = |status, body: &str| Response {
+            status,
+            headers: Default::default(),
+            body: body.to_string().into(),
+            attempts: 1,
+            retries_exhausted: false,
+        };
+        let j = mk(
+            404,
+            r#"{"Error":{"Type":"Sender","Code":"NoSuchEntity","Message":"The user with name x cannot be found."},"RequestId":"r-1"}"#,
+        );
+        let e = iam_error("get_user", &j);
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert_eq!(e.code(), Some("NoSuchEntity"));
+        assert_eq!(e.request_id(), Some("r-1"));
+        assert_eq!(e.http_status(), Some(404));
+        let wrapped = mk(
+            409,
+            r#"{"ErrorResponse":{"Error":{"Code":"LimitExceeded","Message":"Cannot exceed quota for AccessKeysPerUser: 2"},"RequestId":"r-2"}}"#,
+        );
+        let e = iam_error("create_access_key", &wrapped);
+        assert_eq!(e.kind(), ErrorKind::Conflict);
+        assert_eq!(e.request_id(), Some("r-2"));
+        let x = mk(
+            409,
+            "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>DeleteConflict</Code><Message>Cannot delete entity, must detach all policies first.</Message></Error><RequestId>r-3</RequestId></ErrorResponse>",
+        );
+        let e = iam_error("delete_user", &x);
+        assert_eq!(e.kind(), ErrorKind::Conflict);
+        assert_eq!(e.code(), Some("DeleteConflict"));
+        assert!(e.message().contains("detach all policies"));
+        // Session failures on /iam come in the management shape.
+        let m = mk(
+            401,
+            r#"{"code":4000,"description":"Invalid credentials","details":"Max number of tokens exceeded for this user"}"#,
+        );
+        assert_eq!(iam_error("x", &m).kind(), ErrorKind::Unauthenticated);
+        // No IAM at all (an ECS before 3.6): Unsupported, saying why.
+        let e = iam_error("x", &mk(404, ""));
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        assert!(e.message().contains("3.6"));
+        let e = iam_error(
+            "x",
+            &mk(500, r#"{"Error":{"Code":"ServiceFailure","Message":"m"}}"#),
+        );
+        assert!(e.is_retryable());
     }
 }

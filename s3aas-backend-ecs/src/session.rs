@@ -181,7 +181,11 @@ impl Session {
             // Percent-encoding with spaces as `%20`, not the form encoding's `+`: IAM calls put
             // whole policy documents in the query string, and `+` is read as a space by some
             // decoders and as a plus by others.
-            let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>().replace('+', "%20");
+            let enc = |s: &str| {
+                url::form_urlencoded::byte_serialize(s.as_bytes())
+                    .collect::<String>()
+                    .replace('+', "%20")
+            };
             let q: Vec<String> = query
                 .iter()
                 .map(|(k, v)| format!("{}={}", enc(k.as_ref()), enc(v)))

@@ -59,7 +59,10 @@ fn main() {
         let st = sim.state();
         (
             st.iam_users.len(),
-            st.iam_policies.keys().filter(|(ns, _)| !ns.is_empty()).count(),
+            st.iam_policies
+                .keys()
+                .filter(|(ns, _)| !ns.is_empty())
+                .count(),
         )
     };
     println!(

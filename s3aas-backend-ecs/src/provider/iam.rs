@@ -134,13 +134,7 @@ impl EcsProvider {
             .ok_or_else(|| ctx(w::malformed("GetUser", "no User"), op))?;
         if u.tags.is_none() {
             let t = self
-                .iam_all(
-                    op,
-                    ns,
-                    "ListUserTags",
-                    vec![p("UserName", &uname)],
-                    "Tags",
-                )
+                .iam_all(op, ns, "ListUserTags", vec![p("UserName", &uname)], "Tags")
                 .await?;
             u.tags = Some(t.iter().filter_map(w::tag).collect());
         }
@@ -152,7 +146,11 @@ impl EcsProvider {
         let mut out = User::new(ns, name);
         out.enabled = restore_list(&tags).is_none();
         out.created = u.created;
-        out.tags = Some(tags.into_iter().filter(|(k, _)| k != DISABLED_TAG).collect());
+        out.tags = Some(
+            tags.into_iter()
+                .filter(|(k, _)| k != DISABLED_TAG)
+                .collect(),
+        );
         out
     }
 
@@ -176,29 +174,31 @@ impl EcsProvider {
             return Err(ctx(
                 Error::invalid_input(
                     "user.tags",
-                    format!("the tag '{DISABLED_TAG}' is reserved by s3aas (it records a disabled user)"),
+                    format!(
+                        "the tag '{DISABLED_TAG}' is reserved by s3aas (it records a disabled user)"
+                    ),
                 ),
                 op,
             ));
         }
         self.require_namespace(ns, op).await?;
-        let mut tags: Vec<(String, String)> =
-            req.tags.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let mut tags: Vec<(String, String)> = req
+            .tags
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         if !req.enabled {
             tags.push((DISABLED_TAG.to_string(), String::new()));
         }
         let mut params = vec![p("UserName", &uname), p("Path", "/")];
         params.extend(tag_params(&tags));
-        let r = self
-            .iam(op, ns, "CreateUser", params)
-            .await
-            .map_err(|e| {
-                if e.kind() == ErrorKind::AlreadyExists {
-                    e.with_resource(ResourceKind::User, &req.name)
-                } else {
-                    e
-                }
-            })?;
+        let r = self.iam(op, ns, "CreateUser", params).await.map_err(|e| {
+            if e.kind() == ErrorKind::AlreadyExists {
+                e.with_resource(ResourceKind::User, &req.name)
+            } else {
+                e
+            }
+        })?;
         let mut u = w::user(r.get("User").unwrap_or(&r)).unwrap_or_default();
         u.tags = Some(tags);
         Ok(self.iam_to_user(ns, &req.name, &u))
@@ -220,7 +220,11 @@ impl EcsProvider {
         let names: Vec<String> = w::members(r.get("Users"))
             .into_iter()
             .filter_map(|v| w::user(v))
-            .filter_map(|u| u.name.strip_prefix(self.user_prefix.as_str()).map(str::to_string))
+            .filter_map(|u| {
+                u.name
+                    .strip_prefix(self.user_prefix.as_str())
+                    .map(str::to_string)
+            })
             .filter(|n| !n.is_empty())
             .filter(|n| opts.prefix.as_deref().is_none_or(|pre| n.starts_with(pre)))
             .collect();
@@ -325,7 +329,13 @@ impl EcsProvider {
         };
         let user = vec![p("UserName", uname)];
         let attached = match self
-            .iam_all(op, ns, "ListAttachedUserPolicies", user.clone(), "AttachedPolicies")
+            .iam_all(
+                op,
+                ns,
+                "ListAttachedUserPolicies",
+                user.clone(),
+                "AttachedPolicies",
+            )
             .await
         {
             Ok(a) => a,
@@ -397,7 +407,9 @@ impl EcsProvider {
         done: &mut Vec<String>,
         op: &'static str,
     ) -> Result<()> {
-        let users = self.iam_all(op, ns, "ListUsers", Vec::new(), "Users").await?;
+        let users = self
+            .iam_all(op, ns, "ListUsers", Vec::new(), "Users")
+            .await?;
         for u in users.iter().filter_map(w::user) {
             self.iam_remove_user(ns, &u.name, op).await?;
             done.push(format!("IAM user {}", u.name));
@@ -488,7 +500,8 @@ impl EcsProvider {
         // A disabled user's new key starts inactive and is re-enabled with the user.
         if let Some(mut ids) = restore_list(u.tags.as_deref().unwrap_or_default()) {
             let parked: Result<()> = async {
-                self.iam_set_key_status(ns, &uname, &k.id, false, op).await?;
+                self.iam_set_key_status(ns, &uname, &k.id, false, op)
+                    .await?;
                 ids.push(k.id.clone());
                 self.iam_set_restore_list(ns, &uname, &ids, op).await
             }
@@ -623,7 +636,12 @@ impl EcsProvider {
         op: &'static str,
     ) -> Result<Option<w::IamPolicy>> {
         match self
-            .iam(op, ns, "GetPolicy", vec![p("PolicyArn", policy_arn(ns, name))])
+            .iam(
+                op,
+                ns,
+                "GetPolicy",
+                vec![p("PolicyArn", policy_arn(ns, name))],
+            )
             .await
         {
             Ok(r) => w::policy(r.get("Policy").unwrap_or(&r))
@@ -665,9 +683,20 @@ impl EcsProvider {
         out
     }
 
-    async fn iam_versions(&self, ns: &str, arn: &str, op: &'static str) -> Result<Vec<(String, bool)>> {
+    async fn iam_versions(
+        &self,
+        ns: &str,
+        arn: &str,
+        op: &'static str,
+    ) -> Result<Vec<(String, bool)>> {
         let v = self
-            .iam_all(op, ns, "ListPolicyVersions", vec![p("PolicyArn", arn)], "Versions")
+            .iam_all(
+                op,
+                ns,
+                "ListPolicyVersions",
+                vec![p("PolicyArn", arn)],
+                "Versions",
+            )
             .await?;
         Ok(v.iter()
             .filter_map(|x| {
@@ -758,7 +787,13 @@ impl EcsProvider {
     async fn iam_local_policies(&self, ns: &str, op: &'static str) -> Result<Vec<w::IamPolicy>> {
         let local = policy_arn(ns, "");
         Ok(self
-            .iam_all(op, ns, "ListPolicies", vec![p("Scope", "Local")], "Policies")
+            .iam_all(
+                op,
+                ns,
+                "ListPolicies",
+                vec![p("Scope", "Local")],
+                "Policies",
+            )
             .await?
             .iter()
             .filter_map(w::policy)
@@ -786,7 +821,11 @@ impl EcsProvider {
             .into_iter()
             .filter_map(w::policy)
             .filter(|x| x.arn.starts_with(&local))
-            .filter(|x| opts.prefix.as_deref().is_none_or(|pre| x.name.starts_with(pre)))
+            .filter(|x| {
+                opts.prefix
+                    .as_deref()
+                    .is_none_or(|pre| x.name.starts_with(pre))
+            })
             .collect();
         let mut items: Vec<Policy> = futures::stream::iter(pols)
             .map(|pol| async move {
@@ -800,7 +839,12 @@ impl EcsProvider {
         Ok(Page::new(items, w::next_marker(&r)))
     }
 
-    async fn iam_remove_policy(&self, ns: &str, pol: &w::IamPolicy, op: &'static str) -> Result<()> {
+    async fn iam_remove_policy(
+        &self,
+        ns: &str,
+        pol: &w::IamPolicy,
+        op: &'static str,
+    ) -> Result<()> {
         self.iam_prune_versions(ns, &pol.arn, op).await?;
         match self
             .iam(op, ns, "DeletePolicy", vec![p("PolicyArn", &pol.arn)])
@@ -821,21 +865,22 @@ impl EcsProvider {
             return Err(ctx(
                 Error::new(
                     ErrorKind::Conflict,
-                    format!("policy '{name}' is attached to {} user(s); detach it first", pol.attachments.unwrap_or(0)),
+                    format!(
+                        "policy '{name}' is attached to {} user(s); detach it first",
+                        pol.attachments.unwrap_or(0)
+                    ),
                 ),
                 op,
             )
             .with_resource(ResourceKind::Policy, name));
         }
-        self.iam_remove_policy(ns, &pol, op)
-            .await
-            .map_err(|e| {
-                if e.kind() == ErrorKind::Conflict {
-                    e.with_resource(ResourceKind::Policy, name)
-                } else {
-                    e
-                }
-            })
+        self.iam_remove_policy(ns, &pol, op).await.map_err(|e| {
+            if e.kind() == ErrorKind::Conflict {
+                e.with_resource(ResourceKind::Policy, name)
+            } else {
+                e
+            }
+        })
     }
 
     pub(super) async fn iam_attach(
@@ -845,7 +890,11 @@ impl EcsProvider {
         policy: &str,
         attach: bool,
     ) -> Result<()> {
-        let op = if attach { "attach_policy" } else { "detach_policy" };
+        let op = if attach {
+            "attach_policy"
+        } else {
+            "detach_policy"
+        };
         let uname = self.iam_user_name(user);
         let action = if attach {
             "AttachUserPolicy"
@@ -857,7 +906,10 @@ impl EcsProvider {
                 op,
                 ns,
                 action,
-                vec![p("UserName", &uname), p("PolicyArn", policy_arn(ns, policy))],
+                vec![
+                    p("UserName", &uname),
+                    p("PolicyArn", policy_arn(ns, policy)),
+                ],
             )
             .await
         {

@@ -68,7 +68,9 @@ pub(crate) fn members(v: Option<&Value>) -> Vec<&Value> {
     match v {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a.iter().collect(),
-        Some(Value::Object(o)) if o.len() == 1 && o.contains_key("member") => members(o.get("member")),
+        Some(Value::Object(o)) if o.len() == 1 && o.contains_key("member") => {
+            members(o.get("member"))
+        }
         Some(other) => vec![other],
     }
 }
@@ -109,7 +111,10 @@ pub(crate) fn next_marker(r: &Value) -> Option<String> {
 }
 
 pub(crate) fn tag(v: &Value) -> Option<(String, String)> {
-    Some((str_field(v, "Key")?, str_field(v, "Value").unwrap_or_default()))
+    Some((
+        str_field(v, "Key")?,
+        str_field(v, "Value").unwrap_or_default(),
+    ))
 }
 
 pub(crate) fn user(v: &Value) -> Option<IamUser> {
@@ -178,7 +183,14 @@ pub(crate) fn fuzz(body: &[u8]) {
     for action in ["GetUser", "ListUsers", "ListAccessKeys", "GetPolicy"] {
         if let Ok(r) = result(action, body) {
             let _ = next_marker(&r);
-            for k in ["User", "Users", "AccessKeyMetadata", "Policy", "Policies", "Tags"] {
+            for k in [
+                "User",
+                "Users",
+                "AccessKeyMetadata",
+                "Policy",
+                "Policies",
+                "Tags",
+            ] {
                 for m in members(r.get(k)) {
                     let _ = (user(m), key(m), policy(m), tag(m));
                 }
@@ -218,16 +230,29 @@ mod tests {
             next_marker(&serde_json::json!({"IsTruncated": "true", "Marker": "m"})),
             Some("m".into())
         );
-        assert_eq!(next_marker(&serde_json::json!({"IsTruncated": false, "Marker": "m"})), None);
+        assert_eq!(
+            next_marker(&serde_json::json!({"IsTruncated": false, "Marker": "m"})),
+            None
+        );
         let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::b/*"]}]}"#;
         let enc: String = url::form_urlencoded::byte_serialize(doc.as_bytes()).collect();
-        assert!(document(doc).unwrap().semantically_eq(&document(&enc).unwrap()));
+        assert!(
+            document(doc)
+                .unwrap()
+                .semantically_eq(&document(&enc).unwrap())
+        );
         assert!(document("not a policy").is_err());
     }
 
     #[test]
     fn fuzz_entry_never_panics() {
-        for b in [&b""[..], b"{}", b"[]", b"{\"GetUserResult\":{\"User\":[1,2]}}", b"\xff"] {
+        for b in [
+            &b""[..],
+            b"{}",
+            b"[]",
+            b"{\"GetUserResult\":{\"User\":[1,2]}}",
+            b"\xff",
+        ] {
             fuzz(b);
         }
     }

@@ -129,6 +129,8 @@ pub struct Fault {
     pub headers: Vec<(String, String)>,
     /// Delay before answering.
     pub delay: Option<Duration>,
+    /// Only requests whose query string contains this (e.g. `Action=CreateAccessKey`).
+    pub query_contains: Option<String>,
 }
 
 impl Fault {
@@ -143,7 +145,14 @@ impl Fault {
             content_type: "application/json".into(),
             headers: Vec::new(),
             delay: None,
+            query_contains: None,
         }
+    }
+
+    /// Only for requests whose query string contains `q` (e.g. `Action=CreateAccessKey`).
+    pub fn query(mut self, q: &str) -> Self {
+        self.query_contains = Some(q.into());
+        self
     }
 
     /// Only for this method.
@@ -567,7 +576,11 @@ impl Respond for MgmtResponder {
             st.calls.push(format!("{method} {path}"));
         }
         if let Some(i) = st.faults.iter().position(|f| {
-            path.contains(&f.path_contains) && f.method.as_ref().is_none_or(|m| *m == method)
+            path.contains(&f.path_contains)
+                && f.method.as_ref().is_none_or(|m| *m == method)
+                && f.query_contains
+                    .as_ref()
+                    .is_none_or(|q| req.url.query().unwrap_or_default().contains(q.as_str()))
         }) {
             let f = st.faults[i].clone();
             if f.times <= 1 {
@@ -1455,11 +1468,7 @@ impl Respond for S3Responder {
         if let Some(k) = iam::key_owner(&st, &ak) {
             // An IAM user's key: it must be active and sign correctly.
             if !k.active {
-                return xml_error(
-                    403,
-                    "InvalidAccessKeyId",
-                    "The access key is inactive.",
-                );
+                return xml_error(403, "InvalidAccessKeyId", "The access key is inactive.");
             }
             if !signature_ok(req, &ak, &k.secret) {
                 return xml_error(

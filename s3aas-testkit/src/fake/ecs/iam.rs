@@ -187,7 +187,8 @@ impl Iam<'_> {
 
     fn err(&self, status: u16, code: &str, message: &str) -> ResponseTemplate {
         let kind = if status >= 500 { "Receiver" } else { "Sender" };
-        let r = ResponseTemplate::new(status).insert_header("x-emc-request-id", self.request_id.as_str());
+        let r = ResponseTemplate::new(status)
+            .insert_header("x-emc-request-id", self.request_id.as_str());
         if self.c.json {
             r.insert_header("content-type", "application/json").set_body_string(
                 json!({"Error": {"Type": kind, "Code": code, "Message": message}, "RequestId": self.request_id})
@@ -208,7 +209,8 @@ impl Iam<'_> {
 
     fn answer(&self, result: Value) -> ResponseTemplate {
         let action = &self.action;
-        let r = ResponseTemplate::new(200).insert_header("x-emc-request-id", self.request_id.as_str());
+        let r =
+            ResponseTemplate::new(200).insert_header("x-emc-request-id", self.request_id.as_str());
         if self.c.json {
             let mut body = json!({"ResponseMetadata": {"RequestId": self.request_id}});
             if !result.is_null() {
@@ -225,7 +227,8 @@ impl Iam<'_> {
                 "<ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{action}Response>",
                 self.request_id
             ));
-            r.insert_header("content-type", "text/xml").set_body_string(s)
+            r.insert_header("content-type", "text/xml")
+                .set_body_string(s)
         }
     }
 }
@@ -391,7 +394,9 @@ fn paged(iam: &Iam<'_>, items: Vec<(String, Value)>, field: &str) -> Answer {
 
 fn valid_document(iam: &Iam<'_>, doc: &str) -> Result<(), ResponseTemplate> {
     let ok = serde_json::from_str::<Value>(doc).ok().is_some_and(|v| {
-        v.get("Version").is_some() && v.get("Statement").is_some_and(|s| s.is_array() || s.is_object())
+        v.get("Version").is_some()
+            && v.get("Statement")
+                .is_some_and(|s| s.is_array() || s.is_object())
     });
     if ok {
         Ok(())
@@ -426,7 +431,11 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             {
                 Ok((pns, name))
             }
-            Some(_) => Err(iam.err(404, "NoSuchEntity", &format!("Policy {arn} does not exist or is not attachable."))),
+            Some(_) => Err(iam.err(
+                404,
+                "NoSuchEntity",
+                &format!("Policy {arn} does not exist or is not attachable."),
+            )),
             None => Err(iam.err(400, "InvalidInput", &format!("ARN {arn} is not valid."))),
         }
     };
@@ -437,11 +446,19 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
                 return Err(iam.err(400, "InvalidInput", "Path must be \"/\""));
             }
             if st.iam_users.contains_key(&key(&name)) {
-                return Err(iam.err(409, "EntityAlreadyExists", &format!("User with name {name} already exists.")));
+                return Err(iam.err(
+                    409,
+                    "EntityAlreadyExists",
+                    &format!("User with name {name} already exists."),
+                ));
             }
             let tags = iam.tags();
             if tags.len() > 50 {
-                return Err(iam.err(409, "LimitExceeded", "Cannot exceed quota for TagsPerUser: 50"));
+                return Err(iam.err(
+                    409,
+                    "LimitExceeded",
+                    "Cannot exceed quota for TagsPerUser: 50",
+                ));
             }
             let u = IamUser {
                 id: format!("AIDA{}", rand_hex(8).to_uppercase()),
@@ -456,7 +473,10 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
         }
         "GetUser" => {
             let name = user_name()?;
-            let u = st.iam_users.get(&key(&name)).ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+            let u = st
+                .iam_users
+                .get(&key(&name))
+                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
             Ok(json!({"User": user_json(ns, &name, u, true)}))
         }
         "ListUsers" => {
@@ -470,12 +490,23 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
         }
         "DeleteUser" => {
             let name = user_name()?;
-            let u = st.iam_users.get(&key(&name)).ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+            let u = st
+                .iam_users
+                .get(&key(&name))
+                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
             if !u.keys.is_empty() {
-                return Err(iam.err(409, "DeleteConflict", "Cannot delete entity, must delete access keys first."));
+                return Err(iam.err(
+                    409,
+                    "DeleteConflict",
+                    "Cannot delete entity, must delete access keys first.",
+                ));
             }
             if !u.attached.is_empty() {
-                return Err(iam.err(409, "DeleteConflict", "Cannot delete entity, must detach all policies first."));
+                return Err(iam.err(
+                    409,
+                    "DeleteConflict",
+                    "Cannot delete entity, must detach all policies first.",
+                ));
             }
             st.iam_users.remove(&key(&name));
             Ok(Value::Null)
@@ -483,7 +514,10 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
         "TagUser" => {
             let name = user_name()?;
             let tags = iam.tags();
-            let u = st.iam_users.get_mut(&key(&name)).ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+            let u = st
+                .iam_users
+                .get_mut(&key(&name))
+                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
             for (k, v) in tags {
                 match u.tags.iter_mut().find(|(tk, _)| *tk == k) {
                     Some(t) => t.1 = v,
@@ -491,27 +525,44 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
                 }
             }
             if u.tags.len() > 50 {
-                return Err(iam.err(409, "LimitExceeded", "Cannot exceed quota for TagsPerUser: 50"));
+                return Err(iam.err(
+                    409,
+                    "LimitExceeded",
+                    "Cannot exceed quota for TagsPerUser: 50",
+                ));
             }
             Ok(Value::Null)
         }
         "UntagUser" => {
             let name = user_name()?;
             let keys = iam.members("TagKeys", "");
-            let u = st.iam_users.get_mut(&key(&name)).ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+            let u = st
+                .iam_users
+                .get_mut(&key(&name))
+                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
             u.tags.retain(|(k, _)| !keys.contains(k));
             Ok(Value::Null)
         }
         "ListUserTags" => {
             let name = user_name()?;
-            let u = st.iam_users.get(&key(&name)).ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+            let u = st
+                .iam_users
+                .get(&key(&name))
+                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
             Ok(json!({"Tags": tags_json(&u.tags), "IsTruncated": false}))
         }
         "CreateAccessKey" => {
             let name = user_name()?;
-            let u = st.iam_users.get_mut(&key(&name)).ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+            let u = st
+                .iam_users
+                .get_mut(&key(&name))
+                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
             if u.keys.len() >= 2 {
-                return Err(iam.err(409, "LimitExceeded", "Cannot exceed quota for AccessKeysPerUser: 2"));
+                return Err(iam.err(
+                    409,
+                    "LimitExceeded",
+                    "Cannot exceed quota for AccessKeysPerUser: 2",
+                ));
             }
             let k = IamKey {
                 id: format!("AKIA{}", rand_hex(8).to_uppercase()),
@@ -531,7 +582,10 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
         }
         "ListAccessKeys" => {
             let name = user_name()?;
-            let u = st.iam_users.get(&key(&name)).ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+            let u = st
+                .iam_users
+                .get(&key(&name))
+                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
             let items = u
                 .keys
                 .iter()
@@ -559,15 +613,25 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
                     return Err(iam.err(400, "ValidationError", &format!("Value '{other}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]")));
                 }
             };
-            let u = st.iam_users.get_mut(&key(&name)).ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
-            let k = u.keys.iter_mut().find(|k| k.id == id).ok_or_else(|| iam.no_such(&format!("Access Key with id {id}")))?;
+            let u = st
+                .iam_users
+                .get_mut(&key(&name))
+                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+            let k = u
+                .keys
+                .iter_mut()
+                .find(|k| k.id == id)
+                .ok_or_else(|| iam.no_such(&format!("Access Key with id {id}")))?;
             k.active = active;
             Ok(Value::Null)
         }
         "DeleteAccessKey" => {
             let name = user_name()?;
             let id = iam.need("AccessKeyId")?.to_string();
-            let u = st.iam_users.get_mut(&key(&name)).ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+            let u = st
+                .iam_users
+                .get_mut(&key(&name))
+                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
             let before = u.keys.len();
             u.keys.retain(|k| k.id != id);
             if u.keys.len() == before {
@@ -578,7 +642,11 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
         "CreatePolicy" => {
             let name = iam.need("PolicyName")?.to_string();
             if !iam_name_ok(&name, 128) {
-                return Err(iam.err(400, "ValidationError", &format!("The specified value for policyName is invalid: {name}")));
+                return Err(iam.err(
+                    400,
+                    "ValidationError",
+                    &format!("The specified value for policyName is invalid: {name}"),
+                ));
             }
             if iam.get("Path").is_some_and(|p| p != "/") {
                 return Err(iam.err(400, "InvalidInput", "Path must be \"/\""));
@@ -586,7 +654,13 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let doc = iam.need("PolicyDocument")?.to_string();
             valid_document(iam, &doc)?;
             if st.iam_policies.contains_key(&key(&name)) {
-                return Err(iam.err(409, "EntityAlreadyExists", &format!("A policy called {name} already exists. Duplicate names are not allowed.")));
+                return Err(iam.err(
+                    409,
+                    "EntityAlreadyExists",
+                    &format!(
+                        "A policy called {name} already exists. Duplicate names are not allowed."
+                    ),
+                ));
             }
             let pol = IamPolicy::new(doc);
             let v = policy_json(st, ns, &name, &pol);
@@ -609,7 +683,9 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
                     "AWS" => pns.is_empty(),
                     _ => pns == ns || pns.is_empty(),
                 })
-                .filter(|((pns, name), _)| !only_attached || attachments(st, &policy_arn(pns, name)) > 0)
+                .filter(|((pns, name), _)| {
+                    !only_attached || attachments(st, &policy_arn(pns, name)) > 0
+                })
                 .map(|((pns, name), p)| (policy_arn(pns, name), policy_json(st, pns, name, p)))
                 .collect();
             paged(iam, items, "Policies")
@@ -653,7 +729,10 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let doc = iam.need("PolicyDocument")?.to_string();
             valid_document(iam, &doc)?;
             let default = iam.get("SetAsDefault") == Some("true");
-            let pol = st.iam_policies.get_mut(&(pns, name)).expect("checked above");
+            let pol = st
+                .iam_policies
+                .get_mut(&(pns, name))
+                .expect("checked above");
             if pol.versions.len() >= 5 {
                 return Err(iam.err(409, "LimitExceeded", "A managed policy can have up to 5 versions. Before you create a new version, you must delete an existing version."));
             }
@@ -665,14 +744,23 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
                 pol.default_version = id.clone();
                 pol.updated = now;
             }
-            Ok(json!({"PolicyVersion": {"VersionId": id, "IsDefaultVersion": default, "CreateDate": fmt_time(now)}}))
+            Ok(
+                json!({"PolicyVersion": {"VersionId": id, "IsDefaultVersion": default, "CreateDate": fmt_time(now)}}),
+            )
         }
         "DeletePolicyVersion" => {
             let (pns, name) = policy_of(st, iam.need("PolicyArn")?)?;
             let vid = iam.need("VersionId")?.to_string();
-            let pol = st.iam_policies.get_mut(&(pns, name)).expect("checked above");
+            let pol = st
+                .iam_policies
+                .get_mut(&(pns, name))
+                .expect("checked above");
             if pol.default_version == vid {
-                return Err(iam.err(409, "DeleteConflict", "Cannot delete the default version of a policy."));
+                return Err(iam.err(
+                    409,
+                    "DeleteConflict",
+                    "Cannot delete the default version of a policy.",
+                ));
             }
             let before = pol.versions.len();
             pol.versions.retain(|(id, _, _)| *id != vid);
@@ -688,7 +776,11 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
                 return Err(iam.err(400, "InvalidInput", "System policies cannot be deleted"));
             }
             if attachments(st, &arn) > 0 {
-                return Err(iam.err(409, "DeleteConflict", "Cannot delete a policy attached to entities."));
+                return Err(iam.err(
+                    409,
+                    "DeleteConflict",
+                    "Cannot delete a policy attached to entities.",
+                ));
             }
             if st.iam_policies[&(pns.clone(), name.clone())].versions.len() > 1 {
                 return Err(iam.err(409, "DeleteConflict", "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy."));
@@ -709,7 +801,11 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let u = st.iam_users.get_mut(&key(&name)).expect("checked above");
             if attach {
                 if !u.attached.contains(&arn) && u.attached.len() >= 10 {
-                    return Err(iam.err(409, "LimitExceeded", "Cannot exceed quota for PoliciesPerUser: 10"));
+                    return Err(iam.err(
+                        409,
+                        "LimitExceeded",
+                        "Cannot exceed quota for PoliciesPerUser: 10",
+                    ));
                 }
                 u.attached.insert(arn);
             } else if !u.attached.remove(&arn) {
@@ -719,7 +815,10 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
         }
         "ListAttachedUserPolicies" => {
             let name = user_name()?;
-            let u = st.iam_users.get(&key(&name)).ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+            let u = st
+                .iam_users
+                .get(&key(&name))
+                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
             let items = u
                 .attached
                 .iter()
@@ -731,7 +830,11 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             paged(iam, items, "AttachedPolicies")
         }
         "" => Err(iam.err(400, "MissingAction", "Action is required")),
-        other => Err(iam.err(400, "InvalidAction", &format!("The action {other} is not valid for this endpoint."))),
+        other => Err(iam.err(
+            400,
+            "InvalidAction",
+            &format!("The action {other} is not valid for this endpoint."),
+        )),
     }
 }
 
