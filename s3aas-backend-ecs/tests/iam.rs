@@ -255,13 +255,9 @@ async fn replacing_a_policy_keeps_one_version() {
     p.put_policy("acme", PutPolicy::new("rw", b.clone()))
         .await
         .unwrap();
-    let st = sim.state();
-    assert_eq!(
-        st.iam_policies[&("acme".to_string(), "rw".to_string())].next_version,
-        next
-    );
+    let next_now = sim.state().iam_policies[&("acme".to_string(), "rw".to_string())].next_version;
+    assert_eq!(next_now, next);
     // System policies are not the instance's.
-    drop(st);
     let names: Vec<String> = p
         .list_policies("acme", ListOptions::default())
         .await

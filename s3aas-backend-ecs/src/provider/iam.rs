@@ -219,7 +219,7 @@ impl EcsProvider {
         let r = self.iam(op, ns, "ListUsers", params).await?;
         let names: Vec<String> = w::members(r.get("Users"))
             .into_iter()
-            .filter_map(|v| w::user(v))
+            .filter_map(w::user)
             .filter_map(|u| {
                 u.name
                     .strip_prefix(self.user_prefix.as_str())

@@ -19,6 +19,9 @@
 //! InvalidInput`, an unknown namespace `404 NoSuchEntity`; list markers are the last name of
 //! the page.
 
+// Handlers return the answer to send as their error: built once per request, never stored.
+#![allow(clippy::result_large_err)]
+
 use super::{Ctx, EcsState, fmt_time, new_secret, rand_hex, xml_escape};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
