@@ -129,3 +129,80 @@ async fn no_secret_in_logs_debug_display_or_errors() {
     assert!(secrets.len() >= 6, "the audit has secrets to look for");
     assert_no_secret(&format!("{}\n{}", printed.join("\n"), logged), &secrets);
 }
+
+/// The same audit in IAM mode: IAM access key secrets (returned once by `CreateAccessKey`),
+/// tokens and the password stay out of logs, `Debug`, `Display` and errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iam_mode_keeps_secrets_out_too() {
+    let logs = LogCapture::default();
+    let _guard = logs.install();
+    let sim = EcsSimulator::start("svc", PASSWORD).await;
+    let p = EcsProvider::builder(
+        sim.mgmt.uri(),
+        "svc",
+        SecretString::from(PASSWORD.to_string()),
+    )
+    .s3_endpoint(sim.s3.uri())
+    .version("3.8")
+    .iam(true)
+    .build()
+    .unwrap();
+    let mut printed = vec![format!("{p:?}")];
+    let mut secrets = vec![
+        PASSWORD.to_string(),
+        base64::engine::general_purpose::STANDARD.encode(format!("svc:{PASSWORD}")),
+    ];
+    p.create_instance(CreateInstance::new("redact"))
+        .await
+        .unwrap();
+    p.create_user("redact", CreateUser::new("alice"))
+        .await
+        .unwrap();
+    let k = p
+        .create_access_key("redact", "alice", CreateAccessKey::new())
+        .await
+        .unwrap();
+    secrets.push(k.secret_access_key.expose_secret().to_string());
+    printed.push(format!("{k:?}"));
+    sim.state().expire_tokens();
+    p.set_user_enabled("redact", "alice", false).await.unwrap();
+    let k2 = p
+        .create_access_key("redact", "alice", CreateAccessKey::new())
+        .await
+        .unwrap();
+    secrets.push(k2.secret_access_key.expose_secret().to_string());
+    printed.push(format!("{k2:?}"));
+    p.delete_access_key("redact", "alice", &k2.key.id)
+        .await
+        .unwrap();
+    let r = p
+        .rotate_access_key("redact", "alice", &k.key.id, RotateAccessKey::new())
+        .await
+        .unwrap();
+    secrets.push(r.new.secret_access_key.expose_secret().to_string());
+    printed.push(format!("{r:?}"));
+    printed.push(format!(
+        "{:?}",
+        p.list_access_keys("redact", "alice").await.unwrap()
+    ));
+    let failures = [
+        p.get_user("redact", "nobody").await.map(|_| ()),
+        p.attach_policy("redact", "alice", "missing").await,
+        p.create_user("redact", CreateUser::new("alice"))
+            .await
+            .map(|_| ()),
+    ];
+    for f in &failures {
+        let e = f.as_ref().expect_err("each of these calls fails");
+        printed.push(format!("{e:?}"));
+        printed.push(format!("{e}"));
+    }
+    p.delete_instance("redact", DeleteInstance::new().force(true))
+        .await
+        .unwrap();
+    secrets.extend(sim.state().tokens.keys().cloned());
+    p.close().await.unwrap();
+    let logged = logs.text_checked();
+    assert!(secrets.len() >= 5, "the audit has secrets to look for");
+    assert_no_secret(&format!("{}\n{}", printed.join("\n"), logged), &secrets);
+}
