@@ -29,10 +29,28 @@
 //! | bucket policy | `/object/bucket/{b}/policy` |
 //! | bucket usage | billing, `sizeunit=BYTE` (sampled about every 5 minutes: see [`BucketUsage::as_of`](s3aas_core::model::BucketUsage)) |
 //!
+//! ## IAM mode (ECS 3.6+)
+//! [`EcsBuilder::iam`] (config `iam=true`) manages users, access keys and named policies through
+//! the ECS IAM API (`POST /iam?Action=...` with the token and `x-emc-namespace`) instead of
+//! object users and secret keys:
+//!
+//! | s3aas | ECS, IAM mode |
+//! |---|---|
+//! | user `alice` of instance `acme` | IAM user `<user_prefix>alice` of namespace `acme` |
+//! | access key | one of the IAM user's (at most two) access keys; `Active`/`Inactive` is [`AccessKey::enabled`](s3aas_core::model::AccessKey) |
+//! | policy `p` | managed policy `urn:ecs:iam::acme:policy/p`; a new document becomes the default version and older versions are deleted |
+//! | attach / detach | `AttachUserPolicy` / `DetachUserPolicy` |
+//! | disable / enable user | IAM users have no such flag: the active keys are set `Inactive` and recorded in the user tag `s3aas-disabled` (hidden from the user's tags); enabling re-activates exactly those |
+//!
+//! Capabilities then say: policies and attachment yes, disabling single keys yes, rotation grace
+//! no (IAM keys cannot expire), bucket owners no (ECS makes the namespace's root user own what
+//! IAM users create), versioning only with a configured S3 credential.
+//!
 //! ## What ECS cannot do (refused with `Unsupported` before any request)
-//! - Attached (named) policies: ECS object users have none; only bucket policies exist. The
-//!   ECS IAM API (3.6+) manages a different kind of user and is not used by this backend.
-//! - Access key name, description, expiry, session policy, and disabling a single key.
+//! - Attached (named) policies on object users: they have none; only bucket policies exist.
+//!   Use IAM mode for them.
+//! - Access key name, description, expiry, session policy; disabling a single key (object
+//!   users; IAM mode can).
 //! - Changing a bucket's encryption after creation (ECS sets D@RE only at creation).
 //! - Object lock unless the configured ECS version is 3.6.2 or later; forced deletion of a
 //!   non-empty bucket unless it is 3.8 or later (`emptyBucket=true`).
