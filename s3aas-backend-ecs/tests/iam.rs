@@ -520,3 +520,99 @@ async fn tenants_get_an_attached_policy_all_or_nothing() {
         .unwrap();
     assert!(sim.state().iam_users.is_empty());
 }
+
+#[tokio::test]
+async fn retries_only_what_is_safe_to_repeat() {
+    let sim = EcsSimulator::start(ADMIN.0, ADMIN.1).await;
+    let p = builder(&sim.mgmt.uri(), &sim.s3.uri())
+        .http(
+            HttpConfig::new().retry(
+                RetryConfig::default()
+                    .max_attempts(3)
+                    .initial_backoff(Duration::from_millis(5))
+                    .max_backoff(Duration::from_millis(20)),
+            ),
+        )
+        .build()
+        .unwrap();
+    p.create_instance(CreateInstance::new("acme"))
+        .await
+        .unwrap();
+    p.create_user("acme", CreateUser::new("alice"))
+        .await
+        .unwrap();
+    let busy = r#"{"Error":{"Type":"Receiver","Code":"ServiceUnavailable","Message":"busy"},"RequestId":"r"}"#;
+    // A read is retried through a transient failure.
+    sim.inject(Fault::new("/iam", 503, busy).query("Action=GetUser"));
+    p.get_user("acme", "alice").await.unwrap();
+    // A creation is not repeated: the failure surfaces and no key was made behind it.
+    sim.inject(Fault::new("/iam", 503, busy).query("Action=CreateAccessKey"));
+    let e = p
+        .create_access_key("acme", "alice", CreateAccessKey::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
+    assert!(
+        p.list_access_keys("acme", "alice")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Deletes and updates are safe to repeat.
+    let k = p
+        .create_access_key("acme", "alice", CreateAccessKey::new())
+        .await
+        .unwrap();
+    sim.inject(Fault::new("/iam", 503, busy).query("Action=UpdateAccessKey"));
+    p.set_access_key_enabled("acme", "alice", &k.key.id, false)
+        .await
+        .unwrap();
+    sim.inject(Fault::new("/iam", 503, busy).query("Action=DeleteAccessKey"));
+    p.delete_access_key("acme", "alice", &k.key.id)
+        .await
+        .unwrap();
+    assert!(
+        p.list_access_keys("acme", "alice")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn iam_mode_from_configuration() {
+    let sim = EcsSimulator::start(ADMIN.0, ADMIN.1).await;
+    let cfg = s3aas_core::ProviderConfig::from_uri(
+        &format!("ecs://{}", sim.mgmt.address()),
+        [
+            ("username", ADMIN.0),
+            ("password", ADMIN.1),
+            ("iam", "true"),
+            ("version", "3.6"),
+        ],
+    )
+    .unwrap();
+    let p = EcsProvider::from_config(&cfg).unwrap();
+    let c = p.capabilities();
+    assert!(c.policies && c.policy_attach && !c.bucket_owner);
+    p.create_instance(CreateInstance::new("cfg")).await.unwrap();
+    p.put_policy(
+        "cfg",
+        PutPolicy::new("ro", PolicyDocument::bucket_read_only("b")),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        p.list_policies("cfg", ListOptions::default())
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
+    let bad = cfg.clone().with("iam", "maybe");
+    assert_eq!(
+        EcsProvider::from_config(&bad).unwrap_err().kind(),
+        ErrorKind::ConfigInvalid
+    );
+}
