@@ -616,3 +616,30 @@ async fn iam_mode_from_configuration() {
         ErrorKind::ConfigInvalid
     );
 }
+
+#[tokio::test]
+async fn concurrent_puts_of_one_policy_all_succeed() {
+    let (sim, p) = sim_and_provider().await;
+    p.create_instance(CreateInstance::new("acme"))
+        .await
+        .unwrap();
+    let p = std::sync::Arc::new(p);
+    let tasks: Vec<_> = (0..12)
+        .map(|i| {
+            let p = p.clone();
+            tokio::spawn(async move {
+                p.put_policy(
+                    "acme",
+                    PutPolicy::new("shared", PolicyDocument::bucket_read_only(&format!("b{i}"))),
+                )
+                .await
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let st = sim.state();
+    let pol = &st.iam_policies[&("acme".to_string(), "shared".to_string())];
+    assert!(pol.versions.len() <= 5, "{} versions", pol.versions.len());
+}

@@ -723,7 +723,8 @@ impl EcsProvider {
                 .await
             {
                 Ok(_) => {}
-                Err(e) if is_iam_not_found(&e) => {}
+                // Gone already, or made the default by a concurrent writer meanwhile.
+                Err(e) if is_iam_not_found(&e) || e.code() == Some("DeleteConflict") => {}
                 Err(e) => return Err(e),
             }
         }
@@ -734,37 +735,60 @@ impl EcsProvider {
         let op = "put_policy";
         let arn = policy_arn(ns, &req.name);
         let doc = req.document.to_json();
-        if let Some(pol) = self.iam_policy(ns, &req.name, op).await? {
-            let current = self.iam_document(ns, &pol, op).await?;
-            if current.semantically_eq(&req.document) {
-                return Ok(Self::iam_to_policy(ns, &pol, current));
+        // Two rounds: a policy created by someone else between our GetPolicy and CreatePolicy
+        // (EntityAlreadyExists) is then updated like any existing one.
+        for round in 0..2 {
+            if let Some(pol) = self.iam_policy(ns, &req.name, op).await? {
+                let current = self.iam_document(ns, &pol, op).await?;
+                if current.semantically_eq(&req.document) {
+                    return Ok(Self::iam_to_policy(ns, &pol, current));
+                }
+                // At most five versions per policy: make room, add the new default, drop the
+                // rest. Concurrent writers can fill the room again between the two steps
+                // (LimitExceeded): prune and try again, a bounded number of times.
+                let mut attempt = 0;
+                loop {
+                    self.iam_prune_versions(ns, &arn, op).await?;
+                    match self
+                        .iam(
+                            op,
+                            ns,
+                            "CreatePolicyVersion",
+                            vec![
+                                p("PolicyArn", &arn),
+                                p("PolicyDocument", doc.as_str()),
+                                p("SetAsDefault", "true"),
+                            ],
+                        )
+                        .await
+                    {
+                        Ok(_) => break,
+                        Err(e) if e.code() == Some("LimitExceeded") && attempt < 8 => {
+                            attempt += 1;
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                self.iam_prune_versions(ns, &arn, op).await?;
+                break;
             }
-            // At most five versions per policy: make room, add the new default, drop the rest.
-            self.iam_prune_versions(ns, &arn, op).await?;
-            self.iam(
-                op,
-                ns,
-                "CreatePolicyVersion",
-                vec![
-                    p("PolicyArn", &arn),
-                    p("PolicyDocument", doc),
-                    p("SetAsDefault", "true"),
-                ],
-            )
-            .await?;
-            self.iam_prune_versions(ns, &arn, op).await?;
-        } else {
-            self.iam(
-                op,
-                ns,
-                "CreatePolicy",
-                vec![
-                    p("PolicyName", &req.name),
-                    p("PolicyDocument", doc),
-                    p("Path", "/"),
-                ],
-            )
-            .await?;
+            match self
+                .iam(
+                    op,
+                    ns,
+                    "CreatePolicy",
+                    vec![
+                        p("PolicyName", &req.name),
+                        p("PolicyDocument", doc.as_str()),
+                        p("Path", "/"),
+                    ],
+                )
+                .await
+            {
+                Ok(_) => break,
+                Err(e) if e.kind() == ErrorKind::AlreadyExists && round == 0 => continue,
+                Err(e) => return Err(e),
+            }
         }
         let pol = self
             .iam_policy(ns, &req.name, op)
