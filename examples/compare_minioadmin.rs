@@ -143,16 +143,8 @@ fn main() {
     let Some(server) = RustfsServer::start_or_skip("the MinioAdmin comparison") else {
         std::process::exit(2);
     };
-    let py = Command::new("bash")
-        .arg(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scripts/install-python-minio.sh"
-        ))
-        .arg("--print")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    let py = s3aas_testkit::python::installed("S3AAS_MINIO_PYTHON", "install-python-minio.sh")
+        .map(|p| p.to_string_lossy().into_owned());
     let Some(py) = py else {
         eprintln!("the MinIO Python SDK is not installed: run scripts/install-python-minio.sh");
         std::process::exit(2);

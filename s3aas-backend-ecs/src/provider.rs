@@ -1295,6 +1295,31 @@ impl EcsProvider {
     }
 }
 
+/// Reads each named item, [`LIST_CONCURRENCY`] at a time and in order, skipping those gone
+/// meanwhile (`NotFound`): how list pages that carry names only are filled in.
+async fn each_present<T, F, Fut>(names: Vec<String>, read: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(String) -> Fut + Send + Sync,
+    Fut: std::future::Future<Output = Result<T>> + Send,
+{
+    futures::stream::iter(names)
+        .map(|n| {
+            let fut = read(n);
+            async move {
+                match fut.await {
+                    Ok(t) => Ok(Some(t)),
+                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+        })
+        .buffered(LIST_CONCURRENCY)
+        .try_filter_map(|t| async move { Ok(t) })
+        .try_collect()
+        .await
+}
+
 fn step(e: Error, what: &str) -> Error {
     let msg = format!("setting {what} on the new bucket failed: {}", e.message());
     e.with_message(msg)
@@ -1729,18 +1754,11 @@ impl UserAdmin for EcsProvider {
             .map(str::to_string)
             .collect();
         // The list carries ids only; lock state and tags come from each user's info.
-        let items: Vec<User> = futures::stream::iter(names)
-            .map(|n| async move {
-                match self.user_info(instance, &n, op).await {
-                    Ok(info) => Ok(Some(self.to_user(instance, &n, &info))),
-                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-                    Err(e) => Err(e),
-                }
-            })
-            .buffered(LIST_CONCURRENCY)
-            .try_filter_map(|u| async move { Ok(u) })
-            .try_collect()
-            .await?;
+        let items = each_present(names, |n| async move {
+            let info = self.user_info(instance, &n, op).await?;
+            Ok(self.to_user(instance, &n, &info))
+        })
+        .await?;
         Ok(Page::new(items, page.next_marker.filter(|m| !m.is_empty())))
     }
 

@@ -29,6 +29,13 @@ async fn sim_and_provider() -> (EcsSimulator, EcsProvider) {
     (sim, p)
 }
 
+/// A simulator and an IAM-mode provider holding instance `id`.
+async fn with_instance(id: &str) -> (EcsSimulator, EcsProvider) {
+    let (sim, p) = sim_and_provider().await;
+    p.create_instance(CreateInstance::new(id)).await.unwrap();
+    (sim, p)
+}
+
 fn s3_as(sim: &EcsSimulator, key: &NewAccessKey) -> S3Client {
     S3Client::new(
         "ecs",
@@ -225,10 +232,7 @@ async fn disabling_parks_active_keys_and_enabling_restores_exactly_those() {
 
 #[tokio::test]
 async fn replacing_a_policy_keeps_one_version() {
-    let (sim, p) = sim_and_provider().await;
-    p.create_instance(CreateInstance::new("acme"))
-        .await
-        .unwrap();
+    let (sim, p) = with_instance("acme").await;
     let a = PolicyDocument::bucket_read_only("one");
     let b = PolicyDocument::bucket_read_write("two");
     p.put_policy("acme", PutPolicy::new("rw", a.clone()))
@@ -271,10 +275,7 @@ async fn replacing_a_policy_keeps_one_version() {
 
 #[tokio::test]
 async fn deletes_leave_no_iam_entity() {
-    let (sim, p) = sim_and_provider().await;
-    p.create_instance(CreateInstance::new("acme"))
-        .await
-        .unwrap();
+    let (sim, p) = with_instance("acme").await;
     for u in ["alice", "bob"] {
         p.create_user("acme", CreateUser::new(u)).await.unwrap();
         p.create_access_key("acme", u, CreateAccessKey::new())
@@ -321,10 +322,7 @@ async fn deletes_leave_no_iam_entity() {
 
 #[tokio::test]
 async fn refusals_come_before_any_request() {
-    let (sim, p) = sim_and_provider().await;
-    p.create_instance(CreateInstance::new("acme"))
-        .await
-        .unwrap();
+    let (sim, p) = with_instance("acme").await;
     p.create_user("acme", CreateUser::new("alice"))
         .await
         .unwrap();
@@ -386,10 +384,7 @@ async fn refusals_come_before_any_request() {
 
 #[tokio::test]
 async fn an_ecs_without_iam_is_named() {
-    let (sim, p) = sim_and_provider().await;
-    p.create_instance(CreateInstance::new("acme"))
-        .await
-        .unwrap();
+    let (sim, p) = with_instance("acme").await;
     sim.state().iam_enabled = false;
     let e = p
         .create_user("acme", CreateUser::new("alice"))
@@ -401,10 +396,7 @@ async fn an_ecs_without_iam_is_named() {
 
 #[tokio::test]
 async fn iam_errors_keep_code_message_and_request_id() {
-    let (sim, p) = sim_and_provider().await;
-    p.create_instance(CreateInstance::new("acme"))
-        .await
-        .unwrap();
+    let (sim, p) = with_instance("acme").await;
     p.create_user("acme", CreateUser::new("alice"))
         .await
         .unwrap();
@@ -462,10 +454,7 @@ async fn iam_errors_keep_code_message_and_request_id() {
 
 #[tokio::test]
 async fn token_expiry_between_iam_calls_costs_one_login() {
-    let (sim, p) = sim_and_provider().await;
-    p.create_instance(CreateInstance::new("acme"))
-        .await
-        .unwrap();
+    let (sim, p) = with_instance("acme").await;
     for i in 0..6 {
         if i == 3 {
             sim.state().expire_tokens();
@@ -619,10 +608,7 @@ async fn iam_mode_from_configuration() {
 
 #[tokio::test]
 async fn concurrent_puts_of_one_policy_all_succeed() {
-    let (sim, p) = sim_and_provider().await;
-    p.create_instance(CreateInstance::new("acme"))
-        .await
-        .unwrap();
+    let (sim, p) = with_instance("acme").await;
     let p = std::sync::Arc::new(p);
     let tasks: Vec<_> = (0..12)
         .map(|i| {

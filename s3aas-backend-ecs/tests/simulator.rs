@@ -1,5 +1,8 @@
-//! The shared conformance suite against the ECS simulator (s3aas-testkit), with an S3
-//! credential configured (so versioning and the object seeder work) and ECS 3.8 features.
+//! The shared conformance suite against the ECS simulator (s3aas-testkit), twice: with object
+//! users and secret keys (the default), then in IAM mode (ECS 3.6+ IAM API: IAM users, access
+//! keys, managed policies attached to users). Both with an S3 credential configured (so
+//! versioning and the object seeder work) and ECS 3.8 features. Each run must use one login,
+//! hold no token after `close`, and (IAM mode) leave no IAM user or namespace policy behind.
 
 use s3aas_backend_ecs::EcsProvider;
 use s3aas_core::prelude::*;
@@ -12,11 +15,13 @@ use std::time::Duration;
 const ADMIN: (&str, &str) = ("root", "ecs-sim-password-1");
 const S3_USER: (&str, &str) = ("s3aas-sdk", "s3aas-sdk-secret-0123456789");
 
-fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+/// One conformance run; true when it passed and left nothing behind.
+fn conformance(rt: &tokio::runtime::Runtime, iam: bool) -> bool {
+    let label = if iam {
+        "ecs-simulator-iam"
+    } else {
+        "ecs-simulator"
+    };
     let sim = rt.block_on(EcsSimulator::start(ADMIN.0, ADMIN.1));
     sim.state()
         .add_object_user("s3aas-system", S3_USER.0, S3_USER.1);
@@ -30,6 +35,7 @@ fn main() {
         .s3_credential(S3_USER.0, SecretString::from(S3_USER.1.to_string()))
         .version("3.8")
         .user_prefix("t-")
+        .iam(iam)
         .empty_bucket_poll(Duration::from_millis(10))
         .http(HttpConfig::new().retry(RetryConfig::disabled()))
         .build()
@@ -47,15 +53,33 @@ fn main() {
     );
     let report = run(Suite::new(p.clone())
         .seeder(Arc::new(S3Seeder(seeder)))
-        .label("ecs-simulator"));
+        .label(label));
     // One login for the whole suite (tokens are shared, never leaked), released on close.
     let logins = sim.state().logins;
     rt.block_on(p.close()).unwrap();
     let live = sim.state().live_tokens(ADMIN.0);
+    let (users, policies) = {
+        let st = sim.state();
+        (
+            st.iam_users.len(),
+            st.iam_policies
+                .keys()
+                .filter(|(ns, _)| !ns.is_empty())
+                .count(),
+        )
+    };
     println!(
-        "ecs-simulator: {logins} login(s) for the whole suite; {live} token(s) live after close"
+        "{label}: {logins} login(s) for the whole suite; {live} token(s) live after close; {users} IAM user(s) and {policies} namespace policies left"
     );
-    let ok = report.passed() && logins == 1 && live == 0;
-    drop(sim);
-    std::process::exit(if ok { 0 } else { 101 });
+    report.passed() && logins == 1 && live == 0 && users == 0 && policies == 0
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let object_users = conformance(&rt, false);
+    let iam = conformance(&rt, true);
+    std::process::exit(if object_users && iam { 0 } else { 101 });
 }

@@ -21,6 +21,7 @@
 mod cases;
 pub mod fake;
 pub mod logs;
+pub mod python;
 pub mod rustfs;
 
 use async_trait::async_trait;

@@ -134,7 +134,7 @@ impl EcsProvider {
             .ok_or_else(|| ctx(w::malformed("GetUser", "no User"), op))?;
         if u.tags.is_none() {
             let t = self
-                .iam_all(op, ns, "ListUserTags", vec![p("UserName", &uname)], "Tags")
+                .iam_user_list(op, ns, name, "ListUserTags", "Tags")
                 .await?;
             u.tags = Some(t.iter().filter_map(w::tag).collect());
         }
@@ -229,18 +229,11 @@ impl EcsProvider {
             .filter(|n| opts.prefix.as_deref().is_none_or(|pre| n.starts_with(pre)))
             .collect();
         // The list carries no tags: the enabled state and tags come from each user.
-        let items: Vec<User> = futures::stream::iter(names)
-            .map(|n| async move {
-                match self.iam_get_user(ns, &n, op).await {
-                    Ok(u) => Ok(Some(self.iam_to_user(ns, &n, &u))),
-                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-                    Err(e) => Err(e),
-                }
-            })
-            .buffered(LIST_CONCURRENCY)
-            .try_filter_map(|u| async move { Ok(u) })
-            .try_collect()
-            .await?;
+        let items = each_present(names, |n| async move {
+            let u = self.iam_get_user(ns, &n, op).await?;
+            Ok(self.iam_to_user(ns, &n, &u))
+        })
+        .await?;
         Ok(Page::new(items, w::next_marker(&r)))
     }
 
@@ -421,26 +414,33 @@ impl EcsProvider {
         Ok(())
     }
 
+    /// All pages of a list about one user (`field` of each result); a missing user is
+    /// `NotFound` naming it (or its instance).
+    async fn iam_user_list(
+        &self,
+        op: &'static str,
+        ns: &str,
+        name: &str,
+        action: &str,
+        field: &str,
+    ) -> Result<Vec<Value>> {
+        let uname = self.iam_user_name(name);
+        match self
+            .iam_all(op, ns, action, vec![p("UserName", &uname)], field)
+            .await
+        {
+            Ok(i) => Ok(i),
+            Err(e) if is_iam_not_found(&e) => Err(self.iam_user_missing(ns, name, e, op).await),
+            Err(e) => Err(e),
+        }
+    }
+
     // --- access keys -------------------------------------------------------------------
 
     async fn iam_keys(&self, ns: &str, name: &str, op: &'static str) -> Result<Vec<AccessKey>> {
-        let uname = self.iam_user_name(name);
-        let items = match self
-            .iam_all(
-                op,
-                ns,
-                "ListAccessKeys",
-                vec![p("UserName", &uname)],
-                "AccessKeyMetadata",
-            )
-            .await
-        {
-            Ok(i) => i,
-            Err(e) if is_iam_not_found(&e) => {
-                return Err(self.iam_user_missing(ns, name, e, op).await);
-            }
-            Err(e) => return Err(e),
-        };
+        let items = self
+            .iam_user_list(op, ns, name, "ListAccessKeys", "AccessKeyMetadata")
+            .await?;
         let mut out: Vec<AccessKey> = items
             .iter()
             .filter_map(w::key)
@@ -954,23 +954,9 @@ impl EcsProvider {
 
     pub(super) async fn iam_attached(&self, ns: &str, user: &str) -> Result<Vec<String>> {
         let op = "list_attached_policies";
-        let uname = self.iam_user_name(user);
-        let items = match self
-            .iam_all(
-                op,
-                ns,
-                "ListAttachedUserPolicies",
-                vec![p("UserName", &uname)],
-                "AttachedPolicies",
-            )
-            .await
-        {
-            Ok(i) => i,
-            Err(e) if is_iam_not_found(&e) => {
-                return Err(self.iam_user_missing(ns, user, e, op).await);
-            }
-            Err(e) => return Err(e),
-        };
+        let items = self
+            .iam_user_list(op, ns, user, "ListAttachedUserPolicies", "AttachedPolicies")
+            .await?;
         let local = policy_arn(ns, "");
         let mut names: Vec<String> = items
             .iter()

@@ -414,6 +414,7 @@ fn valid_document(iam: &Iam<'_>, doc: &str) -> Result<(), ResponseTemplate> {
 
 fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
     let key = |name: &str| (ns.to_string(), name.to_string());
+    let no_user = |name: &str| iam.no_such(&format!("user with name {name}"));
     let user_name = || -> Result<String, ResponseTemplate> {
         let n = iam.need("UserName")?;
         if !iam_name_ok(n, 64) {
@@ -479,7 +480,7 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let u = st
                 .iam_users
                 .get(&key(&name))
-                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+                .ok_or_else(|| no_user(&name))?;
             Ok(json!({"User": user_json(ns, &name, u, true)}))
         }
         "ListUsers" => {
@@ -496,7 +497,7 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let u = st
                 .iam_users
                 .get(&key(&name))
-                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+                .ok_or_else(|| no_user(&name))?;
             if !u.keys.is_empty() {
                 return Err(iam.err(
                     409,
@@ -520,7 +521,7 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let u = st
                 .iam_users
                 .get_mut(&key(&name))
-                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+                .ok_or_else(|| no_user(&name))?;
             for (k, v) in tags {
                 match u.tags.iter_mut().find(|(tk, _)| *tk == k) {
                     Some(t) => t.1 = v,
@@ -542,7 +543,7 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let u = st
                 .iam_users
                 .get_mut(&key(&name))
-                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+                .ok_or_else(|| no_user(&name))?;
             u.tags.retain(|(k, _)| !keys.contains(k));
             Ok(Value::Null)
         }
@@ -551,7 +552,7 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let u = st
                 .iam_users
                 .get(&key(&name))
-                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+                .ok_or_else(|| no_user(&name))?;
             Ok(json!({"Tags": tags_json(&u.tags), "IsTruncated": false}))
         }
         "CreateAccessKey" => {
@@ -559,7 +560,7 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let u = st
                 .iam_users
                 .get_mut(&key(&name))
-                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+                .ok_or_else(|| no_user(&name))?;
             if u.keys.len() >= 2 {
                 return Err(iam.err(
                     409,
@@ -588,7 +589,7 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let u = st
                 .iam_users
                 .get(&key(&name))
-                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+                .ok_or_else(|| no_user(&name))?;
             let items = u
                 .keys
                 .iter()
@@ -619,7 +620,7 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let u = st
                 .iam_users
                 .get_mut(&key(&name))
-                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+                .ok_or_else(|| no_user(&name))?;
             let k = u
                 .keys
                 .iter_mut()
@@ -634,7 +635,7 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let u = st
                 .iam_users
                 .get_mut(&key(&name))
-                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+                .ok_or_else(|| no_user(&name))?;
             let before = u.keys.len();
             u.keys.retain(|k| k.id != id);
             if u.keys.len() == before {
@@ -795,7 +796,7 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let name = user_name()?;
             let arn = iam.need("PolicyArn")?.to_string();
             if !st.iam_users.contains_key(&key(&name)) {
-                return Err(iam.no_such(&format!("user with name {name}")));
+                return Err(no_user(&name));
             }
             let attach = iam.action == "AttachUserPolicy";
             if attach {
@@ -821,7 +822,7 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             let u = st
                 .iam_users
                 .get(&key(&name))
-                .ok_or_else(|| iam.no_such(&format!("user with name {name}")))?;
+                .ok_or_else(|| no_user(&name))?;
             let items = u
                 .attached
                 .iter()
