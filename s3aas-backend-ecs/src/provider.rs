@@ -1320,6 +1320,21 @@ where
         .await
 }
 
+/// A multi-step delete that failed after some steps: `Partial`, naming what was done and that
+/// running it again finishes it (every step treats "already gone" as done). Unchanged when
+/// nothing was done.
+fn stopped_midway(e: Error, what: &str, done: &[String]) -> Error {
+    if done.is_empty() {
+        return e;
+    }
+    let msg = format!(
+        "{what} stopped midway: {}; already done: {}; run it again to finish",
+        e.message(),
+        done.join(", ")
+    );
+    e.with_kind(ErrorKind::Partial).with_message(msg)
+}
+
 fn step(e: Error, what: &str) -> Error {
     let msg = format!("setting {what} on the new bucket failed: {}", e.message());
     e.with_message(msg)
@@ -1535,18 +1550,7 @@ impl InstanceAdmin for EcsProvider {
             Ok(())
         }
         .await;
-        result.map_err(|e| {
-            if done.is_empty() {
-                e
-            } else {
-                let msg = format!(
-                    "deleting instance '{id}' stopped midway: {}; already deleted: {}; run delete_instance again to finish",
-                    e.message(),
-                    done.join(", ")
-                );
-                e.with_kind(ErrorKind::Partial).with_message(msg)
-            }
-        })
+        result.map_err(|e| stopped_midway(e, &format!("deleting instance '{id}'"), &done))
     }
 }
 

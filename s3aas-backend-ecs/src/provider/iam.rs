@@ -372,18 +372,7 @@ impl EcsProvider {
             gone(self.iam(op, ns, "DeleteUser", user.clone()).await)
         }
         .await;
-        result.map_err(|e| {
-            if done.is_empty() {
-                e
-            } else {
-                let msg = format!(
-                    "deleting IAM user '{uname}' stopped midway: {}; already done: {}; run the delete again to finish",
-                    e.message(),
-                    done.join(", ")
-                );
-                e.with_kind(ErrorKind::Partial).with_message(msg)
-            }
-        })
+        result.map_err(|e| stopped_midway(e, &format!("deleting IAM user '{uname}'"), &done))
     }
 
     pub(super) async fn iam_delete_user(&self, ns: &str, name: &str) -> Result<()> {
