@@ -36,6 +36,19 @@ async fn with_instance(id: &str) -> (EcsSimulator, EcsProvider) {
     (sim, p)
 }
 
+/// Gives `user` read-write access to `bucket` with an attached policy (IAM users own no
+/// bucket: without a policy they may do nothing on S3).
+async fn grant(p: &EcsProvider, instance: &str, user: &str, bucket: &str) {
+    let name = format!("{user}-{bucket}");
+    p.put_policy(
+        instance,
+        PutPolicy::new(&name, PolicyDocument::bucket_read_write(bucket)),
+    )
+    .await
+    .unwrap();
+    p.attach_policy(instance, user, &name).await.unwrap();
+}
+
 fn s3_as(sim: &EcsSimulator, key: &NewAccessKey) -> S3Client {
     S3Client::new(
         "ecs",
@@ -153,6 +166,7 @@ async fn disabling_parks_active_keys_and_enabling_restores_exactly_those() {
     p.create_user("acme", CreateUser::new("alice").tag("team", "blue"))
         .await
         .unwrap();
+    grant(&p, "acme", "alice", "acme-data").await;
     let k1 = p
         .create_access_key("acme", "alice", CreateAccessKey::new())
         .await
@@ -363,6 +377,7 @@ async fn refusals_come_before_any_request() {
     p.create_bucket("acme", CreateBucket::new("acme-rot"))
         .await
         .unwrap();
+    grant(&p, "acme", "alice", "acme-rot").await;
     let r = p
         .rotate_access_key("acme", "alice", &k.key.id, RotateAccessKey::new())
         .await
@@ -501,7 +516,19 @@ async fn tenants_get_an_attached_policy_all_or_nothing() {
         vec![pol.name.clone()]
     );
     assert!(t.bucket.owner.is_none());
+    // The attached policy is what gives the key its bucket, and only that bucket.
     assert!(works(&sim, &t.access_key, "tenant-data").await);
+    p.create_instance(CreateInstance::new("other").default_bucket("other-data"))
+        .await
+        .unwrap();
+    assert!(!works(&sim, &t.access_key, "other-data").await);
+    p.detach_policy("tenant", "owner", &pol.name).await.unwrap();
+    assert!(!works(&sim, &t.access_key, "tenant-data").await);
+    p.attach_policy("tenant", "owner", &pol.name).await.unwrap();
+    assert!(works(&sim, &t.access_key, "tenant-data").await);
+    p.delete_instance("other", DeleteInstance::default())
+        .await
+        .unwrap();
     let again = provision_tenant(&p, &spec).await.unwrap();
     assert_eq!(again.instance.id, t.instance.id);
     p.delete_instance("tenant", DeleteInstance::default().force(true))

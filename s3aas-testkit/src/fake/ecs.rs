@@ -23,7 +23,9 @@
 //!   not simulated (create buckets through the management API).
 //! - The IAM API of ECS 3.6+ (`/iam?Action=...`; see the `iam` module): IAM users, tags,
 //!   access keys (two, Active/Inactive), managed policies with versions, attachments; IAM keys
-//!   sign S3 requests too (inactive ones are refused). IAM policies are not evaluated on S3.
+//!   sign S3 requests too (inactive ones are refused), and what they may do is decided by the
+//!   user's attached policies (Allow/Deny, `*`/`?` wildcards on common S3 actions and ARNs;
+//!   no policy, no access — IAM users own no bucket). Conditions are not evaluated.
 //! - Fault injection ([`Fault`]) for the reliability tests.
 //!
 //! Assumptions where the reference is silent (so a reader can check them): deactivating a
@@ -1475,6 +1477,20 @@ impl Respond for S3Responder {
                     403,
                     "SignatureDoesNotMatch",
                     "The request signature we calculated does not match the signature you provided.",
+                );
+            }
+            let allowed = iam::s3_allowed(
+                &st,
+                &ak,
+                req.method.as_str(),
+                req.url.path(),
+                req.url.query().unwrap_or_default(),
+            );
+            if allowed == Some(false) {
+                return xml_error(
+                    403,
+                    "AccessDenied",
+                    "Access Denied: no attached policy of this IAM user allows it",
                 );
             }
         } else {
