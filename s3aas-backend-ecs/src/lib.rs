@@ -44,7 +44,9 @@
 //!
 //! Capabilities then say: policies and attachment yes, disabling single keys yes, rotation grace
 //! no (IAM keys cannot expire), bucket owners no (ECS makes the namespace's root user own what
-//! IAM users create), versioning only with a configured S3 credential.
+//! IAM users create), versioning only with a configured S3 credential. ECS documents that IAM
+//! changes may take effect with a delay and apply to the S3 protocol only; deleting and
+//! re-creating a user or policy gives it a new unique id.
 //!
 //! ## What ECS cannot do (refused with `Unsupported` before any request)
 //! - Attached (named) policies on object users: they have none; only bucket policies exist.
