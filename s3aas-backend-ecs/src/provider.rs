@@ -1335,6 +1335,17 @@ fn stopped_midway(e: Error, what: &str, done: &[String]) -> Error {
     e.with_kind(ErrorKind::Partial).with_message(msg)
 }
 
+/// A rotation whose old key could not be retired, after trying to delete the new key again.
+fn rotation_failed(e: Error, cleanup: Result<()>, new_key: &str) -> Error {
+    let msg = format!("retiring the old key failed: {}", e.message());
+    match cleanup {
+        Ok(()) => e.with_message(format!("{msg}; the new key was deleted again")),
+        Err(c) => e.with_kind(ErrorKind::Partial).with_message(format!(
+            "{msg}; deleting the new key '{new_key}' failed too ({c}): the user holds both keys"
+        )),
+    }
+}
+
 fn step(e: Error, what: &str) -> Error {
     let msg = format!("setting {what} on the new bucket failed: {}", e.message());
     e.with_message(msg)
@@ -2055,14 +2066,7 @@ impl AccessKeyAdmin for EcsProvider {
                         expires: None,
                     };
                     let cleanup = self.delete_key(instance, &uid, &new_slot, op).await;
-                    let msg = format!("retiring the old key failed: {}", e.message());
-                    return Err(match cleanup {
-                        Ok(()) => e.with_message(format!("{msg}; the new key was deleted again")),
-                        Err(c) => e.with_kind(ErrorKind::Partial).with_message(format!(
-                            "{msg}; deleting the new key '{}' failed too ({c}): the user holds both keys",
-                            new.key.id
-                        )),
-                    });
+                    return Err(rotation_failed(e, cleanup, &new.key.id));
                 }
                 Ok(RotatedAccessKey::new(new, OldKey::Deleted))
             }

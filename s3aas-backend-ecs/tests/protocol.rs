@@ -6,7 +6,7 @@
 use s3aas_backend_ecs::EcsProvider;
 use s3aas_core::prelude::*;
 use s3aas_core::{ErrorKind, ResourceKind};
-use s3aas_http::{HttpClient, HttpConfig, RetryConfig, S3Client, SigV4Signer};
+use s3aas_http::{HttpConfig, RetryConfig, S3Client};
 use s3aas_testkit::fake::ecs::{EcsSimulator, Fault};
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,16 +38,7 @@ fn builder(sim: &EcsSimulator) -> s3aas_backend_ecs::EcsBuilder {
 }
 
 fn s3_as(sim: &EcsSimulator, key: &NewAccessKey) -> S3Client {
-    S3Client::new(
-        "ecs",
-        HttpClient::new("ecs", HttpConfig::new().retry(RetryConfig::disabled())).unwrap(),
-        url::Url::parse(&sim.s3.uri()).unwrap(),
-        SigV4Signer::new(
-            key.key.access_key_id.clone(),
-            key.secret_access_key.clone(),
-            "us-east-1",
-        ),
-    )
+    sim.s3_client(key)
 }
 
 #[tokio::test]

@@ -12,11 +12,9 @@ use s3aas_testkit::logs::{LogCapture, assert_no_secret};
 
 const PASSWORD: &str = "mgmt-PASSWORD-very-distinctive-77";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_secret_in_logs_debug_display_or_errors() {
-    let logs = LogCapture::default();
-    let _guard = logs.install();
-
+/// A simulator, a provider on it (object users or IAM mode) and the secrets known so far: the
+/// password and its Basic-auth form.
+async fn start(iam: bool) -> (EcsSimulator, EcsProvider, Vec<String>) {
     let sim = EcsSimulator::start("svc", PASSWORD).await;
     let p = EcsProvider::builder(
         sim.mgmt.uri(),
@@ -25,13 +23,23 @@ async fn no_secret_in_logs_debug_display_or_errors() {
     )
     .s3_endpoint(sim.s3.uri())
     .version("3.8")
+    .iam(iam)
     .build()
     .unwrap();
-    let mut printed = vec![format!("{p:?}"), format!("{:?}", p.session())];
-    let mut secrets = vec![
+    let secrets = vec![
         PASSWORD.to_string(),
         base64::engine::general_purpose::STANDARD.encode(format!("svc:{PASSWORD}")),
     ];
+    (sim, p, secrets)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_in_logs_debug_display_or_errors() {
+    let logs = LogCapture::default();
+    let _guard = logs.install();
+
+    let (sim, p, mut secrets) = start(false).await;
+    let mut printed = vec![format!("{p:?}"), format!("{:?}", p.session())];
 
     p.create_instance(CreateInstance::new("redact").default_bucket("redact-data"))
         .await
@@ -136,22 +144,8 @@ async fn no_secret_in_logs_debug_display_or_errors() {
 async fn iam_mode_keeps_secrets_out_too() {
     let logs = LogCapture::default();
     let _guard = logs.install();
-    let sim = EcsSimulator::start("svc", PASSWORD).await;
-    let p = EcsProvider::builder(
-        sim.mgmt.uri(),
-        "svc",
-        SecretString::from(PASSWORD.to_string()),
-    )
-    .s3_endpoint(sim.s3.uri())
-    .version("3.8")
-    .iam(true)
-    .build()
-    .unwrap();
+    let (sim, p, mut secrets) = start(true).await;
     let mut printed = vec![format!("{p:?}")];
-    let mut secrets = vec![
-        PASSWORD.to_string(),
-        base64::engine::general_purpose::STANDARD.encode(format!("svc:{PASSWORD}")),
-    ];
     p.create_instance(CreateInstance::new("redact"))
         .await
         .unwrap();

@@ -604,14 +604,7 @@ impl EcsProvider {
         let uname = self.iam_user_name(name);
         if let Err(e) = self.iam_drop_key(ns, &uname, id, op).await {
             let cleanup = self.iam_drop_key(ns, &uname, &new.key.id, op).await;
-            let msg = format!("retiring the old key failed: {}", e.message());
-            return Err(match cleanup {
-                Ok(()) => e.with_message(format!("{msg}; the new key was deleted again")),
-                Err(c) => e.with_kind(ErrorKind::Partial).with_message(format!(
-                    "{msg}; deleting the new key '{}' failed too ({c}): the user holds both keys",
-                    new.key.id
-                )),
-            });
+            return Err(rotation_failed(e, cleanup, &new.key.id));
         }
         Ok(RotatedAccessKey::new(new, OldKey::Deleted))
     }

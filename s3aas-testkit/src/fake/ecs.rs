@@ -376,6 +376,23 @@ impl EcsSimulator {
         lock(&self.state)
     }
 
+    /// An S3 client of the simulator's S3 side signing with `key` (no retries: a refusal
+    /// surfaces at once).
+    pub fn s3_client(&self, key: &s3aas_core::model::NewAccessKey) -> s3aas_http::S3Client {
+        use s3aas_http::{HttpClient, HttpConfig, RetryConfig, S3Client, SigV4Signer};
+        S3Client::new(
+            "ecs",
+            HttpClient::new("ecs", HttpConfig::new().retry(RetryConfig::disabled()))
+                .expect("a plain HTTP client builds"),
+            url::Url::parse(&self.s3.uri()).expect("the simulator's URL parses"),
+            SigV4Signer::new(
+                key.key.access_key_id.clone(),
+                key.secret_access_key.clone(),
+                "us-east-1",
+            ),
+        )
+    }
+
     /// Queues a fault.
     pub fn inject(&self, f: Fault) {
         self.state().faults.push_back(f);
