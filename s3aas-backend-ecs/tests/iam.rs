@@ -647,3 +647,26 @@ async fn concurrent_puts_of_one_policy_all_succeed() {
     let pol = &st.iam_policies[&("acme".to_string(), "shared".to_string())];
     assert!(pol.versions.len() <= 5, "{} versions", pol.versions.len());
 }
+
+#[tokio::test]
+async fn creating_a_policy_costs_two_iam_calls() {
+    let (sim, p) = with_instance("acme").await;
+    let before = iam_calls(&sim);
+    let pol = p
+        .put_policy(
+            "acme",
+            PutPolicy::new("rw", PolicyDocument::bucket_read_write("b")),
+        )
+        .await
+        .unwrap();
+    // GetPolicy (is it there?) then CreatePolicy, whose answer is reported.
+    assert_eq!(iam_calls(&sim) - before, 2);
+    assert!(pol.created.is_some());
+    assert!(
+        p.get_policy("acme", "rw")
+            .await
+            .unwrap()
+            .document
+            .semantically_eq(&pol.document)
+    );
+}

@@ -767,7 +767,13 @@ impl EcsProvider {
                 )
                 .await
             {
-                Ok(_) => break,
+                // CreatePolicy answers with the new policy: no GetPolicy needed to report it.
+                Ok(r) => {
+                    if let Some(pol) = w::policy(r.get("Policy").unwrap_or(&r)) {
+                        return Ok(Self::iam_to_policy(ns, &pol, req.document));
+                    }
+                    break;
+                }
                 Err(e) if e.kind() == ErrorKind::AlreadyExists && round == 0 => continue,
                 Err(e) => return Err(e),
             }
