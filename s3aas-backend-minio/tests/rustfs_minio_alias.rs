@@ -25,7 +25,13 @@ fn main() {
     let report = run(Suite::new(p.clone())
         .seeder(Arc::new(S3Seeder(p.admin_s3().clone())))
         .label("minio-on-rustfs"));
-    let ok = report.passed() && encrypted_round_trip(&server);
+    let enc = encrypted_round_trip(&server);
+    println!("{}", report.summary("real-server minio-on-rustfs"));
+    println!(
+        "real-server minio-on-rustfs: encrypted round trip {}",
+        if enc { "ok" } else { "FAILED" }
+    );
+    let ok = report.passed() && enc;
     drop(server);
     std::process::exit(if ok { 0 } else { 101 });
 }

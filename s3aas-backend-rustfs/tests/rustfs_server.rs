@@ -43,9 +43,12 @@ fn main() {
     let report = run(Suite::new(p.clone())
         .seeder(Arc::new(S3Seeder(p.admin_s3().clone())))
         .label("rustfs"));
-    let proofs = run_proofs(&server);
+    let (proofs_passed, proofs_total) = run_proofs(&server);
+    let proofs = proofs_passed == proofs_total;
     let leftovers = leftover_check(&server);
     println!("rustfs log: {}", server.log.display());
+    println!("{}", report.summary("real-server rustfs"));
+    println!("real-server rustfs: proofs passed={proofs_passed}/{proofs_total}");
     drop(server);
     let ok = report.passed() && proofs && leftovers;
     std::process::exit(if ok { 0 } else { 101 });
@@ -57,7 +60,8 @@ type ProofFn =
         String,
     ) -> std::pin::Pin<Box<dyn Future<Output = std::result::Result<(), String>> + Send>>;
 
-fn run_proofs(server: &RustfsServer) -> bool {
+/// Runs the proofs; returns (passed, selected).
+fn run_proofs(server: &RustfsServer) -> (u64, u64) {
     let rt = Arc::new(
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -107,7 +111,8 @@ fn run_proofs(server: &RustfsServer) -> bool {
         })
         .collect();
     let args = libtest_mimic::Arguments::from_args();
-    !libtest_mimic::run(&args, trials).has_failed()
+    let c = libtest_mimic::run(&args, trials);
+    (c.num_passed, c.num_passed + c.num_failed)
 }
 
 fn leftover_check(server: &RustfsServer) -> bool {

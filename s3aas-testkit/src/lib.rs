@@ -298,6 +298,27 @@ impl Report {
         self.conclusion.num_passed
     }
 
+    /// Number of cases that failed.
+    pub fn num_failed(&self) -> u64 {
+        self.conclusion.num_failed
+    }
+
+    /// Number of cases skipped (by capability, or filtered out on the command line).
+    pub fn num_skipped(&self) -> u64 {
+        self.conclusion.num_ignored + self.conclusion.num_filtered_out
+    }
+
+    /// One line for CI logs: `<label>: conformance passed=N failed=N skipped=N leftovers=none|...`.
+    pub fn summary(&self, label: &str) -> String {
+        format!(
+            "{label}: conformance passed={} failed={} skipped={} leftovers={}",
+            self.num_passed(),
+            self.num_failed(),
+            self.num_skipped(),
+            self.leftovers.as_deref().unwrap_or("none")
+        )
+    }
+
     /// Exits the process: 0 if everything passed, 101 otherwise (like `cargo test`).
     pub fn exit(self) -> ! {
         if let Some(l) = &self.leftovers {

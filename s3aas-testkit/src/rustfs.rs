@@ -20,6 +20,11 @@ pub const RUSTFS_VERSION: &str = "1.0.1";
 /// The one line printed when the real-server tests are skipped.
 pub const SKIP_MESSAGE: &str = "real-server tests SKIPPED: no RustFS binary found (set S3AAS_RUSTFS_BIN, or run scripts/install-rustfs.sh once: it builds rustfs 1.0.1 into ~/.cache/s3aas, two hours or more on 2 cores, resumable)";
 
+/// Whether the real-server tests must run (`S3AAS_REQUIRE_RUSTFS` set to anything but `0`).
+pub fn required() -> bool {
+    std::env::var("S3AAS_REQUIRE_RUSTFS").is_ok_and(|v| !v.is_empty() && v != "0")
+}
+
 /// Finds the RustFS server binary.
 pub fn find_binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("S3AAS_RUSTFS_BIN") {
@@ -149,8 +154,16 @@ impl RustfsServer {
     /// For a real-server test target: finds the binary and starts a server, printing one line
     /// that says what runs (`purpose`) against which server; or prints [`SKIP_MESSAGE`] and
     /// returns `None` when no binary is installed. Panics if an installed binary cannot start.
+    ///
+    /// With `S3AAS_REQUIRE_RUSTFS=1` (CI sets it whenever a binary is installed) a missing binary
+    /// panics instead: a skipped real-server target must not pass unnoticed.
     pub fn start_or_skip(purpose: &str) -> Option<Self> {
         let Some(bin) = find_binary() else {
+            if required() {
+                panic!(
+                    "S3AAS_REQUIRE_RUSTFS is set but no RustFS binary was found: {SKIP_MESSAGE}"
+                );
+            }
             println!("{SKIP_MESSAGE}");
             return None;
         };

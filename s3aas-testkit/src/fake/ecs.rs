@@ -56,6 +56,10 @@ pub struct Namespace {
     pub vpool: Option<String>,
     /// D@RE default for new buckets.
     pub encryption: bool,
+    /// Default hard quota (GB) of new buckets; -1 for none.
+    pub default_bucket_block_size: i64,
+    /// Whether reads of possibly stale data are allowed during a site outage.
+    pub is_stale_allowed: bool,
     /// Creation time.
     pub created: OffsetDateTime,
 }
@@ -283,6 +287,8 @@ impl EcsState {
             .or_insert_with(|| Namespace {
                 vpool: None,
                 encryption: false,
+                default_bucket_block_size: -1,
+                is_stale_allowed: false,
                 created: OffsetDateTime::now_utc(),
             });
         self.users.insert(
@@ -456,14 +462,12 @@ impl Ctx<'_> {
         let id = format!("ecs-req-{}", rand_hex(6));
         let r = ResponseTemplate::new(status).insert_header("x-emc-request-id", id.as_str());
         if self.json {
-            r.insert_header("content-type", "application/json")
-                .set_body_string(body.to_string())
+            r.set_body_raw(body.to_string(), "application/json")
         } else {
             let mut s =
                 String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>");
             to_xml(root, &body, &mut s);
-            r.insert_header("content-type", "application/xml")
-                .set_body_string(s)
+            r.set_body_raw(s, "application/xml")
         }
     }
 
@@ -512,6 +516,18 @@ impl Ctx<'_> {
         })
     }
 
+    /// A boolean query parameter as ECS reads it: `true`/`false` in any case (python-ecsclient
+    /// sends `True`); anything else is a 400.
+    #[allow(clippy::result_large_err)]
+    fn qbool(&self, k: &str) -> Result<Option<bool>, ResponseTemplate> {
+        match self.q(k) {
+            None => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(v) => Err(self.invalid(&format!("Invalid value {v} for boolean parameter {k}"))),
+        }
+    }
+
     fn q(&self, k: &str) -> Option<String> {
         self.req
             .url
@@ -520,6 +536,9 @@ impl Ctx<'_> {
             .map(|(_, v)| v.into_owned())
     }
 }
+
+/// Tags a bucket can carry (Dell's spec for `POST /object/bucket/{b}/tags`).
+pub const MAX_BUCKET_TAGS: usize = 10;
 
 fn rand_hex(n: usize) -> String {
     use rand::Rng;
@@ -554,11 +573,19 @@ fn strict_bool(v: Option<&Value>, field: &str) -> Result<Option<bool>, String> {
     }
 }
 
-fn int_field(v: Option<&Value>) -> Option<i64> {
-    match v? {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.parse().ok(),
-        _ => None,
+/// A whole number as Jackson reads it: a JSON integer or a numeric string (scalar coercion);
+/// anything else (`"abc"`, `1.5`, `true`) is a deserialisation error, which ECS answers with 400.
+fn strict_int(v: Option<&Value>, field: &str) -> Result<Option<i64>, String> {
+    let bad = |other: &Value| {
+        format!(
+            "Cannot deserialize value of type `long` from {other} for field \"{field}\": not a valid representation"
+        )
+    };
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(n @ Value::Number(x)) => x.as_i64().map(Some).ok_or_else(|| bad(n)),
+        Some(s @ Value::String(x)) => x.trim().parse().map(Some).map_err(|_| bad(s)),
+        Some(other) => Err(bad(other)),
     }
 }
 
@@ -608,8 +635,7 @@ impl Respond for MgmtResponder {
                 st.faults[i].times -= 1;
             }
             let mut r = ResponseTemplate::new(f.status)
-                .insert_header("content-type", f.content_type.as_str())
-                .set_body_string(f.body.clone());
+                .set_body_raw(f.body.clone(), f.content_type.as_str());
             for (k, v) in &f.headers {
                 r = r.insert_header(k.as_str(), v.as_str());
             }
@@ -663,7 +689,11 @@ impl Respond for MgmtResponder {
             return iam::handle(&mut st, &c);
         }
         if path == "/logout" {
-            if c.q("force").as_deref() == Some("true") {
+            let force = match c.qbool("force") {
+                Ok(f) => f.unwrap_or(false),
+                Err(r) => return r,
+            };
+            if force {
                 st.tokens.retain(|_, (u, _)| *u != user);
             } else if let Some(t) = &token {
                 st.tokens.remove(t);
@@ -849,8 +879,8 @@ fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str], user: &str) -
                 "allowed_vpools_list": [], "disallowed_vpools_list": [],
                 "namespace_admins": "",
                 "is_encryption_enabled": if n.encryption { "true" } else { "false" },
-                "default_bucket_block_size": -1,
-                "is_stale_allowed": false,
+                "default_bucket_block_size": n.default_bucket_block_size,
+                "is_stale_allowed": n.is_stale_allowed,
                 "is_compliance_enabled": false,
                 "inactive": false, "global": true, "remote": false,
                 "creation_time": n.created.unix_timestamp() * 1000,
@@ -871,15 +901,24 @@ fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str], user: &str) -
             if st.namespaces.contains_key(name) {
                 return c.err(400, 1015, "Resource already exists", &format!("Namespace {name} already exists"));
             }
-            let enc = match strict_bool(b.get("is_encryption_enabled"), "is_encryption_enabled") {
-                Ok(v) => v.unwrap_or(false),
-                Err(e) => return c.err(400, 1013, "Bad request body", &e),
+            let fields = (
+                strict_bool(b.get("is_encryption_enabled"), "is_encryption_enabled"),
+                strict_bool(b.get("is_stale_allowed"), "is_stale_allowed"),
+                strict_int(b.get("default_bucket_block_size"), "default_bucket_block_size"),
+            );
+            let (enc, stale, block) = match fields {
+                (Ok(e), Ok(s), Ok(bs)) => (e.unwrap_or(false), s.unwrap_or(false), bs.unwrap_or(-1)),
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+                    return c.err(400, 1013, "Bad request body", &e);
+                }
             };
             st.namespaces.insert(
                 name.to_string(),
                 Namespace {
                     vpool: b["default_data_services_vpool"].as_str().map(str::to_string),
                     encryption: enc,
+                    default_bucket_block_size: block,
+                    is_stale_allowed: stale,
                     created: OffsetDateTime::now_utc(),
                 },
             );
@@ -893,8 +932,20 @@ fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str], user: &str) -
             let Some(n) = st.namespaces.get_mut(*ns) else {
                 return c.not_found_url(&format!("Namespace {ns}"));
             };
+            // Only the fields sent change; the others (default bucket quota, stale reads, ...)
+            // keep their values.
             match strict_bool(b.get("is_encryption_enabled"), "is_encryption_enabled") {
                 Ok(Some(e)) => n.encryption = e,
+                Ok(None) => {}
+                Err(e) => return c.err(400, 1013, "Bad request body", &e),
+            }
+            match strict_bool(b.get("is_stale_allowed"), "is_stale_allowed") {
+                Ok(Some(v)) => n.is_stale_allowed = v,
+                Ok(None) => {}
+                Err(e) => return c.err(400, 1013, "Bad request body", &e),
+            }
+            match strict_int(b.get("default_bucket_block_size"), "default_bucket_block_size") {
+                Ok(Some(v)) => n.default_bucket_block_size = v,
                 Ok(None) => {}
                 Err(e) => return c.err(400, 1013, "Bad request body", &e),
             }
@@ -1013,7 +1064,10 @@ fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str], user: &str) -
             if u.keys.len() >= 2 {
                 return c.invalid(&format!("User {uid} already has 2 valid keys"));
             }
-            let grace = int_field(b.get("existing_key_expiry_time_mins"));
+            let grace = match strict_int(b.get("existing_key_expiry_time_mins"), "existing_key_expiry_time_mins") {
+                Ok(g) => g,
+                Err(e) => return c.err(400, 1013, "Bad request body", &e),
+            };
             let now = OffsetDateTime::now_utc();
             let mut expiry = None;
             if let (Some(m), Some(old)) = (grace, u.keys.last_mut()) {
@@ -1144,21 +1198,22 @@ fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str], user: &str) -
             let unit = c.q("sizeunit").unwrap_or_else(|| "GB".into());
             let div: f64 = match unit.as_str() {
                 "BYTE" => 1.0,
-                "KB" | "KiB" => 1024.0,
-                "MB" | "MiB" => 1024.0 * 1024.0,
-                "GB" | "GiB" => 1024.0 * 1024.0 * 1024.0,
+                "KB" => 1024.0,
+                "MB" => 1024.0 * 1024.0,
+                "GB" => 1024.0 * 1024.0 * 1024.0,
                 _ => return c.invalid(&format!("Invalid sizeunit {unit}")),
             };
+            // KB, MB and GB are binary units (KiB, MiB, GiB) and sizes are JSON numbers.
             let size = bytes as f64 / div;
             c.ok(json!({
                 "name": b, "namespace": ns,
                 "vpool_id": m.vpool.clone().unwrap_or_else(|| "urn:storageos:ReplicationGroupInfo:sim-rg:global".into()),
-                "total_size": if unit == "BYTE" { format!("{bytes}") } else { format!("{size:.4}") },
+                "total_size": if unit == "BYTE" { json!(bytes) } else { json!(size) },
                 "total_size_unit": unit,
-                "total_objects": objects.to_string(),
+                "total_objects": objects,
                 "sample_time": now_str(),
                 "uptodate_till": now_str(),
-                "total_mpu_size": "0", "total_mpu_parts": "0",
+                "total_mpu_size": 0, "total_mpu_parts": 0,
                 "Tag": [],
             }))
         }
@@ -1167,6 +1222,13 @@ fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str], user: &str) -
                 return c.not_found_url(&format!("Namespace {ns}"));
             }
             let unit = c.q("sizeunit").unwrap_or_else(|| "GB".into());
+            let div: f64 = match unit.as_str() {
+                "BYTE" => 1.0,
+                "KB" => 1024.0,
+                "MB" => 1024.0 * 1024.0,
+                "GB" => 1024.0 * 1024.0 * 1024.0,
+                _ => return c.invalid(&format!("Invalid sizeunit {unit}")),
+            };
             let (mut bytes, mut objects) = (0u64, 0u64);
             let mut detail = Vec::new();
             for (n, m) in st.buckets.iter().filter(|(_, m)| m.namespace == *ns) {
@@ -1174,17 +1236,21 @@ fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str], user: &str) -
                 bytes += b;
                 objects += o;
                 let _ = m;
-                detail.push(json!({"name": n, "namespace": ns, "total_size": b.to_string(), "total_size_unit": "BYTE", "total_objects": o}));
+                detail.push(json!({"name": n, "namespace": ns, "total_size": b, "total_size_unit": "BYTE", "total_objects": o}));
             }
             let mut body = json!({
                 "namespace": ns,
-                "total_size": if unit == "BYTE" { bytes.to_string() } else { format!("{:.4}", bytes as f64 / (1u64 << 30) as f64) },
+                "total_size": if unit == "BYTE" { json!(bytes) } else { json!(bytes as f64 / div) },
                 "total_size_unit": unit,
                 "total_objects": objects,
                 "sample_time": now_str(),
                 "uptodate_till": now_str(),
             });
-            if c.q("include_bucket_detail").as_deref() == Some("true") {
+            let detail_wanted = match c.qbool("include_bucket_detail") {
+                Ok(f) => f.unwrap_or(false),
+                Err(r) => return r,
+            };
+            if detail_wanted {
                 body["bucket_billing_info"] = json!(detail);
             }
             c.ok(body)
@@ -1296,16 +1362,26 @@ fn create_bucket(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
             );
         }
     }
-    let block = int_field(b.get("blockSize")).unwrap_or(-1);
-    let notify = int_field(b.get("notificationSize")).unwrap_or(-1);
+    let (block, notify) = match (
+        strict_int(b.get("blockSize"), "blockSize"),
+        strict_int(b.get("notificationSize"), "notificationSize"),
+    ) {
+        (Ok(x), Ok(y)) => (x.unwrap_or(-1), y.unwrap_or(-1)),
+        (Err(e), _) | (_, Err(e)) => return c.err(400, 1013, "Bad request body", &e),
+    };
+    // A notification quota above the hard quota is accepted (python-ecsclient's recorded
+    // answers hold blockSize 1 with notificationSize 2).
     if block == 0 || block < -1 || notify == 0 || notify < -1 {
         return c.invalid("blockSize and notificationSize must be positive GB values or -1");
     }
-    if block > 0 && notify > block {
-        return c.invalid("notificationSize must not exceed blockSize");
-    }
     let object_lock = flags["is_object_lock_enabled"].unwrap_or(false);
     let tags = tag_list(&b["TagSet"], "Key", "Value");
+    if tags.len() > MAX_BUCKET_TAGS {
+        return c.invalid(&format!(
+            "A bucket can have at most {MAX_BUCKET_TAGS} tags; {} were given",
+            tags.len()
+        ));
+    }
     let meta = BucketMeta {
         namespace: ns.into(),
         owner,
@@ -1373,6 +1449,24 @@ fn bucket_route(
             }
         };
     }
+    // An endpoint ECS does not have answers 405/1007 whether or not the bucket exists, never a
+    // 404 that reads like "no such bucket".
+    let known = matches!(
+        (method, rest),
+        ("GET", ["info"])
+            | ("POST", ["deactivate"])
+            | ("GET" | "PUT" | "DELETE", ["quota"])
+            | ("GET" | "PUT" | "DELETE", ["policy"])
+            | ("POST" | "PUT" | "DELETE", ["tags"])
+    );
+    if !known {
+        return c.err(
+            405,
+            1007,
+            "Method not supported",
+            &format!("{method} bucket/{}", rest.join("/")),
+        );
+    }
     let Some(meta) = st
         .buckets
         .get(b)
@@ -1385,7 +1479,11 @@ fn bucket_route(
         ("GET", ["info"]) => c.ok(bucket_info(st, b, &meta)),
         ("POST", ["deactivate"]) => {
             let empty = st.s3.buckets.get(b).is_none_or(|x| x.objects.is_empty());
-            if c.q("emptyBucket").as_deref() == Some("true") {
+            let empty_bucket = match c.qbool("emptyBucket") {
+                Ok(f) => f.unwrap_or(false),
+                Err(r) => return r,
+            };
+            if empty_bucket {
                 if !st.empty_bucket_supported {
                     return c.invalid("emptyBucket is not supported by this release");
                 }
@@ -1410,13 +1508,15 @@ fn bucket_route(
         }
         ("GET", ["quota"]) => c.ok(json!({"bucketname": b, "namespace": meta.namespace, "blockSize": meta.block_size, "notificationSize": meta.notification_size, "blockSizeInCount": -1, "notificationSizeInCount": -1})),
         ("PUT", ["quota"]) => {
-            let (Some(block), Some(notify)) = (int_field(body.get("blockSize")), int_field(body.get("notificationSize"))) else {
-                return c.err(400, 1005, "Required parameter is missing or empty", "blockSize and notificationSize are both required");
+            let (block, notify) = match (strict_int(body.get("blockSize"), "blockSize"), strict_int(body.get("notificationSize"), "notificationSize")) {
+                (Ok(Some(x)), Ok(Some(y))) => (x, y),
+                (Err(e), _) | (_, Err(e)) => return c.err(400, 1013, "Bad request body", &e),
+                _ => return c.err(400, 1005, "Required parameter is missing or empty", "blockSize and notificationSize are both required"),
             };
             if block == -1 && notify == -1 {
                 return c.invalid("blockSize and notificationSize cannot both be -1; delete the quota instead");
             }
-            if block == 0 || block < -1 || notify == 0 || notify < -1 || (block > 0 && notify > block) {
+            if block == 0 || block < -1 || notify == 0 || notify < -1 {
                 return c.invalid("invalid quota values");
             }
             let m = st.buckets.get_mut(b).expect("checked");
@@ -1432,9 +1532,7 @@ fn bucket_route(
         }
         ("GET", ["policy"]) => match &meta.policy {
             None => ResponseTemplate::new(204),
-            Some(p) => ResponseTemplate::new(200)
-                .insert_header("content-type", "application/json")
-                .set_body_string(p.to_string()),
+            Some(p) => ResponseTemplate::new(200).set_body_raw(p.to_string(), "application/json"),
         },
         ("PUT", ["policy"]) => {
             if body.get("Statement").is_none() {
@@ -1452,8 +1550,19 @@ fn bucket_route(
             let meta = st.buckets.get_mut(b).expect("checked");
             match m {
                 "POST" => {
+                    // Dell's spec: an ERROR "when the total number of existing tags and the
+                    // tags specified exceeds 10".
+                    if meta.tags.len() + tags.len() > MAX_BUCKET_TAGS {
+                        return c.invalid(&format!(
+                            "Bucket {b} has {} tags; adding {} would exceed the limit of {MAX_BUCKET_TAGS}",
+                            meta.tags.len(),
+                            tags.len()
+                        ));
+                    }
                     for (k, v) in tags {
-                        meta.tags.retain(|(x, _)| *x != k);
+                        if meta.tags.iter().any(|(x, _)| *x == k) {
+                            return c.invalid(&format!("Tag {k} already exists on bucket {b}"));
+                        }
                         meta.tags.push((k, v));
                     }
                 }
@@ -1466,6 +1575,9 @@ fn bucket_route(
                     }
                 }
                 _ => {
+                    if let Some((k, _)) = tags.iter().find(|(k, _)| !meta.tags.iter().any(|(x, _)| x == k)) {
+                        return c.invalid(&format!("Tag {k} does not exist on bucket {b}"));
+                    }
                     for (k, _) in tags {
                         meta.tags.retain(|(x, _)| *x != k);
                     }
