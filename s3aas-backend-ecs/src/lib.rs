@@ -67,6 +67,7 @@
 //! per user. Dropping the provider also logs out, in the background, when a Tokio runtime runs.
 
 mod error;
+mod naming;
 mod provider;
 pub mod session;
 mod wire;
@@ -75,6 +76,7 @@ pub use error::{
     EcsError, IamError, ecs_error, iam_error, kind_for_code, kind_for_iam_code, parse_error,
     parse_iam_error,
 };
+pub use naming::MANAGED_TAG;
 pub use provider::{EcsBuilder, EcsProvider};
 pub use wire::secret_key_id;
 
@@ -92,13 +94,14 @@ pub const KEYS: &[&str] = &[
     "password",
     "s3_endpoint",
     "s3_public_endpoint",
-    "s3_access_key",
-    "s3_secret_key",
     "region",
     "replication_group",
     "user_prefix",
+    "user_name_template",
+    "namespace",
     "version",
     "empty_bucket_timeout_secs",
+    "empty_bucket_poll_ms",
     "iam",
 ];
 

@@ -21,6 +21,11 @@ use time::OffsetDateTime;
 use url::Url;
 
 mod iam;
+mod instance;
+mod owner_s3;
+
+use crate::naming::{MANAGED_TAG, Naming};
+pub(crate) use instance::Marker;
 
 const GIB: u64 = 1 << 30;
 const NODE_CACHE: Duration = Duration::from_secs(30);
@@ -64,10 +69,11 @@ pub struct EcsBuilder {
     password: SecretString,
     s3_endpoint: Option<String>,
     s3_public_endpoint: Option<String>,
-    s3_credential: Option<(String, SecretString)>,
     region: String,
     replication_group: Option<String>,
     user_prefix: String,
+    user_name_template: Option<String>,
+    namespace: Option<String>,
     version: Option<String>,
     empty_bucket_timeout: Duration,
     empty_bucket_poll: Duration,
@@ -91,13 +97,6 @@ impl EcsBuilder {
         self
     }
 
-    /// An object user's credential for the S3 calls (versioning). Without one, each call is
-    /// signed with the bucket owner's secret key, read from ECS.
-    pub fn s3_credential(mut self, access_key: impl Into<String>, secret: SecretString) -> Self {
-        self.s3_credential = Some((access_key.into(), secret));
-        self
-    }
-
     /// The SigV4 region for S3 calls (default `us-east-1`).
     pub fn region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
@@ -111,9 +110,31 @@ impl EcsBuilder {
         self
     }
 
-    /// Prefix of the object users this provider makes (e.g. `cs-`, as CloudStack does).
+    /// Prefix of the object users this provider makes (e.g. `cs-`, as CloudStack does): user
+    /// `alice` of instance `acme` is object user `<prefix>acme--alice` (IAM user
+    /// `<prefix>alice`). Give this or [`user_name_template`](Self::user_name_template).
     pub fn user_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.user_prefix = prefix.into();
+        self
+    }
+
+    /// How users are named on ECS: `{user}` once, `{instance}` at most once, other characters
+    /// literal. `cs-{user}` finds and manages CloudStack's `cs-<account uuid>` object users
+    /// instead of duplicating them (object user ids are global on ECS, so a template without
+    /// `{instance}` suits one namespace per provider, as with [`namespace`](Self::namespace)).
+    /// Users found this way and not made by s3aas are *adopted*: managed, but never deleted by
+    /// `delete_instance` without `force`.
+    pub fn user_name_template(mut self, template: impl Into<String>) -> Self {
+        self.user_name_template = Some(template.into());
+        self
+    }
+
+    /// Uses an existing namespace (made by an operator or another tool, as CloudStack's
+    /// `namespace` detail) as this provider's only instance: `create_instance` must name it and
+    /// adopts it instead of creating a namespace, `list_instances` shows at most it, and
+    /// `delete_instance` removes what s3aas made in it but never the namespace itself.
+    pub fn namespace(mut self, ns: impl Into<String>) -> Self {
+        self.namespace = Some(ns.into());
         self
     }
 
@@ -187,40 +208,14 @@ impl EcsBuilder {
                 ),
             ));
         }
-        if self.s3_credential.is_some() && s3_endpoint.is_none() {
-            return Err(Error::new(
-                ErrorKind::ConfigInvalid,
-                "an S3 credential was given without an S3 endpoint (s3_endpoint)",
-            ));
-        }
-        if self
-            .user_prefix
-            .chars()
-            .any(|c| !(c.is_ascii_alphanumeric() || "-_.@".contains(c)))
-        {
-            return Err(Error::new(
-                ErrorKind::ConfigInvalid,
-                "user_prefix may hold only letters, digits and - _ . @",
-            ));
+        let naming = Naming::new(&self.user_prefix, self.user_name_template.as_deref())?;
+        if let Some(ns) = &self.namespace {
+            guard::lookup_name("namespace", ns)?;
         }
         let http = HttpClient::new(SCHEME, self.http)?;
-        let caps = self.caps.unwrap_or_else(|| {
-            derive_caps(
-                s3_endpoint.is_some(),
-                self.s3_credential.is_some(),
-                version,
-                self.iam,
-            )
-        });
-        let s3_admin = match (&s3_endpoint, self.s3_credential) {
-            (Some(e), Some((ak, sk))) => Some(S3Client::new(
-                SCHEME,
-                http.clone(),
-                e.clone(),
-                SigV4Signer::new(ak, sk, &self.region),
-            )),
-            _ => None,
-        };
+        let caps = self
+            .caps
+            .unwrap_or_else(|| derive_caps(s3_endpoint.is_some(), version, self.iam));
         let session = std::sync::Arc::new(Session::new(
             http.clone(),
             endpoint.clone(),
@@ -233,10 +228,11 @@ impl EcsBuilder {
             endpoint,
             s3_endpoint,
             s3_public,
-            s3_admin,
             region: self.region,
             replication_group: self.replication_group,
             user_prefix: self.user_prefix,
+            naming,
+            bound_namespace: self.namespace,
             empty_bucket_timeout: self.empty_bucket_timeout,
             empty_bucket_poll: self.empty_bucket_poll,
             caps,
@@ -246,17 +242,16 @@ impl EcsBuilder {
     }
 }
 
-fn derive_caps(
-    s3: bool,
-    s3_cred: bool,
-    version: Option<(u32, u32, u32)>,
-    iam: bool,
-) -> Capabilities {
+fn derive_caps(s3: bool, version: Option<(u32, u32, u32)>, iam: bool) -> Capabilities {
     let at_least = |v: (u32, u32, u32)| version.is_some_and(|have| have >= v);
     let mut c = Capabilities::none();
     c.instance_create = true;
-    c.instance_versioning = if s3_cred { Support::Yes } else { Support::No };
-    c.instance_encryption = Support::Yes;
+    // Versioning goes through S3, signed as the bucket's owner (the instance's service user
+    // for the buckets s3aas makes), so it needs only the S3 endpoint.
+    c.instance_versioning = if s3 { Support::Yes } else { Support::No };
+    // ECS sets a namespace's D@RE at creation only ("You cannot edit the Name, Server-side
+    // Encryption, or Compliance fields after the namespace has been created", ECS Admin Guide).
+    c.instance_encryption = Support::CreationOnly;
     c.instance_labels = false;
     c.bucket_versioning = if s3 { Support::Yes } else { Support::No };
     c.bucket_encryption = Support::CreationOnly;
@@ -279,17 +274,12 @@ fn derive_caps(
     if iam {
         // IAM users: managed policies attached to users, keys with an Active/Inactive status,
         // no key expiry (so no rotation grace), and no bucket owner (the namespace's root user
-        // owns what IAM users create), so versioning needs the configured S3 credential.
+        // owns what IAM users create; s3aas's own buckets belong to the service user).
         c.policies = true;
         c.policy_attach = true;
         c.access_key_disable = true;
         c.access_key_rotation_grace = false;
         c.bucket_owner = false;
-        c.bucket_versioning = if s3 && s3_cred {
-            Support::Yes
-        } else {
-            Support::No
-        };
     }
     c
 }
@@ -301,10 +291,12 @@ pub struct EcsProvider {
     endpoint: Url,
     s3_endpoint: Option<Url>,
     s3_public: Option<Url>,
-    s3_admin: Option<S3Client>,
     region: String,
     replication_group: Option<String>,
     user_prefix: String,
+    naming: Naming,
+    /// The one namespace this provider adopts (option `namespace`), if any.
+    bound_namespace: Option<String>,
     empty_bucket_timeout: Duration,
     empty_bucket_poll: Duration,
     caps: Capabilities,
@@ -321,12 +313,10 @@ impl std::fmt::Debug for EcsProvider {
             .field("endpoint", &self.endpoint.as_str())
             .field("session", &self.session)
             .field("s3_endpoint", &self.s3_endpoint.as_ref().map(Url::as_str))
-            .field(
-                "s3_credential",
-                &self.s3_admin.as_ref().map(|_| "<configured>"),
-            )
             .field("replication_group", &self.replication_group)
             .field("user_prefix", &self.user_prefix)
+            .field("user_names", &self.naming.object)
+            .field("namespace", &self.bound_namespace)
             .field("iam", &self.iam)
             .finish_non_exhaustive()
     }
@@ -369,6 +359,26 @@ fn is_not_found(resp: &Response) -> bool {
         }
     }
     false
+}
+
+/// Tags an ECS bucket can carry (Dell's spec: an error "when the total number of existing tags
+/// and the tags specified exceeds 10").
+const MAX_BUCKET_TAGS: usize = 10;
+
+/// Refuses more tags than fit beside s3aas's own tag on an instance's default bucket.
+fn check_tag_count(n: usize, default_bucket: bool) -> Result<()> {
+    let room = MAX_BUCKET_TAGS - usize::from(default_bucket);
+    if n > room {
+        let why = if default_bucket {
+            format!(
+                "ECS allows {MAX_BUCKET_TAGS} tags per bucket and this is the instance's default bucket, whose tag '{DEFAULT_BUCKET_TAG}' takes one: at most {room} (got {n})"
+            )
+        } else {
+            format!("ECS allows at most {MAX_BUCKET_TAGS} tags per bucket (got {n})")
+        };
+        return Err(Error::invalid_input("bucket.tags", why));
+    }
+    Ok(())
 }
 
 /// Bytes to whole GiB for an ECS quota; refuses what is not a whole number of GiB.
@@ -416,10 +426,11 @@ impl EcsProvider {
             password,
             s3_endpoint: None,
             s3_public_endpoint: None,
-            s3_credential: None,
             region: "us-east-1".into(),
             replication_group: None,
             user_prefix: String::new(),
+            user_name_template: None,
+            namespace: None,
             version: None,
             empty_bucket_timeout: Duration::from_secs(600),
             empty_bucket_poll: Duration::from_secs(2),
@@ -430,11 +441,17 @@ impl EcsProvider {
     }
 
     /// Builds from configuration options: `endpoint`, `username`, `password` (required);
-    /// `s3_endpoint`, `s3_public_endpoint`, `s3_access_key` + `s3_secret_key`, `region`,
-    /// `replication_group`, `user_prefix`, `version`, `empty_bucket_timeout_secs`, `iam`
-    /// (`true` for [IAM mode](EcsBuilder::iam)), and the
+    /// `s3_endpoint`, `s3_public_endpoint`, `region`, `replication_group`, `user_prefix` or
+    /// `user_name_template`, `namespace`, `version`, `empty_bucket_timeout_secs`,
+    /// `empty_bucket_poll_ms`, `iam` (`true` for [IAM mode](EcsBuilder::iam)), and the
     /// transport options of [`HttpConfig::from_provider_config`].
     pub fn from_config(cfg: &ProviderConfig) -> Result<Self> {
+        if cfg.get("s3_access_key").is_some() || cfg.secret("s3_secret_key").is_some() {
+            return Err(Error::new(
+                ErrorKind::ConfigInvalid,
+                "s3_access_key/s3_secret_key are no longer used: ECS takes an S3 request's namespace from the user who signs it, so s3aas signs bucket calls as the bucket's owner (see the ecs crate docs); remove them",
+            ));
+        }
         let known: Vec<&str> = crate::KEYS
             .iter()
             .chain(HttpConfig::KEYS)
@@ -453,16 +470,6 @@ impl EcsProvider {
         if let Some(v) = cfg.get("s3_public_endpoint") {
             b = b.s3_public_endpoint(v);
         }
-        match (cfg.get("s3_access_key"), cfg.secret("s3_secret_key")) {
-            (Some(ak), Some(sk)) => b = b.s3_credential(ak, sk.clone()),
-            (None, None) => {}
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::ConfigInvalid,
-                    "s3_access_key and s3_secret_key go together",
-                ));
-            }
-        }
         if let Some(v) = cfg.get("region") {
             b = b.region(v);
         }
@@ -472,12 +479,21 @@ impl EcsProvider {
         if let Some(v) = cfg.get("user_prefix") {
             b = b.user_prefix(v);
         }
+        if let Some(v) = cfg.get("user_name_template") {
+            b = b.user_name_template(v);
+        }
+        if let Some(v) = cfg.get("namespace") {
+            b = b.namespace(v);
+        }
         if let Some(v) = cfg.get("version") {
             b = b.version(v);
         }
         b = b.iam(cfg.get_bool("iam", false)?);
         let t = cfg.get_u64("empty_bucket_timeout_secs", 600)?;
-        b.empty_bucket_timeout(Duration::from_secs(t)).build()
+        let poll = cfg.get_u64("empty_bucket_poll_ms", 2000)?;
+        b.empty_bucket_timeout(Duration::from_secs(t))
+            .empty_bucket_poll(Duration::from_millis(poll))
+            .build()
     }
 
     /// Releases the management token (`GET /logout`). The provider stays usable: the next call
@@ -491,16 +507,18 @@ impl EcsProvider {
         &self.session
     }
 
-    /// The object user id of user `name` in `instance`.
+    /// The object user id of user `name` in `instance` (see the naming rules in the crate docs).
     pub fn object_user_id(&self, instance: &str, name: &str) -> String {
-        format!("{}{instance}--{name}", self.user_prefix)
+        self.naming.object.render(instance, name)
+    }
+
+    /// The object user that marks `instance` and owns the buckets s3aas makes in it.
+    pub fn service_user_id(&self, instance: &str) -> String {
+        self.naming.service_user(instance)
     }
 
     fn user_name_of<'a>(&self, instance: &str, uid: &'a str) -> Option<&'a str> {
-        uid.strip_prefix(self.user_prefix.as_str())?
-            .strip_prefix(instance)?
-            .strip_prefix("--")
-            .filter(|n| !n.is_empty())
+        self.naming.object_user_of(instance, uid)
     }
 
     async fn send(&self, call: Call) -> Result<Response> {
@@ -546,12 +564,6 @@ impl EcsProvider {
         }
         let n: wire::Namespace = decode("get namespace", &resp.body).map_err(|e| ctx(e, op))?;
         Ok((!n.inactive).then_some(n))
-    }
-
-    async fn require_namespace(&self, ns: &str, op: &'static str) -> Result<wire::Namespace> {
-        self.namespace(ns, op)
-            .await?
-            .ok_or_else(|| ctx(Error::not_found(ResourceKind::Instance, ns), op))
     }
 
     async fn nodes(&self) -> Result<(Vec<Node>, Option<String>)> {
@@ -672,7 +684,12 @@ impl EcsProvider {
         decode("GET /object/users/{namespace}", &resp.body).map_err(|e| ctx(e, op))
     }
 
-    async fn to_instance(&self, ns: wire::Namespace, op: &'static str) -> Result<Instance> {
+    async fn to_instance(
+        &self,
+        ns: wire::Namespace,
+        marker: &Marker,
+        op: &'static str,
+    ) -> Result<Instance> {
         let name = if ns.name.is_empty() {
             ns.id.clone()
         } else {
@@ -692,9 +709,7 @@ impl EcsProvider {
             Encryption::None
         };
         i.default_bucket = default.map(|b| b.name.clone());
-        i.versioning = default
-            .and_then(|b| b.versioning_status.as_deref())
-            .is_some_and(|v| v.eq_ignore_ascii_case("enabled"));
+        i.versioning = marker.versioning;
         i.created = ns.creation_time;
         i.nodes = nodes;
         i.status = InstanceStatus::Active;
@@ -706,48 +721,6 @@ impl EcsProvider {
         Ok(i)
     }
 
-    /// An S3 client allowed to configure `bucket`: the configured credential, else the owner's.
-    async fn s3_for(&self, ns: &str, info: &BucketInfo, op: &'static str) -> Result<S3Client> {
-        if let Some(c) = &self.s3_admin {
-            return Ok(c.clone());
-        }
-        let Some(endpoint) = &self.s3_endpoint else {
-            return Err(ctx(
-                Error::unsupported(
-                    "the ecs backend sets versioning through the S3 API and no S3 endpoint is configured (s3_endpoint)",
-                ),
-                op,
-            ));
-        };
-        let no_key = || {
-            ctx(
-                Error::unsupported(format!(
-                    "versioning on ECS goes through the S3 API: configure an S3 credential (s3_access_key/s3_secret_key) or give bucket '{}' an owner whose secret key ECS shows",
-                    info.name
-                )),
-                op,
-            )
-        };
-        let owner = info
-            .owner
-            .clone()
-            .filter(|o| !o.is_empty())
-            .ok_or_else(no_key)?;
-        let keys = self.secret_keys(&owner, ns, op).await?;
-        let now = OffsetDateTime::now_utc();
-        let secret = keys
-            .into_iter()
-            .filter(|k| k.expires.is_none_or(|e| e > now))
-            .find_map(|k| k.secret)
-            .ok_or_else(no_key)?;
-        Ok(S3Client::new(
-            SCHEME,
-            self.http.clone(),
-            endpoint.clone(),
-            SigV4Signer::new(owner, SecretString::from(secret), &self.region),
-        ))
-    }
-
     async fn bucket_info(&self, ns: &str, bucket: &str, op: &'static str) -> Result<BucketInfo> {
         guard::lookup_name("bucket", bucket).map_err(|e| ctx(e, op))?;
         let resp = self
@@ -755,7 +728,7 @@ impl EcsProvider {
             .await?;
         if is_not_found(&resp) {
             // Name the instance when it is the instance that is missing.
-            self.require_namespace(ns, op).await?;
+            self.require_instance(ns, op).await?;
             return Err(ctx(Error::not_found(ResourceKind::Bucket, bucket), op)
                 .with_http_status(resp.status));
         }
@@ -763,7 +736,11 @@ impl EcsProvider {
             return Err(self.fail(op, &resp, None));
         }
         let info: BucketInfo = decode("get bucket info", &resp.body).map_err(|e| ctx(e, op))?;
-        if !info.namespace.is_empty() && info.namespace != ns {
+        // A bucket of another namespace, or one in this namespace that is not the instance's
+        // (made by another tool or person), is not there for s3aas.
+        if (!info.namespace.is_empty() && info.namespace != ns)
+            || !self.is_instance_bucket(ns, &info)
+        {
             return Err(ctx(Error::not_found(ResourceKind::Bucket, bucket), op));
         }
         Ok(info)
@@ -797,11 +774,17 @@ impl EcsProvider {
     fn to_bucket(&self, instance: &str, info: &BucketInfo) -> Bucket {
         let mut b = Bucket::new(instance, &info.name);
         b.created = info.created;
-        b.owner = info.owner.as_deref().filter(|o| !o.is_empty()).map(|o| {
-            self.user_name_of(instance, o)
-                .map(str::to_string)
-                .unwrap_or_else(|| o.to_string())
-        });
+        // The service user owns what s3aas made without an owner: no user of the instance.
+        let svc = self.naming.service_user(instance);
+        b.owner = info
+            .owner
+            .as_deref()
+            .filter(|o| !o.is_empty() && *o != svc)
+            .map(|o| {
+                self.user_name_of(instance, o)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| o.to_string())
+            });
         b.encryption = Some(if info.is_encryption_enabled {
             Encryption::Aes256
         } else {
@@ -832,9 +815,15 @@ impl EcsProvider {
         let info = self.bucket_info(ns, name, op).await?;
         let mut b = self.to_bucket(ns, &info);
         if b.versioning.is_none() && self.s3_endpoint.is_some() {
-            // Releases without `versioning_status` in bucket info: ask S3.
-            if let Ok(s3) = self.s3_for(ns, &info, op).await {
-                b.versioning = Some(s3.get_versioning(name).await.map_err(|e| ctx(e, op))?);
+            // Releases without `versioning_status` in bucket info: ask S3, as the owner (no
+            // temporary key for a read).
+            if let Ok(o) = self.owner_s3(ns, &info, false, op).await {
+                b.versioning = Some(
+                    o.client
+                        .get_versioning(name)
+                        .await
+                        .map_err(|e| ctx(e, op))?,
+                );
             }
         }
         b.policy = Some(self.bucket_policy(ns, name, op).await?);
@@ -848,10 +837,13 @@ impl EcsProvider {
         enabled: bool,
         op: &'static str,
     ) -> Result<()> {
-        let s3 = self.s3_for(ns, info, op).await?;
-        s3.put_versioning(&info.name, enabled)
+        let o = self.owner_s3(ns, info, true, op).await?;
+        let r = o
+            .client
+            .put_versioning(&info.name, enabled)
             .await
-            .map_err(|e| ctx(e, op))
+            .map_err(|e| ctx(e, op));
+        self.release_owner_s3(ns, o, r, op).await
     }
 
     async fn set_policy(
@@ -908,35 +900,53 @@ impl EcsProvider {
         op: &'static str,
     ) -> Result<()> {
         let bucket = &info.name;
-        let current: Vec<BucketTag> = info
+        let is_default = info.tag_set.iter().any(|t| t.key == DEFAULT_BUCKET_TAG);
+        check_tag_count(tags.len(), is_default).map_err(|e| ctx(e, op))?;
+        let current: Vec<&BucketTag> = info
             .tag_set
             .iter()
             .filter(|t| t.key != DEFAULT_BUCKET_TAG)
-            .cloned()
             .collect();
-        if !current.is_empty() {
-            let mut call = Call::delete(op, format!("/object/bucket/{bucket}/tags"));
-            call.body = Some(json!({"TagSet": current, "namespace": ns}));
+        let tag = |k: &String, v: &String| BucketTag {
+            key: k.clone(),
+            value: v.clone(),
+        };
+        // Only what differs is sent (as Dell's CF broker does): removed keys are deleted,
+        // changed values updated, new keys added. Deleting first keeps the count under ECS's
+        // limit of 10 at every step; a failure midway never loses the tags that stay.
+        let removed: Vec<BucketTag> = current
+            .iter()
+            .filter(|t| !tags.contains_key(&t.key))
+            .map(|t| (*t).clone())
+            .collect();
+        let changed: Vec<BucketTag> = tags
+            .iter()
+            .filter(|(k, v)| current.iter().any(|t| t.key == **k && t.value != **v))
+            .map(|(k, v)| tag(k, v))
+            .collect();
+        let added: Vec<BucketTag> = tags
+            .iter()
+            .filter(|(k, _)| !current.iter().any(|t| t.key == **k))
+            .map(|(k, v)| tag(k, v))
+            .collect();
+        let path = format!("/object/bucket/{bucket}/tags");
+        if !removed.is_empty() {
+            let mut call = Call::delete(op, path.clone());
+            call.body = Some(json!({"TagSet": removed, "namespace": ns}));
             self.ok(call, Some((Missing::Bucket, bucket))).await?;
         }
-        if !tags.is_empty() {
-            let set: Vec<BucketTag> = tags
-                .iter()
-                .map(|(k, v)| BucketTag {
-                    key: k.clone(),
-                    value: v.clone(),
-                })
-                .collect();
+        if !changed.is_empty() {
+            let body = json!({"TagSet": changed, "namespace": ns});
             self.ok(
-                Call::post(
-                    op,
-                    format!("/object/bucket/{bucket}/tags"),
-                    json!({"TagSet": set, "namespace": ns}),
-                )
-                .idempotent(),
+                Call::put(op, path.clone(), body),
                 Some((Missing::Bucket, bucket)),
             )
             .await?;
+        }
+        if !added.is_empty() {
+            let body = json!({"TagSet": added, "namespace": ns});
+            self.ok(Call::post(op, path, body), Some((Missing::Bucket, bucket)))
+                .await?;
         }
         Ok(())
     }
@@ -965,9 +975,14 @@ impl EcsProvider {
         if let Some(rg) = &self.replication_group {
             o.insert("vpool".into(), json!(rg));
         }
-        if let Some(owner) = &req.owner {
-            o.insert("owner".into(), json!(self.object_user_id(ns, owner)));
-        }
+        // Every bucket s3aas makes has an object user of the instance as owner (the service
+        // user unless one is asked for): ECS lets only the owner configure it through S3, and
+        // the owner tells the instance's buckets from others in a shared namespace.
+        let owner = match &req.owner {
+            Some(owner) => self.object_user_id(ns, owner),
+            None => self.naming.service_user(ns),
+        };
+        o.insert("owner".into(), json!(owner));
         if let Some(enc) = req.encryption {
             o.insert("is_encryption_enabled".into(), json!(enc.is_enabled()));
         }
@@ -1132,9 +1147,12 @@ impl EcsProvider {
     }
 
     async fn is_bucket_empty(&self, ns: &str, bucket: &str, op: &'static str) -> Result<bool> {
-        if let Some(s3) = &self.s3_admin {
-            if let Ok(empty) = s3.is_empty(bucket).await {
-                return Ok(empty);
+        // The owner's own listing is exact; billing (below) lags writes.
+        if let Ok(info) = self.bucket_info(ns, bucket, op).await {
+            if let Ok(o) = self.owner_s3(ns, &info, false, op).await {
+                if let Ok(empty) = o.client.is_empty(bucket).await {
+                    return Ok(empty);
+                }
             }
         }
         // Billing lags writes by up to a sampling interval; ECS's own refusal backs this up.
@@ -1157,7 +1175,7 @@ impl EcsProvider {
             .send(Call::get(op, format!("/object/users/{uid}/info")).q("namespace", ns))
             .await?;
         if is_not_found(&resp) {
-            self.require_namespace(ns, op).await?;
+            self.require_instance(ns, op).await?;
             return Err(
                 ctx(Error::not_found(ResourceKind::User, name), op).with_http_status(resp.status)
             );
@@ -1179,10 +1197,39 @@ impl EcsProvider {
         u.tags = Some(
             info.tag
                 .iter()
+                .filter(|t| t.name != MANAGED_TAG)
                 .map(|t| (t.name.clone(), t.value.clone()))
                 .collect(),
         );
         u
+    }
+
+    /// Refuses a user s3aas could not tell apart from its own bookkeeping: a reserved tag, or a
+    /// name that a custom template turns into the instance's service user.
+    fn check_new_user(&self, instance: &str, req: &CreateUser) -> Result<()> {
+        if req.tags.contains_key(MANAGED_TAG) {
+            return Err(Error::invalid_input(
+                "user.tags",
+                format!(
+                    "the tag '{MANAGED_TAG}' is reserved by s3aas (it marks the users s3aas made)"
+                ),
+            ));
+        }
+        let id = if self.iam {
+            self.naming.iam.render(instance, &req.name)
+        } else {
+            self.object_user_id(instance, &req.name)
+        };
+        if id == self.naming.service_user(instance) {
+            return Err(Error::invalid_input(
+                "user.name",
+                format!(
+                    "'{}' names the instance's service user '{id}' under the configured user_name_template",
+                    req.name
+                ),
+            ));
+        }
+        Ok(())
     }
 
     async fn secret_keys(&self, uid: &str, ns: &str, op: &'static str) -> Result<Vec<SlotKey>> {
@@ -1352,220 +1399,6 @@ fn step(e: Error, what: &str) -> Error {
 }
 
 #[async_trait]
-impl InstanceAdmin for EcsProvider {
-    async fn create_instance(&self, req: CreateInstance) -> Result<Instance> {
-        let op = "create_instance";
-        guard::create_instance(&self.caps, SCHEME, &req).map_err(|e| ctx(e, op))?;
-        let mut body = json!({
-            "namespace": req.name,
-            "is_encryption_enabled": req.encryption.is_enabled(),
-        });
-        if let Some(rg) = &self.replication_group {
-            body["default_data_services_vpool"] = json!(rg);
-        }
-        let resp = self
-            .send(Call::post(op, "/object/namespaces/namespace", body))
-            .await?;
-        if !resp.is_success() {
-            let e = self.fail(op, &resp, None);
-            return Err(if e.kind() == ErrorKind::AlreadyExists {
-                e.with_resource(ResourceKind::Instance, &req.name)
-            } else {
-                e
-            });
-        }
-        if let Some(b) = &req.default_bucket {
-            let mut breq = CreateBucket::new(b).encryption(req.encryption);
-            if req.versioning {
-                breq = breq.versioning(true);
-            }
-            if let Err(e) = self.create_bucket_inner(&req.name, &breq, true, op).await {
-                let cleanup = self
-                    .send(
-                        Call::post(
-                            op,
-                            format!("/object/namespaces/namespace/{}/deactivate", req.name),
-                            json!({}),
-                        )
-                        .idempotent(),
-                    )
-                    .await;
-                let cleaned = matches!(&cleanup, Ok(r) if r.is_success() || is_not_found(r));
-                let msg = format!("creating the default bucket '{b}' failed: {}", e.message());
-                return Err(if cleaned && e.kind() != ErrorKind::Partial {
-                    e.with_message(format!("{msg}; the namespace was removed again"))
-                } else {
-                    Error::new(
-                        ErrorKind::Partial,
-                        format!(
-                            "{msg}; namespace '{}' is left on ECS (cleanup failed): delete the instance to finish",
-                            req.name
-                        ),
-                    )
-                    .with_backend(SCHEME)
-                    .with_operation(op)
-                    .with_resource(ResourceKind::Instance, &req.name)
-                });
-            }
-        }
-        self.get_instance(&req.name).await
-    }
-
-    async fn get_instance(&self, id: &str) -> Result<Instance> {
-        let op = "get_instance";
-        let ns = self.require_namespace(id, op).await?;
-        self.to_instance(ns, op).await
-    }
-
-    async fn list_instances(&self, opts: ListOptions) -> Result<Page<Instance>> {
-        let op = "list_instances";
-        let mut call = Call::get(op, "/object/namespaces");
-        if let Some(l) = opts.limit {
-            call = call.q("limit", l.max(1).to_string());
-        }
-        if let Some(m) = &opts.continuation {
-            call = call.q("marker", m.clone());
-        }
-        if let Some(p) = &opts.prefix {
-            call = call.q("name", format!("{p}*"));
-        }
-        let resp = self.ok(call, None).await?;
-        let list: wire::NamespaceList =
-            decode("GET /object/namespaces", &resp.body).map_err(|e| ctx(e, op))?;
-        let items: Vec<Instance> = futures::stream::iter(list.namespace.into_iter().filter(|n| {
-            let name = if n.name.is_empty() { &n.id } else { &n.name };
-            opts.prefix.as_deref().is_none_or(|p| name.starts_with(p))
-        }))
-        .map(|n| async move {
-            let name = if n.name.is_empty() { n.id } else { n.name };
-            // A namespace deleted while listing is left out, not an error.
-            let found = match self.namespace(&name, op).await? {
-                Some(ns) => self.to_instance(ns, op).await.map(Some),
-                None => Ok(None),
-            };
-            match found {
-                Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-                other => other,
-            }
-        })
-        .buffered(LIST_CONCURRENCY)
-        .try_filter_map(|i| async move { Ok(i) })
-        .try_collect()
-        .await?;
-        Ok(Page::new(items, list.next_marker.filter(|m| !m.is_empty())))
-    }
-
-    async fn update_instance(&self, id: &str, req: UpdateInstance) -> Result<Instance> {
-        let op = "update_instance";
-        guard::update_instance(&self.caps, SCHEME, id, &req).map_err(|e| ctx(e, op))?;
-        let ns = self.require_namespace(id, op).await?;
-        if let Some(v) = req.versioning {
-            let buckets = self.all_buckets(id, op).await?;
-            let Some(default) = buckets
-                .into_iter()
-                .find(|b| b.tag_set.iter().any(|t| t.key == DEFAULT_BUCKET_TAG))
-            else {
-                return Err(ctx(
-                    Error::invalid_input(
-                        "instance.versioning",
-                        "applies to the instance's default bucket, and this instance has none",
-                    ),
-                    op,
-                ));
-            };
-            self.set_versioning(id, &default, v, op).await?;
-        }
-        if let Some(enc) = req.encryption {
-            if enc.is_enabled() != ns.is_encryption_enabled {
-                self.ok(
-                    Call::put(
-                        op,
-                        format!("/object/namespaces/namespace/{id}"),
-                        json!({"is_encryption_enabled": enc.is_enabled()}),
-                    ),
-                    Some((Missing::Instance, id)),
-                )
-                .await?;
-            }
-        }
-        self.get_instance(id).await
-    }
-
-    async fn delete_instance(&self, id: &str, req: DeleteInstance) -> Result<()> {
-        let op = "delete_instance";
-        guard::delete_instance(&self.caps, SCHEME, id, &req).map_err(|e| ctx(e, op))?;
-        if self.namespace(id, op).await?.is_none() {
-            return Ok(());
-        }
-        let buckets = self.all_buckets(id, op).await?;
-        if !req.force {
-            for b in &buckets {
-                if !self.is_bucket_empty(id, &b.name, op).await? {
-                    return Err(ctx(
-                        Error::new(
-                            ErrorKind::BucketNotEmpty,
-                            format!(
-                                "instance '{id}' holds non-empty bucket '{}'; nothing was deleted (use force)",
-                                b.name
-                            ),
-                        ),
-                        op,
-                    )
-                    .with_resource(ResourceKind::Bucket, &b.name));
-                }
-            }
-        }
-        let users = self.all_user_ids(id, op).await?;
-        let mut done = Vec::new();
-        let result: Result<()> = async {
-            for b in &buckets {
-                if req.force {
-                    self.force_delete_bucket(id, &b.name, op).await?;
-                } else {
-                    self.deactivate_bucket(id, &b.name, op).await?;
-                }
-                done.push(format!("bucket {}", b.name));
-            }
-            for uid in &users {
-                let resp = self
-                    .send(
-                        Call::post(
-                            op,
-                            "/object/users/deactivate",
-                            json!({"user": uid, "namespace": id}),
-                        )
-                        .idempotent(),
-                    )
-                    .await?;
-                if !(resp.is_success() || is_not_found(&resp)) {
-                    return Err(self.fail(op, &resp, None));
-                }
-                done.push(format!("user {uid}"));
-            }
-            if self.iam {
-                self.iam_purge(id, &mut done, op).await?;
-            }
-            let resp = self
-                .send(
-                    Call::post(
-                        op,
-                        format!("/object/namespaces/namespace/{id}/deactivate"),
-                        json!({}),
-                    )
-                    .idempotent(),
-                )
-                .await?;
-            if !(resp.is_success() || is_not_found(&resp)) {
-                return Err(self.fail(op, &resp, None));
-            }
-            Ok(())
-        }
-        .await;
-        result.map_err(|e| stopped_midway(e, &format!("deleting instance '{id}'"), &done))
-    }
-}
-
-#[async_trait]
 impl BucketAdmin for EcsProvider {
     async fn create_bucket(&self, instance: &str, req: CreateBucket) -> Result<Bucket> {
         let op = "create_bucket";
@@ -1573,9 +1406,15 @@ impl BucketAdmin for EcsProvider {
         if let Some(q) = &req.quota {
             check_quota(q).map_err(|e| ctx(e, op))?;
         }
-        self.require_namespace(instance, op).await?;
+        check_tag_count(req.tags.len(), false).map_err(|e| ctx(e, op))?;
+        let marker = self.require_instance(instance, op).await?;
         if let Some(owner) = &req.owner {
             self.user_info(instance, owner, op).await?;
+        }
+        let mut req = req;
+        // The instance's versioning reaches every bucket made in it later.
+        if req.versioning.is_none() && marker.versioning && !req.object_lock {
+            req.versioning = Some(true);
         }
         self.create_bucket_inner(instance, &req, false, op).await?;
         self.full_bucket(instance, &req.name, op).await
@@ -1589,7 +1428,7 @@ impl BucketAdmin for EcsProvider {
 
     async fn list_buckets(&self, instance: &str, opts: ListOptions) -> Result<Page<Bucket>> {
         let op = "list_buckets";
-        self.require_namespace(instance, op).await?;
+        self.require_instance(instance, op).await?;
         let page = self
             .bucket_page(
                 instance,
@@ -1603,6 +1442,7 @@ impl BucketAdmin for EcsProvider {
             .object_bucket
             .iter()
             .filter(|b| opts.prefix.as_deref().is_none_or(|p| b.name.starts_with(p)))
+            .filter(|b| self.is_instance_bucket(instance, b))
             .map(|b| self.to_bucket(instance, b))
             .collect();
         Ok(Page::new(items, page.next_marker.filter(|m| !m.is_empty())))
@@ -1614,7 +1454,15 @@ impl BucketAdmin for EcsProvider {
         if let Some(Some(q)) = &req.quota {
             check_quota(q).map_err(|e| ctx(e, op))?;
         }
+        if let Some(t) = &req.tags {
+            check_tag_count(t.len(), false).map_err(|e| ctx(e, op))?;
+        }
         let info = self.bucket_info(instance, name, op).await?;
+        if let Some(t) = &req.tags {
+            // Before any change: the default bucket has room for one tag less.
+            let is_default = info.tag_set.iter().any(|t| t.key == DEFAULT_BUCKET_TAG);
+            check_tag_count(t.len(), is_default).map_err(|e| ctx(e, op))?;
+        }
         if let Some(v) = req.versioning {
             if !v && info.is_object_lock_enabled {
                 return Err(ctx(
@@ -1644,7 +1492,7 @@ impl BucketAdmin for EcsProvider {
     async fn delete_bucket(&self, instance: &str, name: &str, req: DeleteBucket) -> Result<()> {
         let op = "delete_bucket";
         guard::delete_bucket(&self.caps, SCHEME, instance, name, &req).map_err(|e| ctx(e, op))?;
-        self.require_namespace(instance, op).await?;
+        self.require_instance(instance, op).await?;
         if req.force {
             self.force_delete_bucket(instance, name, op).await
         } else {
@@ -1681,12 +1529,14 @@ impl UserAdmin for EcsProvider {
     async fn create_user(&self, instance: &str, req: CreateUser) -> Result<User> {
         let op = "create_user";
         guard::create_user(&self.caps, SCHEME, instance, &req).map_err(|e| ctx(e, op))?;
+        self.check_new_user(instance, &req)
+            .map_err(|e| ctx(e, op))?;
         if self.iam {
             return self.iam_create_user(instance, req).await;
         }
-        self.require_namespace(instance, op).await?;
+        self.require_instance(instance, op).await?;
         let uid = self.object_user_id(instance, &req.name);
-        let tags: Vec<UserTag> = req
+        let mut tags: Vec<UserTag> = req
             .tags
             .iter()
             .map(|(k, v)| UserTag {
@@ -1694,10 +1544,12 @@ impl UserAdmin for EcsProvider {
                 value: v.clone(),
             })
             .collect();
-        let mut body = json!({"user": uid, "namespace": instance});
-        if !tags.is_empty() {
-            body["tags"] = json!(tags);
-        }
+        // Marks the user as made by s3aas (not adopted), for delete_instance.
+        tags.push(UserTag {
+            name: MANAGED_TAG.into(),
+            value: "true".into(),
+        });
+        let body = json!({"user": uid, "namespace": instance, "tags": tags});
         let resp = self.send(Call::post(op, "/object/users", body)).await?;
         if !resp.is_success() {
             let e = self.fail(op, &resp, Some((Missing::Instance, instance)));
@@ -1752,7 +1604,7 @@ impl UserAdmin for EcsProvider {
         if self.iam {
             return self.iam_list_users(instance, opts).await;
         }
-        self.require_namespace(instance, op).await?;
+        self.require_instance(instance, op).await?;
         let page = self
             .user_page(
                 instance,
@@ -1803,7 +1655,7 @@ impl UserAdmin for EcsProvider {
         if self.iam {
             return self.iam_delete_user(instance, name).await;
         }
-        self.require_namespace(instance, op).await?;
+        self.require_instance(instance, op).await?;
         let uid = self.object_user_id(instance, name);
         let resp = self
             .send(
@@ -2085,16 +1937,14 @@ impl ObjectStoreProvider for EcsProvider {
     }
 
     async fn health(&self) -> Result<Health> {
+        // `/user/whoami` needs a token, so it proves both that ECS answers and that the
+        // credentials are valid: the report says which of the two failed.
         let resp = match self.send(Call::get("health", "/user/whoami")).await {
             Ok(r) => r,
-            Err(e) => return Ok(Health::new(false, None, Some(e.to_string()))),
+            Err(e) => return Ok(Health::failed(&e)),
         };
         if !resp.is_success() {
-            return Ok(Health::new(
-                false,
-                None,
-                Some(ecs_error("health", &resp).to_string()),
-            ));
+            return Ok(Health::failed(&ecs_error("health", &resp)));
         }
         let version = self.nodes().await.ok().and_then(|(_, v)| v);
         Ok(Health::new(true, version, None))
@@ -2125,16 +1975,18 @@ mod tests {
 
     #[test]
     fn versions_decide_capabilities() {
-        let c = derive_caps(true, false, Some(parse_version("3.6.2").unwrap()), false);
+        let c = derive_caps(true, Some(parse_version("3.6.2").unwrap()), false);
         assert_eq!(c.bucket_object_lock, Support::CreationOnly);
         assert!(!c.bucket_force_delete);
-        assert_eq!(c.instance_versioning, Support::No);
-        let c = derive_caps(true, true, Some(parse_version("3.8").unwrap()), false);
-        assert!(c.bucket_force_delete);
         assert_eq!(c.instance_versioning, Support::Yes);
-        let c = derive_caps(false, false, None, false);
+        assert_eq!(c.instance_encryption, Support::CreationOnly);
+        let c = derive_caps(true, Some(parse_version("3.8").unwrap()), true);
+        assert!(c.bucket_force_delete);
+        assert_eq!(c.bucket_versioning, Support::Yes);
+        let c = derive_caps(false, None, false);
         assert_eq!(c.bucket_object_lock, Support::No);
         assert_eq!(c.bucket_versioning, Support::No);
+        assert_eq!(c.instance_versioning, Support::No);
         assert!(parse_version("three").is_err());
     }
 

@@ -84,6 +84,15 @@ async fn requests_follow_the_reference() {
         )
         .mount(&server)
         .await;
+    // The instance's service user marks the namespace as an s3aas instance.
+    Mock::given(method("GET"))
+        .and(path("/object/users/cs-s3aas_acme/info"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "name": "cs-s3aas_acme", "namespace": "acme",
+            "tag": [{"name": "s3aas-instance", "value": "acme"}]
+        })))
+        .mount(&server)
+        .await;
     Mock::given(method("POST"))
         .and(path("/iam"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({

@@ -32,6 +32,10 @@ fn child(n: usize) {
         {
             let mut st = sim.state();
             st.record_calls = false;
+            // The service user that marks namespace `big` as an s3aas instance.
+            st.add_object_user("big", "s3aas_big", "s");
+            st.users.get_mut("s3aas_big").unwrap().tags =
+                vec![("s3aas-instance".into(), "big".into())];
             for i in 0..n {
                 let uid = format!("big--user{i:07}");
                 st.add_object_user("big", &uid, "s");

@@ -305,26 +305,42 @@ async fn hidden_secrets_are_deleted_by_id() {
     );
     p.delete_access_key("hide", "bob", &k.key.id).await.unwrap();
     assert!(p.list_access_keys("hide", "bob").await.unwrap().is_empty());
-    // Versioning on a bucket owned by bob needs bob's secret, which ECS hides: refused clearly.
+    // Versioning on a bucket owned by bob is signed by bob; ECS hides his secret, so a
+    // temporary key is made for the call and deleted after it.
     p.create_access_key("hide", "bob", CreateAccessKey::new())
         .await
         .unwrap();
     p.create_bucket("hide", CreateBucket::new("hide-b").owner("bob"))
         .await
         .unwrap();
-    let e = p
+    let b = p
         .update_bucket("hide", "hide-b", UpdateBucket::new().versioning(true))
         .await
+        .unwrap();
+    assert_eq!(b.versioning, Some(Versioning::Enabled));
+    assert_eq!(sim.state().s3.buckets["hide-b"].versioning, Some(true));
+    assert_eq!(
+        p.list_access_keys("hide", "bob").await.unwrap().len(),
+        1,
+        "the temporary key is gone"
+    );
+    // Both of bob's key slots taken: no room for a temporary key, said clearly, nothing changed.
+    p.create_access_key("hide", "bob", CreateAccessKey::new())
+        .await
+        .unwrap();
+    let e = p
+        .update_bucket("hide", "hide-b", UpdateBucket::new().versioning(false))
+        .await
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Unsupported);
-    assert!(e.to_string().contains("S3 credential"), "{e}");
+    assert!(e.to_string().contains("temporary key"), "{e}");
+    assert_eq!(sim.state().s3.buckets["hide-b"].versioning, Some(true));
 }
 
 #[tokio::test]
 async fn versioning_is_signed_with_the_owners_key_without_a_configured_credential() {
     let sim = sim().await;
     let p = builder(&sim).build().unwrap();
-    assert_eq!(p.capabilities().instance_versioning, Support::No);
+    assert_eq!(p.capabilities().instance_versioning, Support::Yes);
     p.create_instance(CreateInstance::new("own")).await.unwrap();
     p.create_user("own", CreateUser::new("carol"))
         .await
@@ -342,17 +358,33 @@ async fn versioning_is_signed_with_the_owners_key_without_a_configured_credentia
     assert_eq!(b.versioning, Some(Versioning::Enabled));
     assert_eq!(b.owner.as_deref(), Some("carol"));
     assert_eq!(sim.state().s3.buckets["own-b"].versioning, Some(true));
-    // No owner, no credential: refused before any S3 call, and the bucket is not left behind.
-    let e = p
+    // No owner asked for: the instance's service user owns the bucket and signs for it; it is
+    // no user of the instance, so the bucket reports no owner.
+    let c = p
         .create_bucket("own", CreateBucket::new("own-c").versioning(true))
+        .await
+        .unwrap();
+    assert_eq!(c.versioning, Some(Versioning::Enabled));
+    assert_eq!(c.owner, None);
+    assert_eq!(
+        sim.state().buckets["own-c"].owner.as_deref(),
+        Some(p.service_user_id("own").as_str())
+    );
+    // Without an S3 endpoint, versioning is refused before any request.
+    let no_s3 = EcsProvider::builder(
+        sim.mgmt.uri(),
+        ADMIN.0,
+        SecretString::from(ADMIN.1.to_string()),
+    )
+    .build()
+    .unwrap();
+    let calls = sim.state().calls.len();
+    let e = no_s3
+        .create_bucket("own", CreateBucket::new("own-d").versioning(true))
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
-    assert!(e.to_string().contains("versioning"), "{e}");
-    assert!(
-        !sim.state().buckets.contains_key("own-c"),
-        "half-made bucket removed"
-    );
+    assert_eq!(sim.state().calls.len(), calls, "no request was sent");
 }
 
 #[tokio::test]
@@ -433,7 +465,8 @@ async fn forced_delete_waits_for_ecs_to_empty_the_bucket() {
         .create_access_key("fdel", "dave", CreateAccessKey::new())
         .await
         .unwrap();
-    p.create_bucket("fdel", CreateBucket::new("fd-b"))
+    // dave owns the bucket: ECS lets only the owner (or a policy) write into it.
+    p.create_bucket("fdel", CreateBucket::new("fd-b").owner("dave"))
         .await
         .unwrap();
     s3_as(&sim, &k)

@@ -42,7 +42,8 @@ pub use memory::MemoryProvider;
 pub use model::Support;
 pub use policy::{BucketAccess, Policy, PolicyDocument, PolicyKind, PutPolicy};
 pub use provider::{
-    AccessKeyAdmin, BucketAdmin, Health, InstanceAdmin, ObjectStoreProvider, PolicyAdmin, UserAdmin,
+    AccessKeyAdmin, BucketAdmin, Health, HealthProblem, InstanceAdmin, ObjectStoreProvider,
+    PolicyAdmin, UserAdmin,
 };
 pub use registry::{ProviderConfig, Registry};
 pub use secret::{ExposeSecret, SecretString};

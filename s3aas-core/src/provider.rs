@@ -15,7 +15,7 @@
 //! - Errors keep the backend's HTTP status, code, message and request id.
 
 use crate::capabilities::Capabilities;
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use crate::model::*;
 use crate::policy::{Policy, PutPolicy};
 use async_trait::async_trait;
@@ -179,15 +179,72 @@ pub struct Health {
     pub version: Option<String>,
     /// What is wrong, when not ready.
     pub detail: Option<String>,
+    /// Why it is not ready, as a kind a caller can act on (`None` when ready, or when the
+    /// backend cannot tell).
+    pub problem: Option<HealthProblem>,
+}
+
+/// Why a backend is not ready.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HealthProblem {
+    /// The endpoint did not answer (refused, unresolvable, timed out, TLS failure).
+    Unreachable,
+    /// The endpoint answered but refused the configured credentials.
+    Unauthenticated,
+    /// The credentials are valid but lack the rights the provider needs.
+    PermissionDenied,
+    /// The server answered that it is not ready (starting, degraded, no quorum).
+    NotReady,
+}
+
+impl HealthProblem {
+    /// A short lower-case name (`unreachable`, `unauthenticated`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthProblem::Unreachable => "unreachable",
+            HealthProblem::Unauthenticated => "unauthenticated",
+            HealthProblem::PermissionDenied => "permission_denied",
+            HealthProblem::NotReady => "not_ready",
+        }
+    }
+
+    /// The problem an error from a health check stands for.
+    pub fn of(e: &crate::Error) -> HealthProblem {
+        match e.kind() {
+            ErrorKind::Unavailable | ErrorKind::Timeout => HealthProblem::Unreachable,
+            ErrorKind::Unauthenticated => HealthProblem::Unauthenticated,
+            ErrorKind::PermissionDenied => HealthProblem::PermissionDenied,
+            _ => HealthProblem::NotReady,
+        }
+    }
+}
+
+impl std::fmt::Display for HealthProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Health {
-    /// A health report.
+    /// A health report; a report that is not ready says [`HealthProblem::NotReady`].
     pub fn new(ready: bool, version: Option<String>, detail: Option<String>) -> Self {
         Health {
             ready,
             version,
             detail,
+            problem: (!ready).then_some(HealthProblem::NotReady),
+        }
+    }
+
+    /// A report that is not ready because the health check failed with `e`: the problem is
+    /// derived from the error's kind, the detail is the error.
+    pub fn failed(e: &crate::Error) -> Self {
+        Health {
+            ready: false,
+            version: None,
+            detail: Some(e.to_string()),
+            problem: Some(HealthProblem::of(e)),
         }
     }
 }

@@ -1777,12 +1777,24 @@ impl<D: Dialect> ObjectStoreProvider for MadminProvider<D> {
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "health"))]
     async fn health(&self) -> Result<Health> {
-        let (ready, body) = self.admin.ready().await?;
-        let version = self
-            .server_info()
-            .await
-            .ok()
-            .and_then(|i| i.servers.iter().find_map(|s| s.version.clone()));
+        // The readiness probe is anonymous; the server-info call then proves the credentials,
+        // so a wrong secret reads `unauthenticated`, not ready.
+        let (ready, body) = match self.admin.ready().await {
+            Ok(r) => r,
+            Err(e) => return Ok(Health::failed(&e)),
+        };
+        let version = match self.server_info().await {
+            Ok(i) => i.servers.iter().find_map(|s| s.version.clone()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::Unauthenticated | ErrorKind::PermissionDenied
+                ) =>
+            {
+                return Ok(Health::failed(&e));
+            }
+            Err(_) => None,
+        };
         Ok(Health::new(ready, version, (!ready).then_some(body)))
     }
 }

@@ -23,6 +23,10 @@ use crate::wire::iam as w;
 
 /// The user tag that marks a user disabled by s3aas and lists the keys to re-enable.
 pub(crate) const DISABLED_TAG: &str = "s3aas-disabled";
+/// The description s3aas gives the managed policies it makes (Dell's spec: `CreatePolicy`
+/// takes `Description`, and `GetPolicy`/`ListPolicies` return it), by which `delete_instance`
+/// tells them from policies others made in the namespace.
+pub(crate) const POLICY_DESCRIPTION: &str = "managed by s3aas";
 /// What ECS allows in an IAM user name.
 const IAM_USER_NAME_MAX: usize = 64;
 const MAX_ITEMS: &str = "1000";
@@ -97,7 +101,9 @@ impl EcsProvider {
                 ps.push(p("Marker", m));
             }
             let r = self.iam(op, ns, action, ps).await?;
-            out.extend(w::members(r.get(field)).into_iter().cloned());
+            // `field` may name alternatives (`A|B`): the first one present is read.
+            let items = field.split('|').find_map(|f| r.get(f));
+            out.extend(w::members(items).into_iter().cloned());
             match w::next_marker(&r) {
                 Some(m) if marker.as_deref() != Some(m.as_str()) => marker = Some(m),
                 _ => return Ok(out),
@@ -105,13 +111,13 @@ impl EcsProvider {
         }
     }
 
-    pub(super) fn iam_user_name(&self, name: &str) -> String {
-        format!("{}{name}", self.user_prefix)
+    pub(super) fn iam_user_name(&self, ns: &str, name: &str) -> String {
+        self.naming.iam.render(ns, name)
     }
 
     /// A missing user: the namespace is checked first, so a missing instance says so.
     async fn iam_user_missing(&self, ns: &str, name: &str, e: Error, op: &'static str) -> Error {
-        if let Err(ns_err) = self.require_namespace(ns, op).await {
+        if let Err(ns_err) = self.require_instance(ns, op).await {
             return ns_err;
         }
         e.with_resource(ResourceKind::User, name)
@@ -119,7 +125,7 @@ impl EcsProvider {
 
     async fn iam_get_user(&self, ns: &str, name: &str, op: &'static str) -> Result<w::IamUser> {
         guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
-        let uname = self.iam_user_name(name);
+        let uname = self.iam_user_name(ns, name);
         let r = match self
             .iam(op, ns, "GetUser", vec![p("UserName", &uname)])
             .await
@@ -148,7 +154,7 @@ impl EcsProvider {
         out.created = u.created;
         out.tags = Some(
             tags.into_iter()
-                .filter(|(k, _)| k != DISABLED_TAG)
+                .filter(|(k, _)| k != DISABLED_TAG && k != MANAGED_TAG)
                 .collect(),
         );
         out
@@ -156,7 +162,7 @@ impl EcsProvider {
 
     pub(super) async fn iam_create_user(&self, ns: &str, req: CreateUser) -> Result<User> {
         let op = "create_user";
-        let uname = self.iam_user_name(&req.name);
+        let uname = self.iam_user_name(ns, &req.name);
         if uname.len() > IAM_USER_NAME_MAX {
             return Err(ctx(
                 Error::invalid_input(
@@ -181,7 +187,7 @@ impl EcsProvider {
                 op,
             ));
         }
-        self.require_namespace(ns, op).await?;
+        self.require_instance(ns, op).await?;
         let mut tags: Vec<(String, String)> = req
             .tags
             .iter()
@@ -190,6 +196,8 @@ impl EcsProvider {
         if !req.enabled {
             tags.push((DISABLED_TAG.to_string(), String::new()));
         }
+        // Marks the user as made by s3aas (not adopted), for delete_instance.
+        tags.push((MANAGED_TAG.to_string(), "true".to_string()));
         let mut params = vec![p("UserName", &uname), p("Path", "/")];
         params.extend(tag_params(&tags));
         let r = self.iam(op, ns, "CreateUser", params).await.map_err(|e| {
@@ -211,7 +219,7 @@ impl EcsProvider {
 
     pub(super) async fn iam_list_users(&self, ns: &str, opts: ListOptions) -> Result<Page<User>> {
         let op = "list_users";
-        self.require_namespace(ns, op).await?;
+        self.require_instance(ns, op).await?;
         let mut params = vec![p("MaxItems", opts.limit.unwrap_or(1000).max(1).to_string())];
         if let Some(m) = &opts.continuation {
             params.push(p("Marker", m));
@@ -220,12 +228,7 @@ impl EcsProvider {
         let names: Vec<String> = w::members(r.get("Users"))
             .into_iter()
             .filter_map(w::user)
-            .filter_map(|u| {
-                u.name
-                    .strip_prefix(self.user_prefix.as_str())
-                    .map(str::to_string)
-            })
-            .filter(|n| !n.is_empty())
+            .filter_map(|u| self.naming.iam.user_of(ns, &u.name).map(str::to_string))
             .filter(|n| opts.prefix.as_deref().is_none_or(|pre| n.starts_with(pre)))
             .collect();
         // The list carries no tags: the enabled state and tags come from each user.
@@ -277,7 +280,7 @@ impl EcsProvider {
     pub(super) async fn iam_set_enabled(&self, ns: &str, name: &str, enabled: bool) -> Result<()> {
         let op = "set_user_enabled";
         let u = self.iam_get_user(ns, name, op).await?;
-        let uname = self.iam_user_name(name);
+        let uname = self.iam_user_name(ns, name);
         let tags = u.tags.unwrap_or_default();
         let keys = self.iam_keys(ns, name, op).await?;
         match (enabled, restore_list(&tags)) {
@@ -377,28 +380,68 @@ impl EcsProvider {
 
     pub(super) async fn iam_delete_user(&self, ns: &str, name: &str) -> Result<()> {
         let op = "delete_user";
-        self.require_namespace(ns, op).await?;
-        self.iam_remove_user(ns, &self.iam_user_name(name), op)
+        self.require_instance(ns, op).await?;
+        self.iam_remove_user(ns, &self.iam_user_name(ns, name), op)
             .await
     }
 
-    /// Every IAM user and local managed policy of the namespace (for `delete_instance`).
-    pub(super) async fn iam_purge(
+    /// Sorts the namespace's IAM users and local policies by whose they are (for
+    /// `delete_instance`): users that follow the naming template are the instance's (adopted
+    /// when they lack [`MANAGED_TAG`]); policies are s3aas's when their description says so.
+    pub(super) async fn iam_holdings(
         &self,
         ns: &str,
-        done: &mut Vec<String>,
+        h: &mut instance::Holdings,
         op: &'static str,
     ) -> Result<()> {
         let users = self
             .iam_all(op, ns, "ListUsers", Vec::new(), "Users")
             .await?;
         for u in users.iter().filter_map(w::user) {
-            self.iam_remove_user(ns, &u.name, op).await?;
-            done.push(format!("IAM user {}", u.name));
+            let Some(name) = self.naming.iam.user_of(ns, &u.name) else {
+                h.foreign.push(format!("IAM user '{}'", u.name));
+                continue;
+            };
+            match self.iam_get_user(ns, name, op).await {
+                Ok(full) => {
+                    let tags = full.tags.unwrap_or_default();
+                    if !tags.iter().any(|(k, _)| k == MANAGED_TAG) {
+                        h.adopted.push(format!("IAM user '{}'", u.name));
+                    }
+                    h.iam_users.push(u.name.clone());
+                }
+                Err(e) if e.kind() == ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
         }
         for pol in self.iam_local_policies(ns, op).await? {
-            self.iam_remove_policy(ns, &pol, op).await?;
-            done.push(format!("policy {}", pol.name));
+            if pol.description.as_deref() == Some(POLICY_DESCRIPTION) {
+                h.policies.push(pol.name);
+            } else {
+                h.foreign.push(format!("IAM policy '{}'", pol.name));
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the given IAM users (with their keys and attachments) and policies.
+    pub(super) async fn iam_remove_all(
+        &self,
+        ns: &str,
+        users: &[String],
+        policies: &[String],
+        done: &mut Vec<String>,
+        op: &'static str,
+    ) -> Result<()> {
+        for u in users {
+            self.iam_remove_user(ns, u, op).await?;
+            done.push(format!("IAM user {u}"));
+        }
+        for name in policies {
+            if let Some(pol) = self.iam_policy(ns, name, op).await? {
+                self.iam_remove_policy(ns, &pol, op).await?;
+            }
+            done.push(format!("policy {name}"));
         }
         Ok(())
     }
@@ -413,7 +456,7 @@ impl EcsProvider {
         action: &str,
         field: &str,
     ) -> Result<Vec<Value>> {
-        let uname = self.iam_user_name(name);
+        let uname = self.iam_user_name(ns, name);
         match self
             .iam_all(op, ns, action, vec![p("UserName", &uname)], field)
             .await
@@ -459,7 +502,7 @@ impl EcsProvider {
 
     async fn iam_new_key(&self, ns: &str, name: &str, op: &'static str) -> Result<NewAccessKey> {
         let u = self.iam_get_user(ns, name, op).await?;
-        let uname = self.iam_user_name(name);
+        let uname = self.iam_user_name(ns, name);
         if self.iam_keys(ns, name, op).await?.len() >= 2 {
             return Err(ctx(
                 Error::new(
@@ -538,7 +581,7 @@ impl EcsProvider {
         if !keys.iter().any(|k| k.id == id) {
             return Err(ctx(Error::not_found(ResourceKind::AccessKey, id), op));
         }
-        let uname = self.iam_user_name(name);
+        let uname = self.iam_user_name(ns, name);
         match restore_list(u.tags.as_deref().unwrap_or_default()) {
             // While the user is disabled the key stays inactive; the record says whether it
             // comes back with the user.
@@ -571,8 +614,8 @@ impl EcsProvider {
 
     pub(super) async fn iam_delete_key(&self, ns: &str, name: &str, id: &str) -> Result<()> {
         let op = "delete_access_key";
-        self.require_namespace(ns, op).await?;
-        self.iam_drop_key(ns, &self.iam_user_name(name), id, op)
+        self.require_instance(ns, op).await?;
+        self.iam_drop_key(ns, &self.iam_user_name(ns, name), id, op)
             .await
     }
 
@@ -601,7 +644,7 @@ impl EcsProvider {
             ));
         }
         let new = self.iam_new_key(ns, name, op).await?;
-        let uname = self.iam_user_name(name);
+        let uname = self.iam_user_name(ns, name);
         if let Err(e) = self.iam_drop_key(ns, &uname, id, op).await {
             let cleanup = self.iam_drop_key(ns, &uname, &new.key.id, op).await;
             return Err(rotation_failed(e, cleanup, &new.key.id));
@@ -630,7 +673,7 @@ impl EcsProvider {
                 .map(Some)
                 .ok_or_else(|| ctx(w::malformed("GetPolicy", "no Policy"), op)),
             Err(e) if is_iam_not_found(&e) => {
-                self.require_namespace(ns, op).await?;
+                self.require_instance(ns, op).await?;
                 Ok(None)
             }
             Err(e) => Err(e),
@@ -677,7 +720,9 @@ impl EcsProvider {
                 ns,
                 "ListPolicyVersions",
                 vec![p("PolicyArn", arn)],
-                "Versions",
+                // Dell's spec names the list `PolicyVersions`; its Terraform provider reads
+                // `Versions`. Both are read.
+                "Versions|PolicyVersions",
             )
             .await?;
         Ok(v.iter()
@@ -763,6 +808,7 @@ impl EcsProvider {
                         p("PolicyName", &req.name),
                         p("PolicyDocument", doc.as_str()),
                         p("Path", "/"),
+                        p("Description", POLICY_DESCRIPTION),
                     ],
                 )
                 .await
@@ -803,7 +849,7 @@ impl EcsProvider {
                 op,
                 ns,
                 "ListPolicies",
-                vec![p("Scope", "Local")],
+                vec![p("PolicyScope", "Local")],
                 "Policies",
             )
             .await?
@@ -819,9 +865,9 @@ impl EcsProvider {
         opts: ListOptions,
     ) -> Result<Page<Policy>> {
         let op = "list_policies";
-        self.require_namespace(ns, op).await?;
+        self.require_instance(ns, op).await?;
         let mut params = vec![
-            p("Scope", "Local"),
+            p("PolicyScope", "Local"),
             p("MaxItems", opts.limit.unwrap_or(1000).max(1).to_string()),
         ];
         if let Some(m) = &opts.continuation {
@@ -907,7 +953,7 @@ impl EcsProvider {
         } else {
             "detach_policy"
         };
-        let uname = self.iam_user_name(user);
+        let uname = self.iam_user_name(ns, user);
         let action = if attach {
             "AttachUserPolicy"
         } else {

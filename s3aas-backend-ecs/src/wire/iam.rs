@@ -32,6 +32,8 @@ pub(crate) struct IamPolicy {
     pub(crate) arn: String,
     pub(crate) default_version: Option<String>,
     pub(crate) attachments: Option<u64>,
+    /// The policy's description (s3aas marks its own policies with one).
+    pub(crate) description: Option<String>,
     pub(crate) created: Option<OffsetDateTime>,
     pub(crate) updated: Option<OffsetDateTime>,
 }
@@ -145,6 +147,7 @@ pub(crate) fn policy(v: &Value) -> Option<IamPolicy> {
         arn,
         default_version: str_field(v, "DefaultVersionId").filter(|d| !d.is_empty()),
         attachments: str_field(v, "AttachmentCount").and_then(|n| n.parse().ok()),
+        description: str_field(v, "Description").filter(|d| !d.is_empty()),
         created: time_field(v, "CreateDate"),
         updated: time_field(v, "UpdateDate"),
     })

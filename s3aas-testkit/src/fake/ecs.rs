@@ -34,6 +34,7 @@
 //! page.
 
 mod iam;
+mod s3auth;
 
 pub use iam::{IamKey, IamPolicy, IamUser};
 
@@ -402,6 +403,78 @@ impl EcsSimulator {
     /// Queues a fault.
     pub fn inject(&self, f: Fault) {
         self.state().faults.push_back(f);
+    }
+
+    /// An object seeder for the conformance suite that writes as ECS lets it: each call signed
+    /// by the bucket's owner (with the owner's first secret key).
+    pub fn seeder(&self) -> EcsSeeder {
+        EcsSeeder {
+            state: self.state.clone(),
+            s3: url::Url::parse(&self.s3.uri()).expect("the simulator's URL parses"),
+        }
+    }
+}
+
+/// Seeds buckets through the simulator's S3 side, signed by each bucket's owner.
+#[derive(Debug, Clone)]
+pub struct EcsSeeder {
+    state: Arc<Mutex<EcsState>>,
+    s3: url::Url,
+}
+
+impl EcsSeeder {
+    fn owner_client(&self, bucket: &str) -> s3aas_core::Result<s3aas_http::S3Client> {
+        use s3aas_http::{HttpClient, HttpConfig, S3Client, SigV4Signer};
+        let (owner, secret) = {
+            let st = lock(&self.state);
+            let owner = st
+                .buckets
+                .get(bucket)
+                .and_then(|m| m.owner.clone())
+                .ok_or_else(|| {
+                    s3aas_core::Error::not_found(s3aas_core::ResourceKind::Bucket, bucket)
+                })?;
+            let secret = st
+                .users
+                .get(&owner)
+                .and_then(|u| u.keys.first())
+                .map(|k| k.secret.clone())
+                .ok_or_else(|| {
+                    s3aas_core::Error::new(
+                        s3aas_core::ErrorKind::Unsupported,
+                        format!(
+                            "the owner {owner} of bucket {bucket} has no secret key to seed with"
+                        ),
+                    )
+                })?;
+            (owner, secret)
+        };
+        Ok(S3Client::new(
+            "ecs",
+            HttpClient::new("ecs", HttpConfig::new())?,
+            self.s3.clone(),
+            SigV4Signer::new(owner, s3aas_core::SecretString::from(secret), "us-east-1"),
+        ))
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::ObjectSeeder for EcsSeeder {
+    async fn put_object(
+        &self,
+        _instance: &str,
+        bucket: &str,
+        key: &str,
+        data: Vec<u8>,
+    ) -> s3aas_core::Result<()> {
+        self.owner_client(bucket)?
+            .put_object(bucket, key, data.into(), &[])
+            .await
+            .map(drop)
+    }
+
+    async fn empty_bucket(&self, _instance: &str, bucket: &str) -> s3aas_core::Result<()> {
+        self.owner_client(bucket)?.empty_bucket(bucket).await
     }
 }
 
@@ -934,9 +1007,13 @@ fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str], user: &str) -
             };
             // Only the fields sent change; the others (default bucket quota, stale reads, ...)
             // keep their values.
+            // "You cannot edit the Name, Server-side Encryption, or Compliance fields after the
+            // namespace has been created" (ECS Admin Guide, "Edit a namespace").
             match strict_bool(b.get("is_encryption_enabled"), "is_encryption_enabled") {
-                Ok(Some(e)) => n.encryption = e,
-                Ok(None) => {}
+                Ok(Some(e)) if e != n.encryption => {
+                    return c.invalid(&format!("Server-side encryption of namespace {ns} cannot be changed after creation"));
+                }
+                Ok(_) => {}
                 Err(e) => return c.err(400, 1013, "Bad request body", &e),
             }
             match strict_bool(b.get("is_stale_allowed"), "is_stale_allowed") {
@@ -1034,6 +1111,48 @@ fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str], user: &str) -
             Some(u) => c.ok(json!({"user_name": uid, "isLocked": u.locked})),
             None => c.not_found_url(&format!("User {uid}")),
         },
+        // User tags (Dell's spec: GET lists, POST appends, PUT updates existing, DELETE removes).
+        (m @ ("GET" | "POST" | "PUT" | "DELETE"), ["object", "users", uid, "tags"]) => {
+            let b = if m == "GET" {
+                json!({})
+            } else {
+                match c.body() {
+                    Ok(b) => b,
+                    Err(r) => return r,
+                }
+            };
+            let ns = c.q("namespace").or_else(|| b["namespace"].as_str().map(str::to_string));
+            let Some(u) = st.users.get_mut(*uid).filter(|u| ns.as_deref().is_none_or(|n| n == u.namespace)) else {
+                return c.not_found_url(&format!("User {uid}"));
+            };
+            let given = tag_list(&b["tags"], "name", "value");
+            match m {
+                "GET" => {
+                    return c.ok(json!({"tags": u.tags.iter().map(|(k, v)| json!({"name": k, "value": v})).collect::<Vec<_>>()}));
+                }
+                "POST" => {
+                    if let Some((k, _)) = given.iter().find(|(k, _)| u.tags.iter().any(|(x, _)| x == k)) {
+                        return c.invalid(&format!("Tag {k} already exists on user {uid}"));
+                    }
+                    u.tags.extend(given);
+                }
+                "PUT" => {
+                    for (k, v) in given {
+                        let Some(slot) = u.tags.iter_mut().find(|(x, _)| *x == k) else {
+                            return c.invalid(&format!("Tag {k} does not exist on user {uid}"));
+                        };
+                        slot.1 = v;
+                    }
+                }
+                _ => {
+                    if let Some((k, _)) = given.iter().find(|(k, _)| !u.tags.iter().any(|(x, _)| x == k)) {
+                        return c.invalid(&format!("Tag {k} does not exist on user {uid}"));
+                    }
+                    u.tags.retain(|(x, _)| !given.iter().any(|(k, _)| k == x));
+                }
+            }
+            ResponseTemplate::new(200)
+        }
         ("GET", ["object", "users", uid, "info"]) => {
             let ns = c.q("namespace");
             match st.users.get(*uid) {
@@ -1608,20 +1727,6 @@ impl Respond for S3Responder {
                     "The request signature we calculated does not match the signature you provided.",
                 );
             }
-            let allowed = iam::s3_allowed(
-                &st,
-                &ak,
-                req.method.as_str(),
-                req.url.path(),
-                req.url.query().unwrap_or_default(),
-            );
-            if allowed == Some(false) {
-                return xml_error(
-                    403,
-                    "AccessDenied",
-                    "Access Denied: no attached policy of this IAM user allows it",
-                );
-            }
         } else {
             let Some(user) = st.users.get(&ak).cloned() else {
                 return xml_error(
@@ -1641,7 +1746,16 @@ impl Respond for S3Responder {
                 return xml_error(403, "AccessDenied", "Access Denied: the user is locked");
             }
         }
+        let Some(caller) = s3auth::caller(&st, &ak) else {
+            return xml_error(403, "InvalidAccessKeyId", "Unknown access key");
+        };
         let path = req.url.path().trim_start_matches('/');
+        if path.is_empty() && req.method.as_str() == "GET" {
+            return s3auth::list_buckets(&st, &caller);
+        }
+        if let Some(refusal) = s3auth::refuse(&st, req, &caller) {
+            return refusal;
+        }
         if !path.is_empty()
             && !path.contains('/')
             && req.method.as_str() == "PUT"

@@ -57,15 +57,12 @@ pub struct S3State {
 /// An S3-style XML error response.
 pub fn xml_error(status: u16, code: &str, message: &str) -> ResponseTemplate {
     ResponseTemplate::new(status)
-        .insert_header("content-type", "application/xml")
         .insert_header("x-amz-request-id", "FAKE-REQ-1")
-        .set_body_string(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>FAKE-REQ-1</RequestId></Error>"))
+        .set_body_raw(format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message><RequestId>FAKE-REQ-1</RequestId></Error>"), "application/xml")
 }
 
-fn xml(body: String) -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .insert_header("content-type", "application/xml")
-        .set_body_string(body)
+pub(crate) fn xml(body: String) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(body, "application/xml")
 }
 
 fn esc(s: &str) -> String {

@@ -14,7 +14,7 @@
 //! policy's default version; detaching a policy that is not attached is `NoSuchEntity`;
 //! policy documents come back URL-encoded; on S3, an IAM key may do what its user's attached
 //! policies allow ([`s3_allowed`]). System policies (`urn:ecs:iam:::policy/...`) are
-//! visible in every namespace (`Scope=AWS`/`All`), the namespace's own with `Scope=Local`.
+//! visible in every namespace (`PolicyScope=AWS`/`All`), the namespace's own with `PolicyScope=Local`.
 //!
 //! Assumptions where the reference is silent: a missing `x-emc-namespace` is `400
 //! InvalidInput`, an unknown namespace `404 NoSuchEntity`; list markers are the last name of
@@ -74,6 +74,8 @@ pub struct IamPolicy {
     pub default_version: String,
     /// The number the next version gets.
     pub next_version: u32,
+    /// The description given at creation (immutable, as in AWS).
+    pub description: String,
 }
 
 impl IamPolicy {
@@ -86,6 +88,7 @@ impl IamPolicy {
             versions: vec![("v1".into(), doc, now)],
             default_version: "v1".into(),
             next_version: 2,
+            description: String::new(),
         }
     }
 }
@@ -355,6 +358,7 @@ fn policy_json(st: &EcsState, pns: &str, name: &str, p: &IamPolicy) -> Value {
         "PolicyId": p.id,
         "Arn": arn,
         "Path": "/",
+        "Description": p.description,
         "DefaultVersionId": p.default_version,
         "AttachmentCount": attachments(st, &arn),
         "PermissionsBoundaryUsageCount": 0,
@@ -667,7 +671,8 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
                     ),
                 ));
             }
-            let pol = IamPolicy::new(doc);
+            let mut pol = IamPolicy::new(doc);
+            pol.description = iam.get("Description").unwrap_or_default().to_string();
             let v = policy_json(st, ns, &name, &pol);
             st.iam_policies.insert(key(&name), pol);
             Ok(json!({"Policy": v}))
@@ -678,14 +683,15 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             Ok(json!({"Policy": policy_json(st, &pns, &name, pol)}))
         }
         "ListPolicies" => {
-            let scope = iam.get("Scope").unwrap_or("All");
+            // Dell's spec: `PolicyScope` (All, ECS, AWS, Local); there is no `Scope`.
+            let scope = iam.get("PolicyScope").unwrap_or("All");
             let only_attached = iam.get("OnlyAttached") == Some("true");
             let items = st
                 .iam_policies
                 .iter()
                 .filter(|((pns, _), _)| match scope {
                     "Local" => pns == ns,
-                    "AWS" => pns.is_empty(),
+                    "AWS" | "ECS" => pns.is_empty(),
                     _ => pns == ns || pns.is_empty(),
                 })
                 .filter(|((pns, name), _)| {
@@ -853,7 +859,7 @@ pub(super) fn key_owner<'a>(st: &'a EcsState, ak: &str) -> Option<&'a IamKey> {
 
 /// The S3 action and resource ARN a request asks for (the common ones; anything else maps to
 /// an action no s3aas helper policy grants, so only `s3:*` allows it).
-fn s3_action(method: &str, path: &str, query: &str) -> (String, String) {
+pub(super) fn s3_action(method: &str, path: &str, query: &str) -> (String, String) {
     let path = path.trim_start_matches('/');
     let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
     let has = |q: &str| {
@@ -900,7 +906,7 @@ fn s3_action(method: &str, path: &str, query: &str) -> (String, String) {
 }
 
 /// `*` and `?` wildcards, case-insensitive for actions as IAM matches them.
-fn glob(pattern: &str, text: &str, fold: bool) -> bool {
+pub(super) fn glob(pattern: &str, text: &str, fold: bool) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = if fold {
         (
             pattern.to_ascii_lowercase().chars().collect(),
@@ -929,7 +935,7 @@ fn glob(pattern: &str, text: &str, fold: bool) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
-fn strings(v: Option<&Value>) -> Vec<String> {
+pub(super) fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Array(a)) => a
