@@ -56,6 +56,14 @@ pub fn all_cases() -> Vec<Case> {
             instance_default_bucket
         ),
         case!(
+            "instance::versioning_reaches_new_buckets",
+            |c, _| (!(c.instance_create
+                && c.instance_versioning.at_creation()
+                && c.bucket_versioning.at_creation()))
+            .then_some("instance_versioning or bucket_versioning != yes"),
+            instance_versioning_reaches_new_buckets
+        ),
+        case!(
             "instance::delete_refuses_non_empty",
             |c, s| needs_seeder(c, s),
             instance_delete_non_empty
@@ -425,6 +433,46 @@ async fn instance_update_versioning(ctx: &Ctx) -> CaseResult {
             b.versioning,
             Some(Versioning::Suspended),
             "default bucket suspended",
+        )?;
+        Ok(())
+    })
+    .await
+}
+
+/// An instance made with `versioning: true` and no default bucket: every bucket made in it
+/// later is versioned, and an explicit `versioning(false)` on a bucket still wins.
+async fn instance_versioning_reaches_new_buckets(ctx: &Ctx) -> CaseResult {
+    let req = ctx.instance_req().versioning(true);
+    ctx.with_instance(req, |id| async move {
+        let p = &ctx.provider;
+        let i = p.get_instance(&id).await?;
+        check(i.versioning, "instance reports versioning")?;
+        for n in ["v1", "v2"] {
+            let name = ctx.name(n);
+            let b = p.create_bucket(&id, CreateBucket::new(&name)).await?;
+            check_eq(
+                b.versioning,
+                Some(Versioning::Enabled),
+                "new bucket versioned",
+            )?;
+            let again = p.get_bucket(&id, &name).await?;
+            check_eq(
+                again.versioning,
+                Some(Versioning::Enabled),
+                "new bucket versioned when read back",
+            )?;
+        }
+        // An explicit choice for the bucket wins over the instance's default.
+        let plain = ctx.name("v3");
+        let b = p
+            .create_bucket(&id, CreateBucket::new(&plain).versioning(false))
+            .await?;
+        check(
+            b.versioning != Some(Versioning::Enabled),
+            format!(
+                "bucket made with versioning(false) is not versioned: {:?}",
+                b.versioning
+            ),
         )?;
         Ok(())
     })

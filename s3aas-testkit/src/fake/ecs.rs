@@ -281,6 +281,29 @@ impl EcsState {
             .count()
     }
 
+    /// Adds a bucket owned by object user `owner` in `namespace`, as another tool would make it
+    /// (for tests of a shared cluster).
+    pub fn add_bucket(&mut self, namespace: &str, name: &str, owner: &str) {
+        self.buckets.insert(
+            name.into(),
+            BucketMeta {
+                namespace: namespace.into(),
+                owner: Some(owner.into()),
+                encryption: false,
+                object_lock: false,
+                block_size: -1,
+                notification_size: -1,
+                tags: Vec::new(),
+                policy: None,
+                created: OffsetDateTime::now_utc(),
+                vpool: None,
+            },
+        );
+        self.s3
+            .buckets
+            .insert(name.into(), super::s3::Bucket::default());
+    }
+
     /// Adds an object user with one secret key (for S3 credentials in tests).
     pub fn add_object_user(&mut self, namespace: &str, uid: &str, secret: &str) {
         self.namespaces
