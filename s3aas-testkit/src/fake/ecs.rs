@@ -765,7 +765,15 @@ impl Respond for MgmtResponder {
             });
         let user = match token.as_ref().and_then(|t| st.tokens.get(t).cloned()) {
             Some((_, true)) if !st.expired_as_401 => {
-                let base = format!("{}://{}", req.url.scheme(), req.url.authority());
+                // The Host header carries the port the client used (the request URL the mock
+                // server builds does not), and ECS redirects to the same host and port.
+                let host = req
+                    .headers
+                    .get("host")
+                    .and_then(|h| h.to_str().ok())
+                    .map(str::to_string)
+                    .unwrap_or_else(|| req.url.authority().to_string());
+                let base = format!("{}://{host}", req.url.scheme());
                 return ResponseTemplate::new(302).insert_header(
                     "location",
                     format!("{base}/login?using-cookies=true").as_str(),
