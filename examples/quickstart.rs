@@ -4,9 +4,13 @@
 //! cargo run --example quickstart                       # embedded in-memory provider
 //! S3AAS_BACKEND=rustfs S3AAS_RUSTFS_ENDPOINT=http://127.0.0.1:9000 \
 //!   S3AAS_RUSTFS_ACCESS_KEY=... S3AAS_RUSTFS_SECRET_KEY=... cargo run --example quickstart
+//! S3AAS_BACKEND=ecs S3AAS_ECS_ENDPOINT=https://ecs:4443 S3AAS_ECS_USERNAME=... \
+//!   S3AAS_ECS_PASSWORD=... S3AAS_ECS_S3_ENDPOINT=https://ecs:9021 cargo run --example quickstart
 //! ```
 //!
-//! What a backend cannot do (per its capabilities) is skipped and said so, never faked.
+//! It runs on every backend: what a backend cannot do (per its capabilities) is skipped and
+//! said so, never faked. A backend that is not ready (unreachable, wrong credentials) stops it
+//! at once with the reason. `tests/quickstart.rs` runs it on each backend that runs here.
 
 use s3aas::model::*;
 use s3aas::{ErrorKind, ExposeSecret, PolicyDocument, PutPolicy, Support};
@@ -32,6 +36,20 @@ async fn run() -> s3aas::Result<()> {
         health.version.as_deref().unwrap_or("unknown"),
         health.ready
     );
+    if !health.ready {
+        let why = health
+            .problem
+            .map(|pr| pr.to_string())
+            .unwrap_or_else(|| "not ready".into());
+        return Err(s3aas::Error::new(
+            ErrorKind::Unavailable,
+            format!(
+                "backend {} is not ready: {why}: {}",
+                p.backend(),
+                health.detail.as_deref().unwrap_or("no detail")
+            ),
+        ));
+    }
 
     let suffix: String = format!(
         "{:06x}",
@@ -45,9 +63,12 @@ async fn run() -> s3aas::Result<()> {
     let instance_name = format!("quickstart-{suffix}");
     let bucket = format!("{instance_name}-data");
 
-    let mut req = CreateInstance::new(&instance_name)
-        .default_bucket(&bucket)
-        .label("example", "quickstart");
+    let mut req = CreateInstance::new(&instance_name).default_bucket(&bucket);
+    if caps.instance_labels {
+        req = req.label("example", "quickstart");
+    } else {
+        println!("instance labels unsupported on {}: skipped", p.backend());
+    }
     if caps.instance_versioning.at_creation() {
         req = req.versioning(true);
     }
