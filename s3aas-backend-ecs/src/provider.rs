@@ -645,8 +645,8 @@ impl EcsProvider {
                 .await?;
             out.extend(page.object_bucket);
             match page.next_marker.filter(|m| !m.is_empty()) {
-                Some(m) if Some(&m) != marker.as_ref() => marker = Some(m),
-                _ => return Ok(out),
+                None => return Ok(out),
+                Some(m) => marker = Some(advance(marker, m, "buckets", ns, op)?),
             }
         }
     }
@@ -660,8 +660,8 @@ impl EcsProvider {
                 .await?;
             out.extend(page.blobuser.into_iter().map(|u| u.userid));
             match page.next_marker.filter(|m| !m.is_empty()) {
-                Some(m) if Some(&m) != marker.as_ref() => marker = Some(m),
-                _ => return Ok(out),
+                None => return Ok(out),
+                Some(m) => marker = Some(advance(marker, m, "users", ns, op)?),
             }
         }
     }
@@ -1340,6 +1340,30 @@ impl EcsProvider {
             op,
         )
     }
+}
+
+/// The next page marker of a full listing; the same marker twice is an error, not the end: a
+/// release that ignored `marker` would otherwise cut the listing silently (Dell's spec gives
+/// `/object/users/{namespace}` no `marker` parameter), and deletes rely on complete lists.
+fn advance(
+    prev: Option<String>,
+    next: String,
+    what: &str,
+    ns: &str,
+    op: &'static str,
+) -> Result<String> {
+    if prev.as_deref() == Some(next.as_str()) {
+        return Err(ctx(
+            Error::new(
+                ErrorKind::Backend,
+                format!(
+                    "ECS answered the same page marker '{next}' twice while listing the {what} of namespace '{ns}': the listing does not advance, so it would be incomplete"
+                ),
+            ),
+            op,
+        ));
+    }
+    Ok(next)
 }
 
 /// Reads each named item, [`LIST_CONCURRENCY`] at a time and in order, skipping those gone

@@ -341,6 +341,9 @@ pub(crate) struct BucketBilling {
     pub(crate) total_size: Option<f64>,
     #[serde(default)]
     pub(crate) total_size_unit: Option<String>,
+    /// Older releases answer the size in GiB under this name only.
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub(crate) total_size_in_gb: Option<f64>,
     #[serde(default, deserialize_with = "lenient_i64")]
     pub(crate) total_objects: Option<i64>,
     #[serde(default, deserialize_with = "lenient_time")]
@@ -352,9 +355,19 @@ pub(crate) struct BucketBilling {
 impl BucketBilling {
     /// Total size in bytes, converting from the unit ECS reports (binary units for the legacy
     /// `KB`/`MB`/`GB` names, as ECS documents).
+    /// An answer without any size is an error, never "0 bytes" (which would make a bucket
+    /// look empty).
     pub(crate) fn bytes(&self) -> Result<u64> {
-        let size = self.total_size.unwrap_or(0.0);
-        let unit = self.total_size_unit.as_deref().unwrap_or("BYTE");
+        let (size, unit) = match (self.total_size, self.total_size_in_gb) {
+            (Some(s), _) => (s, self.total_size_unit.as_deref().unwrap_or("BYTE")),
+            (None, Some(gb)) => (gb, "GB"),
+            (None, None) => {
+                return Err(Error::new(
+                    ErrorKind::Backend,
+                    "billing answered without total_size (or total_size_in_gb)",
+                ));
+            }
+        };
         let mult: f64 = match unit.to_ascii_uppercase().as_str() {
             "BYTE" | "BYTES" | "B" => 1.0,
             "KB" | "KIB" => 1024.0,
@@ -504,6 +517,10 @@ mod tests {
         assert_eq!(b.bytes().unwrap(), 1000);
         let b: BucketBilling =
             serde_json::from_str(r#"{"total_size":1,"total_size_unit":"PB?"}"#).unwrap();
+        assert!(b.bytes().is_err());
+        let b: BucketBilling = serde_json::from_str(r#"{"total_size_in_gb":"2"}"#).unwrap();
+        assert_eq!(b.bytes().unwrap(), 2 << 30);
+        let b: BucketBilling = serde_json::from_str(r#"{"total_objects":0}"#).unwrap();
         assert!(b.bytes().is_err());
     }
 }

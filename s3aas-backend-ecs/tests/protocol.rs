@@ -640,3 +640,31 @@ mod tls {
         assert!(sim.state().namespaces.contains_key("tls"));
     }
 }
+
+#[tokio::test]
+async fn a_listing_that_does_not_advance_is_an_error_not_a_short_list() {
+    // A release that ignored `marker` would answer the same page again: deleting an instance
+    // on that cut list would leave users behind, so it must fail instead.
+    let sim = sim().await;
+    let p = builder(&sim).build().unwrap();
+    p.create_instance(CreateInstance::new("loop"))
+        .await
+        .unwrap();
+    let page = r#"{"blobuser":[{"userid":"loop--a","namespace":"loop"}],"NextMarker":"loop--a"}"#;
+    sim.inject(
+        Fault::new("/object/users/loop", 200, page)
+            .method("GET")
+            .content_type("application/json")
+            .times(2),
+    );
+    let e = p
+        .delete_instance("loop", DeleteInstance::new().force(true))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Backend, "{e}");
+    assert!(e.to_string().contains("does not advance"), "{e}");
+    assert!(
+        sim.state().namespaces.contains_key("loop"),
+        "nothing deleted"
+    );
+}
