@@ -20,9 +20,11 @@
 //! ## How s3aas maps onto ECS
 //! | s3aas | ECS |
 //! |---|---|
-//! | instance | a namespace (`/object/namespaces/namespace/{ns}`), created with the configured replication group as default and the requested encryption (D@RE) |
-//! | instance's default bucket | a bucket of the namespace tagged `s3aas-default-bucket=true` (the tag is hidden from [`Bucket::tags`](s3aas_core::model::Bucket)), so it is rediscovered from ECS alone |
-//! | user `alice` of instance `acme` | object user `<user_prefix>acme--alice` in namespace `acme` (object user ids are global on ECS, hence the instance in the id) |
+//! | instance | a namespace (`/object/namespaces/namespace/{ns}`), created with the configured replication group as default and the requested encryption (D@RE, fixed at creation), **marked by its service user** (below) |
+//! | instance's service user | object user `<user_prefix>s3aas_<ns>` with the tags `s3aas-instance=<ns>` and `s3aas-versioning=true\|false` (and `s3aas-adopted-namespace=true` for an adopted namespace). ECS namespaces carry no tags or metadata (Dell's spec lists every field), so this user is what tells an s3aas instance from any other namespace, from ECS alone. It owns the buckets s3aas makes without an owner, so that s3aas can sign their S3 calls as their owner. It is not a user of the instance (never listed) |
+//! | instance's default bucket | a bucket of the namespace tagged `s3aas-default-bucket=true` (the tag is hidden from [`Bucket::tags`](s3aas_core::model::Bucket) and counts against ECS's 10 tags), so it is rediscovered from ECS alone |
+//! | user `alice` of instance `acme` | object user `<user_prefix>acme--alice` in namespace `acme` (object user ids are global on ECS, hence the instance in the id), tagged `s3aas-managed=true` (hidden); or named by [`EcsBuilder::user_name_template`] |
+//! | buckets of the instance | buckets of the namespace owned by the service user or by one of the instance's users, and the default bucket; others in the namespace are not the instance's |
 //! | access key | one of the object user's secret keys; the access key id is the object user id, the key's id the SHA-256 of the secret (what ECS 4.x calls `secret_key_id`) |
 //! | disable / enable user | lock / unlock (`PUT /object/users/lock`) |
 //! | bucket quota | `blockSize` / `notificationSize` in whole GiB |
@@ -44,22 +46,90 @@
 //!
 //! Capabilities then say: policies and attachment yes, disabling single keys yes, rotation grace
 //! no (IAM keys cannot expire), bucket owners no (ECS makes the namespace's root user own what
-//! IAM users create), versioning only with a configured S3 credential. ECS documents that IAM
+//! IAM users create; s3aas's own buckets belong to the service user). IAM users s3aas made carry
+//! the tag `s3aas-managed`; the policies it made, the description `managed by s3aas` (how
+//! `delete_instance` tells them from others' in the namespace). ECS documents that IAM
 //! changes may take effect with a delay and apply to the S3 protocol only; deleting and
 //! re-creating a user or policy gives it a new unique id.
+//!
+//! ## A shared ECS: what s3aas touches
+//! A CloudStack ECS is shared by zones, tools and people. s3aas lists as instances only the
+//! namespaces its service user marks, and within them sees, changes and deletes only its own
+//! users (the naming template) and buckets (owned by the service user or its users).
+//! `delete_instance` without `force` refuses with `Conflict`, naming them, when the namespace
+//! holds anything else (another tool's users, buckets or IAM policies, or *adopted* users that
+//! s3aas found rather than made); with `force` it deletes what it made and what it adopted, and
+//! leaves the namespace in place while anything of others remains in it (and always when the
+//! namespace itself was adopted).
+//!
+//! Adopting what exists, as the CloudStack plugin does: [`EcsBuilder::namespace`] (option
+//! `namespace`) uses an existing namespace as the provider's one instance, and
+//! [`EcsBuilder::user_name_template`] (option `user_name_template`, e.g. `cs-{user}`) finds
+//! CloudStack's `cs-<account uuid>` object users instead of duplicating them.
+//!
+//! ## S3 calls, as ECS demands them
+//! ECS takes a signed S3 request's namespace from the user who signs it, and lets only a
+//! bucket's owner (or a user a bucket policy grants) reconfigure it. So versioning and
+//! emptiness checks are signed with the bucket owner's secret key, read from ECS; where ECS
+//! hides secret keys, a temporary key is made for the call and deleted after it (which needs a
+//! free key slot: ECS allows two per user). A real deployment must configure: the S3 endpoint
+//! the SDK reaches (`s3_endpoint`, ports 9020/9021) and a management user that may create
+//! namespaces and object users (System Admin; Namespace Admin suffices with `namespace`).
 //!
 //! ## What ECS cannot do (refused with `Unsupported` before any request)
 //! - Attached (named) policies on object users: they have none; only bucket policies exist.
 //!   Use IAM mode for them.
 //! - Access key name, description, expiry, session policy; disabling a single key (object
 //!   users; IAM mode can).
-//! - Changing a bucket's encryption after creation (ECS sets D@RE only at creation).
+//! - Changing a bucket's or an instance's encryption after creation (ECS sets D@RE only at
+//!   creation).
 //! - Object lock unless the configured ECS version is 3.6.2 or later; forced deletion of a
 //!   non-empty bucket unless it is 3.8 or later (`emptyBucket=true`).
-//! - Versioning without an S3 endpoint. Versioning is set through the S3 API, signed with the
-//!   configured S3 credential or, without one, with the bucket owner's secret key (read back
-//!   from ECS; impossible when ECS hides secret keys).
+//! - Versioning without an S3 endpoint (versioning goes through the S3 API).
 //! - Instance labels: ECS namespaces carry no labels.
+//! - More than 10 tags on a bucket (9 on an instance's default bucket): `InvalidInput`.
+//!
+//! ## Checked against Dell's references
+//! The simulator in `s3aas-testkit` (and so every test of this crate) was checked endpoint by
+//! endpoint against Dell's OpenAPI spec of the ECS management API (`ecs_metadata_openapi_4.1.json`
+//! in dell/terraform-provider-objectscale, and that repository's generated Go client), Dell's
+//! python-ecsclient 1.1.12 (which also drives the simulator in `tests/python_ecsclient.rs`), the
+//! CloudStack ECS plugin (`EcsObjectStoreDriverImpl.java`), Dell's CF service broker
+//! (thecodeteam/ecs-cf-service-broker) and Dell's ECS guides. `tests/fidelity.rs` holds the
+//! checks that once found the simulator more permissive than ECS.
+//!
+//! **Verified** (reference in parentheses): login with Basic auth and the `X-SDS-AUTH-TOKEN`
+//! header, logout (spec, guides, plugin, broker); expiry as 401 or a 302 to `/login` (guides);
+//! `/user/whoami` (spec); namespace create fields, `is_encryption_enabled` answered as a string,
+//! listing with `limit`/`marker`/`name=p*`, deactivate as a POST (spec, python-ecsclient,
+//! broker); namespace encryption fixed after creation (ECS Admin Guide, broker);
+//! namespaces carry no tags or metadata (spec); object users `{user, namespace, tags}`, lock,
+//! info, deactivate, user tags through `/object/users/{uid}/tags` (spec, python-ecsclient,
+//! plugin); secret keys (create with `existing_key_expiry_time_mins`, list, deactivate by
+//! secret or `secret_key_id`, at most two) (spec, python-ecsclient, guides, plugin); bucket
+//! create fields with `TagSet{Key,Value}` and GB quotas, info, listing with `NextMarker`,
+//! deactivate with `emptyBucket` and `empty-bucket-status` (spec, plugin, broker); at most 10
+//! bucket tags, deleting a missing tag is an error (spec); quota PUT/DELETE (spec,
+//! python-ecsclient, plugin); notification quota above the hard quota accepted
+//! (python-ecsclient's recorded answers); bucket policy as JSON, none as 204/404/`{}` (spec,
+//! broker, plugin); billing with `sizeunit=BYTE`, `KB`/`MB`/`GB` meaning KiB/MiB/GiB (spec); the
+//! IAM transport (`POST /iam?Action=`, `x-emc-namespace`) and every action and parameter used,
+//! including `PolicyScope` and `Description` on `CreatePolicy` (spec, Terraform client, broker);
+//! an S3 request's namespace is its signer's (ECS Admin Guide, "Bucket and namespace
+//! addressing").
+//!
+//! **Assumed** (no reference settles it; the simulator follows the assumption): the exact
+//! `Location` of the 302 on an expired token (any one containing `/login` is taken); what ECS
+//! answers for an unknown path (405/1007, as the simulator does); HTTP statuses and codes for a
+//! missing namespace, bucket or user (404 with 1004 for entities in the URL) and for a duplicate
+//! object user; whether a namespace may be deleted while it still holds object users; whether
+//! `marker` is honoured on `/object/users/{namespace}` (a listing that does not advance is
+//! therefore an error, never a short list); the encoding of `secret_key_id` (hex SHA-256 taken);
+//! IAM error HTTP statuses (errors are read by code); whether `ListPolicyVersions` answers
+//! `Versions` or `PolicyVersions` (both read); that only the bucket owner (or a bucket policy)
+//! may set versioning, as in AWS; that a newly made secret key works on S3 at once (Dell
+//! documents that nodes may cache keys for up to two minutes: a temporary key on a real ECS may
+//! be refused at first).
 //!
 //! ## Sessions
 //! One management token per provider, refreshed on expiry with a single login in flight

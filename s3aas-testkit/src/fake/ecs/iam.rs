@@ -14,7 +14,7 @@
 //! policy's default version; detaching a policy that is not attached is `NoSuchEntity`;
 //! policy documents come back URL-encoded; on S3, an IAM key may do what its user's attached
 //! policies allow ([`s3_allowed`]). System policies (`urn:ecs:iam:::policy/...`) are
-//! visible in every namespace (`PolicyScope=AWS`/`All`), the namespace's own with `PolicyScope=Local`.
+//! visible in every namespace (`PolicyScope` or `Scope` `AWS`/`All`), the namespace's own with `Local`.
 //!
 //! Assumptions where the reference is silent: a missing `x-emc-namespace` is `400
 //! InvalidInput`, an unknown namespace `404 NoSuchEntity`; list markers are the last name of
@@ -683,8 +683,12 @@ fn run(st: &mut EcsState, iam: &Iam<'_>, ns: &str) -> Answer {
             Ok(json!({"Policy": policy_json(st, &pns, &name, pol)}))
         }
         "ListPolicies" => {
-            // Dell's spec: `PolicyScope` (All, ECS, AWS, Local); there is no `Scope`.
-            let scope = iam.get("PolicyScope").unwrap_or("All");
+            // Dell's spec names it `PolicyScope` (All, ECS, AWS, Local); AWS clients such as
+            // boto3 send AWS's `Scope`. The references disagree, so both are read.
+            let scope = iam
+                .get("PolicyScope")
+                .or_else(|| iam.get("Scope"))
+                .unwrap_or("All");
             let only_attached = iam.get("OnlyAttached") == Some("true");
             let items = st
                 .iam_policies
