@@ -124,17 +124,20 @@ async fn foreign_user_and_bucket_survive_the_delete_of_an_instance_in_their_name
     p.delete_instance("shared", DeleteInstance::new().force(true))
         .await
         .unwrap();
-    let st = sim.state();
-    assert!(st.namespaces.contains_key("shared"), "namespace kept");
-    assert!(st.users.contains_key("ops-backup"), "foreign user kept");
-    assert!(st.buckets.contains_key("ops-bucket"), "foreign bucket kept");
-    assert!(!st.buckets.contains_key("shared-data") && !st.buckets.contains_key("shared-alice"));
-    assert!(
-        !st.users
-            .keys()
-            .any(|u| u.starts_with("shared--") || u == "s3aas_shared")
-    );
-    drop(st);
+    {
+        let st = sim.state();
+        assert!(st.namespaces.contains_key("shared"), "namespace kept");
+        assert!(st.users.contains_key("ops-backup"), "foreign user kept");
+        assert!(st.buckets.contains_key("ops-bucket"), "foreign bucket kept");
+        assert!(
+            !st.buckets.contains_key("shared-data") && !st.buckets.contains_key("shared-alice")
+        );
+        assert!(
+            !st.users
+                .keys()
+                .any(|u| u.starts_with("shared--") || u == "s3aas_shared")
+        );
+    }
     assert_eq!(
         p.get_instance("shared").await.unwrap_err().kind(),
         ErrorKind::NotFound

@@ -470,7 +470,8 @@ impl InstanceAdmin for EcsProvider {
             return Ok(());
         };
         let h = self.holdings(id, op).await?;
-        if !req.force && !(h.foreign.is_empty() && h.adopted.is_empty()) {
+        let others = !(h.foreign.is_empty() && h.adopted.is_empty());
+        if others && !req.force {
             let mut what = h.adopted.clone();
             what.extend(h.foreign.iter().cloned());
             return Err(ctx(
