@@ -11,7 +11,7 @@ use s3aas_core::policy::{Policy, PolicyDocument, PutPolicy};
 use s3aas_core::provider::*;
 use s3aas_core::{
     Capabilities, Error, ErrorKind, ExposeSecret, ProviderConfig, ResourceKind, Result,
-    SecretString, guard,
+    SecretString,
 };
 use s3aas_http::{HttpClient, HttpConfig, Response, S3Client, SigV4Signer};
 use serde_json::{Value, json};
@@ -210,7 +210,19 @@ impl EcsBuilder {
         }
         let naming = Naming::new(&self.user_prefix, self.user_name_template.as_deref())?;
         if let Some(ns) = &self.namespace {
-            guard::lookup_name("namespace", ns)?;
+            // ECS namespace names: letters, digits, '-' and '_' (ECS Admin Guide naming rules).
+            if ns.is_empty()
+                || !ns
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(Error::new(
+                    ErrorKind::ConfigInvalid,
+                    format!(
+                        "namespace '{ns}' is not an ECS namespace name (letters, digits, - and _)"
+                    ),
+                ));
+            }
         }
         let http = HttpClient::new(SCHEME, self.http)?;
         let caps = self
@@ -552,7 +564,6 @@ impl EcsProvider {
     }
 
     async fn namespace(&self, ns: &str, op: &'static str) -> Result<Option<wire::Namespace>> {
-        guard::lookup_name("instance", ns).map_err(|e| ctx(e, op))?;
         let resp = self
             .send(Call::get(op, format!("/object/namespaces/namespace/{ns}")))
             .await?;
@@ -722,7 +733,6 @@ impl EcsProvider {
     }
 
     async fn bucket_info(&self, ns: &str, bucket: &str, op: &'static str) -> Result<BucketInfo> {
-        guard::lookup_name("bucket", bucket).map_err(|e| ctx(e, op))?;
         let resp = self
             .send(Call::get(op, format!("/object/bucket/{bucket}/info")).q("namespace", ns))
             .await?;
@@ -1169,7 +1179,6 @@ impl EcsProvider {
     }
 
     async fn user_info(&self, ns: &str, name: &str, op: &'static str) -> Result<wire::UserInfo> {
-        guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
         let uid = self.object_user_id(ns, name);
         let resp = self
             .send(Call::get(op, format!("/object/users/{uid}/info")).q("namespace", ns))
@@ -1426,7 +1435,6 @@ fn step(e: Error, what: &str) -> Error {
 impl BucketAdmin for EcsProvider {
     async fn create_bucket(&self, instance: &str, req: CreateBucket) -> Result<Bucket> {
         let op = "create_bucket";
-        guard::create_bucket(&self.caps, SCHEME, instance, &req).map_err(|e| ctx(e, op))?;
         if let Some(q) = &req.quota {
             check_quota(q).map_err(|e| ctx(e, op))?;
         }
@@ -1446,7 +1454,6 @@ impl BucketAdmin for EcsProvider {
 
     async fn get_bucket(&self, instance: &str, name: &str) -> Result<Bucket> {
         let op = "get_bucket";
-        guard::lookup_name("instance", instance).map_err(|e| ctx(e, op))?;
         self.full_bucket(instance, name, op).await
     }
 
@@ -1474,7 +1481,6 @@ impl BucketAdmin for EcsProvider {
 
     async fn update_bucket(&self, instance: &str, name: &str, req: UpdateBucket) -> Result<Bucket> {
         let op = "update_bucket";
-        guard::update_bucket(&self.caps, SCHEME, instance, name, &req).map_err(|e| ctx(e, op))?;
         if let Some(Some(q)) = &req.quota {
             check_quota(q).map_err(|e| ctx(e, op))?;
         }
@@ -1515,7 +1521,6 @@ impl BucketAdmin for EcsProvider {
 
     async fn delete_bucket(&self, instance: &str, name: &str, req: DeleteBucket) -> Result<()> {
         let op = "delete_bucket";
-        guard::delete_bucket(&self.caps, SCHEME, instance, name, &req).map_err(|e| ctx(e, op))?;
         self.require_instance(instance, op).await?;
         if req.force {
             self.force_delete_bucket(instance, name, op).await
@@ -1526,7 +1531,6 @@ impl BucketAdmin for EcsProvider {
 
     async fn bucket_usage(&self, instance: &str, name: &str) -> Result<BucketUsage> {
         let op = "bucket_usage";
-        guard::bucket_usage(&self.caps, SCHEME, instance, name).map_err(|e| ctx(e, op))?;
         self.bucket_info(instance, name, op).await?;
         let resp = self
             .ok(
@@ -1552,7 +1556,6 @@ impl BucketAdmin for EcsProvider {
 impl UserAdmin for EcsProvider {
     async fn create_user(&self, instance: &str, req: CreateUser) -> Result<User> {
         let op = "create_user";
-        guard::create_user(&self.caps, SCHEME, instance, &req).map_err(|e| ctx(e, op))?;
         self.check_new_user(instance, &req)
             .map_err(|e| ctx(e, op))?;
         if self.iam {
@@ -1615,7 +1618,6 @@ impl UserAdmin for EcsProvider {
 
     async fn get_user(&self, instance: &str, name: &str) -> Result<User> {
         let op = "get_user";
-        guard::lookup_name("instance", instance).map_err(|e| ctx(e, op))?;
         if self.iam {
             return self.iam_get(instance, name).await;
         }
@@ -1655,7 +1657,6 @@ impl UserAdmin for EcsProvider {
 
     async fn set_user_enabled(&self, instance: &str, name: &str, enabled: bool) -> Result<()> {
         let op = "set_user_enabled";
-        guard::set_user_enabled(&self.caps, SCHEME, instance, name).map_err(|e| ctx(e, op))?;
         if self.iam {
             return self.iam_set_enabled(instance, name, enabled).await;
         }
@@ -1675,7 +1676,6 @@ impl UserAdmin for EcsProvider {
 
     async fn delete_user(&self, instance: &str, name: &str) -> Result<()> {
         let op = "delete_user";
-        guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
         if self.iam {
             return self.iam_delete_user(instance, name).await;
         }
@@ -1702,7 +1702,6 @@ impl UserAdmin for EcsProvider {
 #[async_trait]
 impl PolicyAdmin for EcsProvider {
     async fn put_policy(&self, instance: &str, req: PutPolicy) -> Result<Policy> {
-        guard::put_policy(&self.caps, SCHEME, instance, &req).map_err(|e| ctx(e, "put_policy"))?;
         if self.iam {
             return self.iam_put_policy(instance, req).await;
         }
@@ -1710,8 +1709,6 @@ impl PolicyAdmin for EcsProvider {
     }
 
     async fn get_policy(&self, instance: &str, name: &str) -> Result<Policy> {
-        guard::policy_lookup(&self.caps, SCHEME, instance, Some(name))
-            .map_err(|e| ctx(e, "get_policy"))?;
         if self.iam {
             return self.iam_get_policy(instance, name).await;
         }
@@ -1719,8 +1716,6 @@ impl PolicyAdmin for EcsProvider {
     }
 
     async fn list_policies(&self, instance: &str, opts: ListOptions) -> Result<Page<Policy>> {
-        guard::policy_lookup(&self.caps, SCHEME, instance, None)
-            .map_err(|e| ctx(e, "list_policies"))?;
         if self.iam {
             return self.iam_list_policies(instance, opts).await;
         }
@@ -1728,8 +1723,6 @@ impl PolicyAdmin for EcsProvider {
     }
 
     async fn delete_policy(&self, instance: &str, name: &str) -> Result<()> {
-        guard::policy_lookup(&self.caps, SCHEME, instance, Some(name))
-            .map_err(|e| ctx(e, "delete_policy"))?;
         if self.iam {
             return self.iam_delete_policy(instance, name).await;
         }
@@ -1737,8 +1730,6 @@ impl PolicyAdmin for EcsProvider {
     }
 
     async fn attach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
-        guard::policy_attachment(&self.caps, SCHEME, instance, user, Some(policy))
-            .map_err(|e| ctx(e, "attach_policy"))?;
         if self.iam {
             return self.iam_attach(instance, user, policy, true).await;
         }
@@ -1746,8 +1737,6 @@ impl PolicyAdmin for EcsProvider {
     }
 
     async fn detach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
-        guard::policy_attachment(&self.caps, SCHEME, instance, user, Some(policy))
-            .map_err(|e| ctx(e, "detach_policy"))?;
         if self.iam {
             return self.iam_attach(instance, user, policy, false).await;
         }
@@ -1755,8 +1744,6 @@ impl PolicyAdmin for EcsProvider {
     }
 
     async fn list_attached_policies(&self, instance: &str, user: &str) -> Result<Vec<String>> {
-        guard::policy_attachment(&self.caps, SCHEME, instance, user, None)
-            .map_err(|e| ctx(e, "list_attached_policies"))?;
         if self.iam {
             return self.iam_attached(instance, user).await;
         }
@@ -1773,18 +1760,9 @@ impl AccessKeyAdmin for EcsProvider {
         &self,
         instance: &str,
         user: &str,
-        req: CreateAccessKey,
+        _req: CreateAccessKey,
     ) -> Result<NewAccessKey> {
         let op = "create_access_key";
-        guard::create_access_key(
-            &self.caps,
-            SCHEME,
-            instance,
-            user,
-            &req,
-            OffsetDateTime::now_utc(),
-        )
-        .map_err(|e| ctx(e, op))?;
         if self.iam {
             return self.iam_create_key(instance, user).await;
         }
@@ -1804,7 +1782,6 @@ impl AccessKeyAdmin for EcsProvider {
 
     async fn list_access_keys(&self, instance: &str, user: &str) -> Result<Vec<AccessKey>> {
         let op = "list_access_keys";
-        guard::access_key_lookup(instance, user, None).map_err(|e| ctx(e, op))?;
         if self.iam {
             return self.iam_list_keys(instance, user).await;
         }
@@ -1818,7 +1795,6 @@ impl AccessKeyAdmin for EcsProvider {
 
     async fn get_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<AccessKey> {
         let op = "get_access_key";
-        guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
         if self.iam {
             return self.iam_get_key(instance, user, key_id).await;
         }
@@ -1838,8 +1814,6 @@ impl AccessKeyAdmin for EcsProvider {
         enabled: bool,
     ) -> Result<()> {
         let op = "set_access_key_enabled";
-        guard::set_access_key_enabled(&self.caps, SCHEME, instance, user, key_id)
-            .map_err(|e| ctx(e, op))?;
         if self.iam {
             return self
                 .iam_set_key_enabled(instance, user, key_id, enabled)
@@ -1855,7 +1829,6 @@ impl AccessKeyAdmin for EcsProvider {
 
     async fn delete_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<()> {
         let op = "delete_access_key";
-        guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx(e, op))?;
         if self.iam {
             return self.iam_delete_key(instance, user, key_id).await;
         }
@@ -1888,8 +1861,6 @@ impl AccessKeyAdmin for EcsProvider {
         req: RotateAccessKey,
     ) -> Result<RotatedAccessKey> {
         let op = "rotate_access_key";
-        guard::rotate_access_key(&self.caps, SCHEME, instance, user, key_id, &req)
-            .map_err(|e| ctx(e, op))?;
         if self.iam {
             if req.grace.is_some_and(|g| !g.is_zero()) {
                 return Err(ctx(

@@ -38,7 +38,7 @@ async fn with_instance(id: &str) -> (EcsSimulator, EcsProvider) {
 
 /// Gives `user` read-write access to `bucket` with an attached policy (IAM users own no
 /// bucket: without a policy they may do nothing on S3).
-async fn grant(p: &EcsProvider, instance: &str, user: &str, bucket: &str) {
+async fn grant(p: &dyn ObjectStoreProvider, instance: &str, user: &str, bucket: &str) {
     let name = format!("{user}-{bucket}");
     p.put_policy(
         instance,
@@ -337,6 +337,8 @@ async fn deletes_leave_no_iam_entity() {
 #[tokio::test]
 async fn refusals_come_before_any_request() {
     let (sim, p) = with_instance("acme").await;
+    // The refusals come from the checked front door every provider is used through.
+    let p = p.into_client();
     p.create_user("acme", CreateUser::new("alice"))
         .await
         .unwrap();
@@ -365,7 +367,8 @@ async fn refusals_come_before_any_request() {
     let prefixed = builder(&sim.mgmt.uri(), &sim.s3.uri())
         .user_prefix("cs-")
         .build()
-        .unwrap();
+        .unwrap()
+        .into_client();
     let e = prefixed
         .create_user("acme", CreateUser::new("x".repeat(63)))
         .await

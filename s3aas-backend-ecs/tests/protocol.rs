@@ -377,7 +377,8 @@ async fn versioning_is_signed_with_the_owners_key_without_a_configured_credentia
         SecretString::from(ADMIN.1.to_string()),
     )
     .build()
-    .unwrap();
+    .unwrap()
+    .into_client();
     let calls = sim.state().calls.len();
     let e = no_s3
         .create_bucket("own", CreateBucket::new("own-d").versioning(true))
@@ -390,7 +391,7 @@ async fn versioning_is_signed_with_the_owners_key_without_a_configured_credentia
 #[tokio::test]
 async fn input_is_checked_before_any_request() {
     let sim = sim().await;
-    let p = builder(&sim).build().unwrap();
+    let p = builder(&sim).build().unwrap().into_client();
     p.create_instance(CreateInstance::new("inp")).await.unwrap();
     p.create_bucket(
         "inp",
@@ -495,7 +496,11 @@ async fn forced_delete_waits_for_ecs_to_empty_the_bucket() {
     assert_eq!(polls, 3);
 
     // Before 3.8 a forced delete is refused up front.
-    let old = builder(&sim).version("3.6.2").build().unwrap();
+    let old = builder(&sim)
+        .version("3.6.2")
+        .build()
+        .unwrap()
+        .into_client();
     assert!(!old.capabilities().bucket_force_delete);
     let e = old
         .delete_bucket("fdel", "fd-x", DeleteBucket::new().force(true))

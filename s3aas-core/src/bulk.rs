@@ -181,7 +181,7 @@ mod tests {
 
     #[tokio::test]
     async fn bulk_reports_each_outcome_and_streams_walk_everything() {
-        let p = MemoryProvider::new();
+        let p = MemoryProvider::new().into_client();
         p.create_instance(CreateInstance::new("big")).await.unwrap();
         let mut reqs: Vec<CreateUser> = (0..250)
             .map(|i| CreateUser::new(format!("user{i:04}")))

@@ -2,7 +2,8 @@
 //!
 //! Each function checks one operation's request against the validation rules and the backend's
 //! [`Capabilities`], and fails with `InvalidInput` or `Unsupported` before any request is sent.
-//! Backends call these at the top of each trait method, so the checks are the same everywhere.
+//! [`Client`](crate::Client) runs them before every call, so the checks are the same for every
+//! backend.
 
 use crate::capabilities::Capabilities;
 use crate::error::{Error, Result};
@@ -11,31 +12,21 @@ use crate::policy::PutPolicy;
 use crate::validate;
 use time::OffsetDateTime;
 
-fn unsupported(backend: &str, what: &str, cap: &str) -> Error {
+fn unsupported(backend: &'static str, what: &str, cap: &str) -> Error {
     Error::unsupported(format!(
         "the {backend} backend does not support {what} (capability `{cap}`)"
     ))
-    .with_backend(static_backend(backend))
+    .with_backend(backend)
 }
 
-fn creation_only(backend: &str, what: &str, cap: &str) -> Error {
+fn creation_only(backend: &'static str, what: &str, cap: &str) -> Error {
     Error::unsupported(format!(
         "the {backend} backend can set {what} only at creation, not change it (capability `{cap}` = creation_only)"
     ))
-    .with_backend(static_backend(backend))
+    .with_backend(backend)
 }
 
-fn static_backend(b: &str) -> &'static str {
-    match b {
-        "memory" => "memory",
-        "rustfs" => "rustfs",
-        "minio" => "minio",
-        "ecs" => "ecs",
-        _ => "other",
-    }
-}
-
-fn need(ok: bool, backend: &str, what: &str, cap: &str) -> Result<()> {
+fn need(ok: bool, backend: &'static str, what: &str, cap: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
@@ -66,7 +57,11 @@ pub fn lookup_name(field: &str, name: &str) -> Result<()> {
 }
 
 /// `create_instance`.
-pub fn create_instance(caps: &Capabilities, backend: &str, req: &CreateInstance) -> Result<()> {
+pub fn create_instance(
+    caps: &Capabilities,
+    backend: &'static str,
+    req: &CreateInstance,
+) -> Result<()> {
     validate::instance_name("instance.name", &req.name)?;
     need(
         caps.instance_create,
@@ -122,7 +117,7 @@ pub fn create_instance(caps: &Capabilities, backend: &str, req: &CreateInstance)
 /// `update_instance`.
 pub fn update_instance(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     id: &str,
     req: &UpdateInstance,
 ) -> Result<()> {
@@ -172,7 +167,7 @@ pub fn update_instance(
     Ok(())
 }
 
-fn check_update(s: Support, backend: &str, what: &str, cap: &str) -> Result<()> {
+fn check_update(s: Support, backend: &'static str, what: &str, cap: &str) -> Result<()> {
     match s {
         Support::Yes => Ok(()),
         Support::CreationOnly => Err(creation_only(backend, what, cap)),
@@ -183,7 +178,7 @@ fn check_update(s: Support, backend: &str, what: &str, cap: &str) -> Result<()> 
 /// `delete_instance`.
 pub fn delete_instance(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     id: &str,
     req: &DeleteInstance,
 ) -> Result<()> {
@@ -208,7 +203,7 @@ pub fn delete_instance(
 /// `create_bucket`.
 pub fn create_bucket(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     instance: &str,
     req: &CreateBucket,
 ) -> Result<()> {
@@ -278,7 +273,7 @@ pub fn create_bucket(
     Ok(())
 }
 
-fn quota(caps: &Capabilities, backend: &str, field: &str, q: &Quota) -> Result<()> {
+fn quota(caps: &Capabilities, backend: &'static str, field: &str, q: &Quota) -> Result<()> {
     if q.hard_limit_bytes == 0 {
         return Err(Error::invalid_input(
             format!("{field}.hard_limit_bytes"),
@@ -305,7 +300,7 @@ fn quota(caps: &Capabilities, backend: &str, field: &str, q: &Quota) -> Result<(
 /// `update_bucket`.
 pub fn update_bucket(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     instance: &str,
     name: &str,
     req: &UpdateBucket,
@@ -355,7 +350,7 @@ pub fn update_bucket(
 /// `delete_bucket`.
 pub fn delete_bucket(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     instance: &str,
     name: &str,
     req: &DeleteBucket,
@@ -374,7 +369,12 @@ pub fn delete_bucket(
 }
 
 /// `bucket_usage`.
-pub fn bucket_usage(caps: &Capabilities, backend: &str, instance: &str, name: &str) -> Result<()> {
+pub fn bucket_usage(
+    caps: &Capabilities,
+    backend: &'static str,
+    instance: &str,
+    name: &str,
+) -> Result<()> {
     lookup_name("instance", instance)?;
     lookup_name("bucket", name)?;
     need(caps.bucket_usage, backend, "bucket usage", "bucket_usage")
@@ -383,7 +383,7 @@ pub fn bucket_usage(caps: &Capabilities, backend: &str, instance: &str, name: &s
 /// `create_user`.
 pub fn create_user(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     instance: &str,
     req: &CreateUser,
 ) -> Result<()> {
@@ -402,7 +402,7 @@ pub fn create_user(
 /// `set_user_enabled`.
 pub fn set_user_enabled(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     instance: &str,
     name: &str,
 ) -> Result<()> {
@@ -419,7 +419,7 @@ pub fn set_user_enabled(
 /// `put_policy`.
 pub fn put_policy(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     instance: &str,
     req: &PutPolicy,
 ) -> Result<()> {
@@ -432,7 +432,7 @@ pub fn put_policy(
 /// `get_policy`, `list_policies`, `delete_policy` (pass `name = None` for list).
 pub fn policy_lookup(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     instance: &str,
     name: Option<&str>,
 ) -> Result<()> {
@@ -447,7 +447,7 @@ pub fn policy_lookup(
 /// `attach_policy`, `detach_policy`, `list_attached_policies` (pass `policy = None` for list).
 pub fn policy_attachment(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     instance: &str,
     user: &str,
     policy: Option<&str>,
@@ -469,7 +469,7 @@ pub fn policy_attachment(
 /// `create_access_key`.
 pub fn create_access_key(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     instance: &str,
     user: &str,
     req: &CreateAccessKey,
@@ -529,7 +529,7 @@ pub fn access_key_lookup(instance: &str, user: &str, key: Option<&str>) -> Resul
 /// `set_access_key_enabled`.
 pub fn set_access_key_enabled(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     instance: &str,
     user: &str,
     key: &str,
@@ -546,7 +546,7 @@ pub fn set_access_key_enabled(
 /// `rotate_access_key`.
 pub fn rotate_access_key(
     caps: &Capabilities,
-    backend: &str,
+    backend: &'static str,
     instance: &str,
     user: &str,
     key: &str,

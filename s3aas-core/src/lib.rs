@@ -25,6 +25,7 @@
 
 pub mod bulk;
 pub mod capabilities;
+pub mod client;
 pub mod error;
 pub mod guard;
 pub mod memory;
@@ -37,6 +38,7 @@ pub mod tenant;
 pub mod validate;
 
 pub use capabilities::Capabilities;
+pub use client::{Client, IntoClient};
 pub use error::{Error, ErrorKind, ResourceKind, Result};
 pub use memory::MemoryProvider;
 pub use model::Support;
@@ -56,7 +58,7 @@ pub mod prelude {
         AccessKeyAdmin, BucketAdmin, InstanceAdmin, ObjectStoreProvider, PolicyAdmin, UserAdmin,
     };
     pub use crate::{
-        BucketAccess, Capabilities, Error, ErrorKind, ExposeSecret, PolicyDocument, PutPolicy,
-        ResourceKind, Result, SecretString,
+        BucketAccess, Capabilities, Client, Error, ErrorKind, ExposeSecret, IntoClient,
+        PolicyDocument, PutPolicy, ResourceKind, Result, SecretString,
     };
 }

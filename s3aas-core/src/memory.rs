@@ -10,7 +10,6 @@
 
 use crate::capabilities::Capabilities;
 use crate::error::{Error, ErrorKind, ResourceKind, Result};
-use crate::guard;
 use crate::model::*;
 use crate::policy::{Policy, PutPolicy};
 use crate::provider::*;
@@ -242,7 +241,6 @@ fn new_key(inst: &str, user: &str, req: &CreateAccessKey) -> KeyState {
 #[async_trait]
 impl InstanceAdmin for MemoryProvider {
     async fn create_instance(&self, req: CreateInstance) -> Result<Instance> {
-        guard::create_instance(&self.caps, BACKEND, &req).map_err(|e| ctx(e, "create_instance"))?;
         let mut st = self.lock();
         if st.instances.contains_key(&req.name) {
             return Err(ctx(
@@ -286,7 +284,6 @@ impl InstanceAdmin for MemoryProvider {
     }
 
     async fn get_instance(&self, id: &str) -> Result<Instance> {
-        guard::lookup_name("instance", id).map_err(|e| ctx(e, "get_instance"))?;
         let st = self.lock();
         instance(&st, id)
             .map(|i| i.info.clone())
@@ -300,8 +297,6 @@ impl InstanceAdmin for MemoryProvider {
     }
 
     async fn update_instance(&self, id: &str, req: UpdateInstance) -> Result<Instance> {
-        guard::update_instance(&self.caps, BACKEND, id, &req)
-            .map_err(|e| ctx(e, "update_instance"))?;
         let mut st = self.lock();
         let inst = instance_mut(&mut st, id).map_err(|e| ctx(e, "update_instance"))?;
         if req.mfa_delete == Some(true) && !req.versioning.unwrap_or(inst.info.versioning) {
@@ -338,8 +333,6 @@ impl InstanceAdmin for MemoryProvider {
     }
 
     async fn delete_instance(&self, id: &str, req: DeleteInstance) -> Result<()> {
-        guard::delete_instance(&self.caps, BACKEND, id, &req)
-            .map_err(|e| ctx(e, "delete_instance"))?;
         let mut st = self.lock();
         let Some(inst) = st.instances.get(id) else {
             return Ok(());
@@ -372,8 +365,6 @@ fn next_versioning(cur: Option<Versioning>, enable: bool) -> Versioning {
 #[async_trait]
 impl BucketAdmin for MemoryProvider {
     async fn create_bucket(&self, inst_id: &str, req: CreateBucket) -> Result<Bucket> {
-        guard::create_bucket(&self.caps, BACKEND, inst_id, &req)
-            .map_err(|e| ctx(e, "create_bucket"))?;
         let mut st = self.lock();
         let info = instance(&st, inst_id)
             .map_err(|e| ctx(e, "create_bucket"))?
@@ -399,7 +390,6 @@ impl BucketAdmin for MemoryProvider {
     }
 
     async fn get_bucket(&self, inst: &str, name: &str) -> Result<Bucket> {
-        guard::lookup_name("bucket", name).map_err(|e| ctx(e, "get_bucket"))?;
         let mut st = self.lock();
         bucket_mut(&mut st, inst, name)
             .map(|b| b.info.clone())
@@ -414,8 +404,6 @@ impl BucketAdmin for MemoryProvider {
     }
 
     async fn update_bucket(&self, inst: &str, name: &str, req: UpdateBucket) -> Result<Bucket> {
-        guard::update_bucket(&self.caps, BACKEND, inst, name, &req)
-            .map_err(|e| ctx(e, "update_bucket"))?;
         let mut st = self.lock();
         let b = bucket_mut(&mut st, inst, name).map_err(|e| ctx(e, "update_bucket"))?;
         if req.versioning == Some(false) && b.info.object_lock == Some(true) {
@@ -447,8 +435,6 @@ impl BucketAdmin for MemoryProvider {
     }
 
     async fn delete_bucket(&self, inst: &str, name: &str, req: DeleteBucket) -> Result<()> {
-        guard::delete_bucket(&self.caps, BACKEND, inst, name, &req)
-            .map_err(|e| ctx(e, "delete_bucket"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "delete_bucket"))?;
         let Some(b) = i.buckets.get(name) else {
@@ -470,7 +456,6 @@ impl BucketAdmin for MemoryProvider {
     }
 
     async fn bucket_usage(&self, inst: &str, name: &str) -> Result<BucketUsage> {
-        guard::bucket_usage(&self.caps, BACKEND, inst, name).map_err(|e| ctx(e, "bucket_usage"))?;
         let mut st = self.lock();
         let b = bucket_mut(&mut st, inst, name).map_err(|e| ctx(e, "bucket_usage"))?;
         let (bytes, objects) = usage(b);
@@ -485,7 +470,6 @@ impl BucketAdmin for MemoryProvider {
 #[async_trait]
 impl UserAdmin for MemoryProvider {
     async fn create_user(&self, inst: &str, req: CreateUser) -> Result<User> {
-        guard::create_user(&self.caps, BACKEND, inst, &req).map_err(|e| ctx(e, "create_user"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "create_user"))?;
         if i.users.contains_key(&req.name) {
@@ -510,7 +494,6 @@ impl UserAdmin for MemoryProvider {
     }
 
     async fn get_user(&self, inst: &str, name: &str) -> Result<User> {
-        guard::lookup_name("user", name).map_err(|e| ctx(e, "get_user"))?;
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "get_user"))?;
         user(i, name)
@@ -529,8 +512,6 @@ impl UserAdmin for MemoryProvider {
     }
 
     async fn set_user_enabled(&self, inst: &str, name: &str, enabled: bool) -> Result<()> {
-        guard::set_user_enabled(&self.caps, BACKEND, inst, name)
-            .map_err(|e| ctx(e, "set_user_enabled"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "set_user_enabled"))?;
         user_mut(i, name)
@@ -541,7 +522,6 @@ impl UserAdmin for MemoryProvider {
     }
 
     async fn delete_user(&self, inst: &str, name: &str) -> Result<()> {
-        guard::lookup_name("user", name).map_err(|e| ctx(e, "delete_user"))?;
         let mut st = self.lock();
         instance_mut(&mut st, inst)
             .map_err(|e| ctx(e, "delete_user"))?
@@ -554,7 +534,6 @@ impl UserAdmin for MemoryProvider {
 #[async_trait]
 impl PolicyAdmin for MemoryProvider {
     async fn put_policy(&self, inst: &str, req: PutPolicy) -> Result<Policy> {
-        guard::put_policy(&self.caps, BACKEND, inst, &req).map_err(|e| ctx(e, "put_policy"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "put_policy"))?;
         let now = OffsetDateTime::now_utc();
@@ -577,8 +556,6 @@ impl PolicyAdmin for MemoryProvider {
     }
 
     async fn get_policy(&self, inst: &str, name: &str) -> Result<Policy> {
-        guard::policy_lookup(&self.caps, BACKEND, inst, Some(name))
-            .map_err(|e| ctx(e, "get_policy"))?;
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "get_policy"))?;
         i.policies
@@ -588,8 +565,6 @@ impl PolicyAdmin for MemoryProvider {
     }
 
     async fn list_policies(&self, inst: &str, opts: ListOptions) -> Result<Page<Policy>> {
-        guard::policy_lookup(&self.caps, BACKEND, inst, None)
-            .map_err(|e| ctx(e, "list_policies"))?;
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "list_policies"))?;
         Ok(Page::from_sorted(
@@ -600,8 +575,6 @@ impl PolicyAdmin for MemoryProvider {
     }
 
     async fn delete_policy(&self, inst: &str, name: &str) -> Result<()> {
-        guard::policy_lookup(&self.caps, BACKEND, inst, Some(name))
-            .map_err(|e| ctx(e, "delete_policy"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "delete_policy"))?;
         if let Some((u, _)) = i.users.iter().find(|(_, u)| u.policies.contains(name)) {
@@ -619,8 +592,6 @@ impl PolicyAdmin for MemoryProvider {
     }
 
     async fn attach_policy(&self, inst: &str, user_name: &str, policy: &str) -> Result<()> {
-        guard::policy_attachment(&self.caps, BACKEND, inst, user_name, Some(policy))
-            .map_err(|e| ctx(e, "attach_policy"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "attach_policy"))?;
         if !i.policies.contains_key(policy) {
@@ -637,8 +608,6 @@ impl PolicyAdmin for MemoryProvider {
     }
 
     async fn detach_policy(&self, inst: &str, user_name: &str, policy: &str) -> Result<()> {
-        guard::policy_attachment(&self.caps, BACKEND, inst, user_name, Some(policy))
-            .map_err(|e| ctx(e, "detach_policy"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "detach_policy"))?;
         user_mut(i, user_name)
@@ -649,8 +618,6 @@ impl PolicyAdmin for MemoryProvider {
     }
 
     async fn list_attached_policies(&self, inst: &str, user_name: &str) -> Result<Vec<String>> {
-        guard::policy_attachment(&self.caps, BACKEND, inst, user_name, None)
-            .map_err(|e| ctx(e, "list_attached_policies"))?;
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "list_attached_policies"))?;
         Ok(user(i, user_name)
@@ -670,9 +637,6 @@ impl AccessKeyAdmin for MemoryProvider {
         user_name: &str,
         req: CreateAccessKey,
     ) -> Result<NewAccessKey> {
-        let now = OffsetDateTime::now_utc();
-        guard::create_access_key(&self.caps, BACKEND, inst, user_name, &req, now)
-            .map_err(|e| ctx(e, "create_access_key"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "create_access_key"))?;
         let u = user_mut(i, user_name).map_err(|e| ctx(e, "create_access_key"))?;
@@ -697,7 +661,6 @@ impl AccessKeyAdmin for MemoryProvider {
     }
 
     async fn list_access_keys(&self, inst: &str, user_name: &str) -> Result<Vec<AccessKey>> {
-        guard::access_key_lookup(inst, user_name, None).map_err(|e| ctx(e, "list_access_keys"))?;
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "list_access_keys"))?;
         Ok(user(i, user_name)
@@ -709,8 +672,6 @@ impl AccessKeyAdmin for MemoryProvider {
     }
 
     async fn get_access_key(&self, inst: &str, user_name: &str, key_id: &str) -> Result<AccessKey> {
-        guard::access_key_lookup(inst, user_name, Some(key_id))
-            .map_err(|e| ctx(e, "get_access_key"))?;
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "get_access_key"))?;
         let u = user(i, user_name).map_err(|e| ctx(e, "get_access_key"))?;
@@ -729,8 +690,6 @@ impl AccessKeyAdmin for MemoryProvider {
         key_id: &str,
         enabled: bool,
     ) -> Result<()> {
-        guard::set_access_key_enabled(&self.caps, BACKEND, inst, user_name, key_id)
-            .map_err(|e| ctx(e, "set_access_key_enabled"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "set_access_key_enabled"))?;
         let u = user_mut(i, user_name).map_err(|e| ctx(e, "set_access_key_enabled"))?;
@@ -745,8 +704,6 @@ impl AccessKeyAdmin for MemoryProvider {
     }
 
     async fn delete_access_key(&self, inst: &str, user_name: &str, key_id: &str) -> Result<()> {
-        guard::access_key_lookup(inst, user_name, Some(key_id))
-            .map_err(|e| ctx(e, "delete_access_key"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "delete_access_key"))?;
         user_mut(i, user_name)
@@ -763,8 +720,6 @@ impl AccessKeyAdmin for MemoryProvider {
         key_id: &str,
         req: RotateAccessKey,
     ) -> Result<RotatedAccessKey> {
-        guard::rotate_access_key(&self.caps, BACKEND, inst, user_name, key_id, &req)
-            .map_err(|e| ctx(e, "rotate_access_key"))?;
         let mut st = self.lock();
         let i = instance_mut(&mut st, inst).map_err(|e| ctx(e, "rotate_access_key"))?;
         let u = user_mut(i, user_name).map_err(|e| ctx(e, "rotate_access_key"))?;

@@ -275,7 +275,8 @@ impl Registry {
         self.factories.keys().copied().collect()
     }
 
-    /// Builds the provider a configuration names.
+    /// Builds the provider a configuration names, behind a [`Client`](crate::Client) (the
+    /// checks every backend shares).
     pub fn connect(&self, cfg: &ProviderConfig) -> Result<Arc<dyn ObjectStoreProvider>> {
         let f = self.factories.get(cfg.backend()).ok_or_else(|| {
             Error::new(
@@ -287,7 +288,8 @@ impl Registry {
                 ),
             )
         })?;
-        f(cfg)
+        // Every provider is handed out behind the checked front door.
+        Ok(Arc::new(crate::Client::new(f(cfg)?)))
     }
 }
 

@@ -250,11 +250,14 @@ impl fmt::Debug for Suite {
 }
 
 impl Suite {
-    /// A suite for a provider; test names are prefixed with the backend name.
+    /// A suite for a provider; test names are prefixed with the backend name. The provider is
+    /// exercised behind a [`Client`](s3aas_core::Client), as the registry hands it to users,
+    /// so the shared checks (validation, capability gate, error context) are part of the
+    /// contract the suite verifies.
     pub fn new(provider: Arc<dyn ObjectStoreProvider>) -> Self {
         let label = provider.backend().to_string();
         Suite {
-            provider,
+            provider: Arc::new(s3aas_core::Client::new(provider)),
             seeder: None,
             label,
             args: None,

@@ -124,7 +124,6 @@ impl EcsProvider {
     }
 
     async fn iam_get_user(&self, ns: &str, name: &str, op: &'static str) -> Result<w::IamUser> {
-        guard::lookup_name("user", name).map_err(|e| ctx(e, op))?;
         let uname = self.iam_user_name(ns, name);
         let r = match self
             .iam(op, ns, "GetUser", vec![p("UserName", &uname)])
@@ -620,7 +619,7 @@ impl EcsProvider {
     }
 
     /// Rotation in IAM mode: a new key, then the old one deleted (IAM keys cannot expire, so
-    /// there is no grace period: the capability says so and the guard refuses one).
+    /// there is no grace period: the capability says so and the checked Client refuses one).
     pub(super) async fn iam_rotate_key(
         &self,
         ns: &str,
