@@ -102,6 +102,10 @@ impl Dialect for Rustfs {
         GroupDelete::Route
     }
 
+    fn sse_s3_setup_hint(&self) -> &'static str {
+        "To serve SSE-S3, start RustFS with RUSTFS_SSE_S3_MASTER_KEY set to a base64-encoded 32-byte key, or with a KMS that has a default key (RUSTFS_KMS_ENABLE=true, a KMS backend, and RUSTFS_KMS_DEFAULT_KEY_ID naming a key that exists; with KMS running, the master key is not used)."
+    }
+
     fn server_info(&self, mut v: serde_json::Value) -> serde_json::Value {
         match v.get_mut("info") {
             Some(i) => i.take(),

@@ -107,6 +107,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         bucket: &str,
     ) -> (Option<(u64, u64)>, Option<i64>);
 
+    /// How to configure the server so that it serves SSE-S3: appended to the `Unsupported`
+    /// error that refuses `encryption: aes256` on a server that cannot serve it.
+    fn sse_s3_setup_hint(&self) -> &'static str {
+        "Configure the server for SSE-S3 (a KMS with a default key)."
+    }
+
     /// Called when the server answered 426 to an admin call: returns `true` if the dialect
     /// switched API version and the call should be sent again.
     fn on_version_mismatch(&self, resp: &Response) -> bool {

@@ -11,19 +11,54 @@ use s3aas_core::model::*;
 use s3aas_core::provider::*;
 use s3aas_core::{
     Capabilities, Error, ErrorKind, ExposeSecret, Policy, PolicyDocument, ProviderConfig,
-    PutPolicy, ResourceKind, Result, SecretString, guard, secret,
+    PutPolicy, ResourceKind, Result, SecretString, Support, guard, secret,
 };
-use s3aas_http::{HttpClient, HttpConfig, Idempotency, S3Client, SigV4Signer};
+use s3aas_http::{HttpClient, HttpConfig, Idempotency, Response, S3Client, SigV4Signer};
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use url::Url;
 
 const SEP: &str = "--";
+
+/// Where the SSE-S3 probe starts its multipart upload (in the system bucket). The upload is
+/// aborted at once: no object or version is ever written.
+const SSE_PROBE_KEY: &str = ".s3aas/probe/sse-s3";
+
+/// How long an SSE-S3 probe result is trusted. A master key is fixed for a server's lifetime,
+/// but a KMS can be started, stopped or reconfigured at runtime, so the answer is not cached
+/// for long.
+const SSE_PROBE_TTL: Duration = Duration::from_secs(30);
+
+/// How often deleting an instance's group re-reads it and tries again when members vanish or
+/// appear meanwhile (concurrent deletes, or another process changing the group).
+const GROUP_DELETE_ATTEMPTS: usize = 5;
+
+/// How long a fresh bucket's `NoSuchBucket` answers are retried (see [`settling`]).
+const SETTLE_MISSING_BUCKET: Duration = Duration::from_secs(5);
+
+/// How long `503` answers right after startup are retried (see [`settling`]).
+const SETTLE_UNAVAILABLE: Duration = Duration::from_secs(20);
+
+/// The result of the last SSE-S3 probe.
+#[derive(Clone, Debug)]
+enum SseProbe {
+    /// An SSE-S3 upload was accepted and confirmed as encrypted.
+    Available,
+    /// The server refused it (or did not confirm encryption): what it said, for every refusal
+    /// that follows.
+    Unavailable {
+        status: Option<u16>,
+        code: Option<String>,
+        message: String,
+        request_id: Option<String>,
+    },
+}
 
 /// A provider for one madmin-family deployment, signing as an admin credential (usually root).
 pub struct MadminProvider<D: Dialect> {
@@ -34,6 +69,13 @@ pub struct MadminProvider<D: Dialect> {
     public_endpoint: Url,
     caps: Capabilities,
     info: Mutex<Option<(Instant, ServerInfo)>>,
+    /// One async lock per instance group. RustFS 1.0.1 rewrites a group's whole member list
+    /// from an unlocked snapshot, so two concurrent membership changes of one group lose one
+    /// of them; every `update-group-members` and group delete of this process goes through the
+    /// group's lock. Entries nobody holds are pruned on the next lookup.
+    group_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The last SSE-S3 probe and when it ran.
+    sse: Mutex<Option<(Instant, SseProbe)>>,
 }
 
 impl<D: Dialect> std::fmt::Debug for MadminProvider<D> {
@@ -117,7 +159,7 @@ impl<D: Dialect> MadminBuilder<D> {
                 http,
                 endpoint,
                 signer,
-                dialect: std::sync::Arc::new(self.dialect),
+                dialect: Arc::new(self.dialect),
                 algorithm: self.algorithm,
             },
             system: SystemBucket::new(s3.clone(), self.system_bucket),
@@ -126,6 +168,8 @@ impl<D: Dialect> MadminBuilder<D> {
             public_endpoint,
             caps: self.caps,
             info: Mutex::new(None),
+            group_locks: Mutex::new(HashMap::new()),
+            sse: Mutex::new(None),
         })
     }
 }
@@ -295,8 +339,431 @@ impl<D: Dialect> MadminProvider<D> {
         self.admin.send(&call).await
     }
 
+    /// Probes what depends on the server's configuration rather than on its version, and
+    /// returns the capabilities narrowed by it. Today that is SSE-S3: RustFS stores an `AES256`
+    /// bucket default on any server, but refuses every encrypted write unless it was started
+    /// with `RUSTFS_SSE_S3_MASTER_KEY` or a KMS with a default key (MinIO needs a KMS). The
+    /// probe starts one SSE-S3 multipart upload in the system bucket and aborts it (two
+    /// requests, nothing stays). Without this call the first request for encryption probes;
+    /// either way [`ObjectStoreProvider::capabilities`] reflects the latest probe.
+    pub async fn probe_capabilities(&self) -> Result<Capabilities> {
+        if self.caps.bucket_encryption != Support::No
+            || self.caps.instance_encryption != Support::No
+        {
+            let probe = self
+                .probe_sse_s3()
+                .await
+                .map_err(|e| ctx::<D>(e, "probe_capabilities"))?;
+            self.remember_sse(probe);
+        }
+        Ok(self.capabilities())
+    }
+
     fn group(instance: &str) -> String {
         format!("s3aas-{instance}")
+    }
+
+    /// Takes the lock of an instance's group (see `group_locks`).
+    async fn lock_group(&self, instance: &str) -> tokio::sync::OwnedMutexGuard<()> {
+        let lock = {
+            let mut map = self.group_locks.lock().unwrap_or_else(|p| p.into_inner());
+            // Only the map holds an unused lock: drop those, so the map stays as small as the
+            // number of groups being changed right now.
+            map.retain(|_, l| Arc::strong_count(l) > 1);
+            map.entry(Self::group(instance)).or_default().clone()
+        };
+        lock.lock_owned().await
+    }
+
+    /// One `update-group-members` call on an instance's group, answer returned whatever its
+    /// status. The caller holds [`Self::lock_group`].
+    async fn send_group_update(
+        &self,
+        instance: &str,
+        members: &[String],
+        remove: bool,
+        op: &'static str,
+    ) -> Result<Response> {
+        // `groupStatus` is required by RustFS's /minio alias and always sent by madmin-go.
+        let body = json!({"group": Self::group(instance), "members": members, "groupStatus": "enabled", "isRemove": remove});
+        self.admin
+            .send(&Call::new(op, Method::PUT, "update-group-members").json(&body))
+            .await
+    }
+
+    /// The members of an instance's group, or `None` when there is no such group.
+    async fn read_group(&self, instance: &str, op: &'static str) -> Result<Option<Vec<String>>> {
+        #[derive(Deserialize)]
+        struct G {
+            #[serde(default)]
+            members: Option<Vec<String>>,
+        }
+        let group = Self::group(instance);
+        let resp = self
+            .admin
+            .send(&Call::new(op, Method::GET, "group").q("group", &group))
+            .await?;
+        if resp.status == 404 {
+            return Ok(None);
+        }
+        if !resp.is_success() {
+            return Err(self.admin.error(op, &resp, None));
+        }
+        let g: G = crate::admin::decode::<D, _>(op, &resp)?;
+        Ok(Some(g.members.unwrap_or_default()))
+    }
+
+    /// Deletes an instance's (empty) group the dialect's way; the caller holds the group lock.
+    async fn send_group_delete(&self, instance: &str, op: &'static str) -> Result<Response> {
+        match self.admin.dialect.group_delete() {
+            GroupDelete::Route => {
+                self.admin
+                    .send(&Call::new(
+                        op,
+                        Method::DELETE,
+                        &format!("group/{}", Self::group(instance)),
+                    ))
+                    .await
+            }
+            GroupDelete::EmptyRemove => self.send_group_update(instance, &[], true, op).await,
+        }
+    }
+
+    /// Deletes an instance's group, first clearing members whose users are gone. RustFS 1.0.1
+    /// can keep such members after concurrent deletes (lost updates, from before the group lock
+    /// or from other processes and tools), and then refuses to delete the group ("group is not
+    /// empty") while also refusing to remove a member that is not a user (404). So every pass
+    /// re-reads the group under its lock, brings gone members back as disabled placeholders,
+    /// removes them all in one rewrite and deletes the placeholders; a member vanishing
+    /// meanwhile means another pass, at most [`GROUP_DELETE_ATTEMPTS`]. Members that are not
+    /// the instance's (another prefix) or users that still exist are left alone and reported.
+    async fn delete_instance_group(
+        &self,
+        instance: &str,
+        op: &'static str,
+    ) -> std::result::Result<(), String> {
+        let group = Self::group(instance);
+        let prefix = iam(instance, "");
+        let mut last = String::new();
+        let mut rewritten = false;
+        for _ in 0..GROUP_DELETE_ATTEMPTS {
+            let _lock = self.lock_group(instance).await;
+            let members = match self.read_group(instance, op).await {
+                Ok(Some(m)) => m,
+                Ok(None) => return Ok(()),
+                Err(e) => return Err(format!("group '{group}' ({e})")),
+            };
+            let listed_empty = members.is_empty();
+            let (ours, foreign): (Vec<String>, Vec<String>) =
+                members.into_iter().partition(|m| m.starts_with(&prefix));
+            if !foreign.is_empty() {
+                return Err(format!(
+                    "group '{group}' (it also lists members s3aas did not add: {}; remove them, then delete the instance again)",
+                    foreign.join(", ")
+                ));
+            }
+            if !ours.is_empty() {
+                let users: BTreeSet<String> = self
+                    .instance_users(instance)
+                    .await
+                    .map_err(|e| format!("group '{group}' ({e})"))?
+                    .into_iter()
+                    .map(|(n, _)| iam(instance, &n))
+                    .collect();
+                let (alive, gone): (Vec<String>, Vec<String>) =
+                    ours.into_iter().partition(|m| users.contains(m));
+                if !alive.is_empty() {
+                    return Err(format!(
+                        "group '{group}' (its users {} still exist)",
+                        alive.join(", ")
+                    ));
+                }
+                match self.clear_gone_members(instance, &gone, op).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        last = "a member vanished while the gone members were removed".into();
+                        continue;
+                    }
+                    Err(e) => return Err(format!("group '{group}' ({e})")),
+                }
+            }
+            let resp = match self.send_group_delete(instance, op).await {
+                Ok(r) => r,
+                Err(e) => return Err(format!("group '{group}' ({e})")),
+            };
+            if resp.is_success() || resp.status == 404 {
+                return Ok(());
+            }
+            let text = resp.body_snippet(300);
+            if !(matches!(resp.status, 400 | 500)
+                && (text.to_ascii_lowercase().contains("not empty") || text.contains("NotEmpty")))
+            {
+                return Err(format!(
+                    "group '{group}' (HTTP {}: {})",
+                    resp.status,
+                    resp.body_snippet(200)
+                ));
+            }
+            last = format!("HTTP {}: {}", resp.status, resp.body_snippet(200));
+            // Listed as empty but "not empty" on delete: the server's stored copy differs from
+            // the one it answers reads from (possible on multi-node RustFS). One change of the
+            // membership makes it write the document it reads from; then delete again.
+            if listed_empty && !rewritten {
+                rewritten = true;
+                if let Err(e) = self.rewrite_group(instance, op).await {
+                    return Err(format!(
+                        "group '{group}' ({last}; rewriting it failed: {e})"
+                    ));
+                }
+            }
+        }
+        Err(format!(
+            "group '{group}' (still not deletable after {GROUP_DELETE_ATTEMPTS} attempts; last answer: {last})"
+        ))
+    }
+
+    /// Removes members whose users are gone: placeholders (disabled, random secret nobody
+    /// learns) make them users again, one rewrite removes them all, then the placeholders are
+    /// deleted. `Ok(false)` when the removal answered 404 (a member vanished meanwhile). The
+    /// caller holds the group lock.
+    async fn clear_gone_members(
+        &self,
+        instance: &str,
+        gone: &[String],
+        op: &'static str,
+    ) -> std::result::Result<bool, String> {
+        let mut made: Vec<&String> = Vec::new();
+        let mut failed = None;
+        for m in gone {
+            let secret = secret::random_secret_key();
+            let body = json!({"secretKey": secret.expose_secret(), "status": "disabled"});
+            match self
+                .admin
+                .ok(
+                    Call::new(op, Method::PUT, "add-user")
+                        .q("accessKey", m)
+                        .json(&body),
+                    None,
+                )
+                .await
+            {
+                Ok(_) => made.push(m),
+                Err(e) => {
+                    failed = Some(format!(
+                        "re-creating gone member '{m}' as a placeholder failed: {e}"
+                    ));
+                    break;
+                }
+            }
+        }
+        let removal = if failed.is_none() {
+            match self.send_group_update(instance, gone, true, op).await {
+                Ok(r) if r.is_success() => Ok(true),
+                Ok(r) if r.status == 404 => Ok(false),
+                Ok(r) => Err(format!(
+                    "removing gone members failed (HTTP {}: {})",
+                    r.status,
+                    r.body_snippet(200)
+                )),
+                Err(e) => Err(format!("removing gone members failed: {e}")),
+            }
+        } else {
+            Ok(false)
+        };
+        // The placeholders go whatever the removal said; one left behind is a disabled user of
+        // the instance, found and deleted by the next delete of the instance.
+        let mut kept = Vec::new();
+        for m in made {
+            match self
+                .admin
+                .send(&Call::new(op, Method::DELETE, "remove-user").q("accessKey", m))
+                .await
+            {
+                Ok(r) if r.is_success() || r.status == 404 => {}
+                Ok(r) => kept.push(format!("{m} (HTTP {})", r.status)),
+                Err(e) => kept.push(format!("{m} ({e})")),
+            }
+        }
+        if let Some(f) = failed {
+            return Err(f);
+        }
+        if !kept.is_empty() {
+            return Err(format!(
+                "deleting placeholder users failed: {}",
+                kept.join(", ")
+            ));
+        }
+        removal
+    }
+
+    /// Adds a placeholder member to an instance's group and removes it again, so that the server
+    /// writes the group document it answers reads from. The caller holds the group lock.
+    async fn rewrite_group(&self, instance: &str, op: &'static str) -> Result<()> {
+        let name = iam(
+            instance,
+            &format!(
+                "s3aas-rewrite-{}",
+                secret::random_access_key_id().to_lowercase()
+            ),
+        );
+        let secret = secret::random_secret_key();
+        let body = json!({"secretKey": secret.expose_secret(), "status": "disabled"});
+        self.admin
+            .ok(
+                Call::new(op, Method::PUT, "add-user")
+                    .q("accessKey", &name)
+                    .json(&body),
+                None,
+            )
+            .await?;
+        let members = [name.clone()];
+        let changed: Result<()> = async {
+            for remove in [false, true] {
+                let r = self
+                    .send_group_update(instance, &members, remove, op)
+                    .await?;
+                if !r.is_success() {
+                    return Err(self.admin.error(op, &r, None));
+                }
+            }
+            Ok(())
+        }
+        .await;
+        let removed = self
+            .admin
+            .send(&Call::new(op, Method::DELETE, "remove-user").q("accessKey", &name))
+            .await;
+        changed?;
+        match removed {
+            Ok(r) if r.is_success() || r.status == 404 => Ok(()),
+            Ok(r) => Err(self.admin.error(op, &r, None)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Retries the answers RustFS 1.0.1 gives for a while after startup or right after a bucket
+    /// was created (see [`settling`]); anything else returns at once. Bounded in time.
+    async fn settle<T, F, Fut>(&self, f: F) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let started = Instant::now();
+        let mut wait = Duration::from_millis(100);
+        loop {
+            match f().await {
+                Err(e) => match settling(&e) {
+                    Some(budget) if started.elapsed() + wait < budget => {
+                        tracing::debug!(error = %e, wait_ms = wait.as_millis() as u64, "transient answer; trying again");
+                        tokio::time::sleep(wait).await;
+                        wait = (wait * 2).min(Duration::from_secs(2));
+                    }
+                    _ => return Err(e),
+                },
+                ok => return ok,
+            }
+        }
+    }
+
+    /// One SSE-S3 probe (see [`Self::probe_capabilities`]).
+    async fn probe_sse_s3(&self) -> Result<SseProbe> {
+        self.system.ensure().await?;
+        let bucket = &self.system.bucket;
+        let sse = [("x-amz-server-side-encryption", "AES256")];
+        match self
+            .s3
+            .create_multipart_upload(bucket, SSE_PROBE_KEY, &sse)
+            .await
+        {
+            Ok(up) => {
+                if let Err(e) = self
+                    .s3
+                    .abort_multipart_upload(bucket, SSE_PROBE_KEY, &up.upload_id)
+                    .await
+                {
+                    // Harmless: an empty upload in the system bucket. Not worth failing for.
+                    tracing::warn!(error = %e, bucket = %bucket, "aborting the SSE-S3 probe upload failed; an empty multipart upload may remain");
+                }
+                if up.server_side_encryption.as_deref() == Some("AES256") {
+                    Ok(SseProbe::Available)
+                } else {
+                    Ok(SseProbe::Unavailable {
+                        status: None,
+                        code: None,
+                        message: "the server accepted an SSE-S3 upload without confirming encryption (no x-amz-server-side-encryption: AES256 in the answer)".into(),
+                        request_id: None,
+                    })
+                }
+            }
+            Err(e) if is_sse_refusal(&e) => Ok(SseProbe::Unavailable {
+                status: e.http_status(),
+                code: e.code().map(String::from),
+                message: e.message().to_string(),
+                request_id: e.request_id().map(String::from),
+            }),
+            Err(e) => {
+                let msg = format!(
+                    "cannot tell whether the server serves SSE-S3: the probe upload in system bucket '{bucket}' failed: {}",
+                    e.message()
+                );
+                Err(e.with_message(msg))
+            }
+        }
+    }
+
+    fn remember_sse(&self, probe: SseProbe) {
+        *self.sse.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), probe));
+    }
+
+    /// Refuses `what` (which needs SSE-S3) with `Unsupported`, before anything is created or
+    /// changed, unless the server serves SSE-S3 (probed at most every [`SSE_PROBE_TTL`]).
+    async fn require_sse_s3(&self, op: &'static str, what: &str, cap: &str) -> Result<()> {
+        let cached = self
+            .sse
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < SSE_PROBE_TTL)
+            .map(|(_, p)| p.clone());
+        let probe = match cached {
+            Some(p) => p,
+            None => {
+                let p = self.probe_sse_s3().await.map_err(|e| ctx::<D>(e, op))?;
+                self.remember_sse(p.clone());
+                p
+            }
+        };
+        let SseProbe::Unavailable {
+            status,
+            code,
+            message,
+            request_id,
+        } = probe
+        else {
+            return Ok(());
+        };
+        let said = match (status, code.as_deref()) {
+            (Some(s), Some(c)) => format!("HTTP {s} {c}: {message}"),
+            (Some(s), None) => format!("HTTP {s}: {message}"),
+            _ => message,
+        };
+        let mut e = Error::unsupported(format!(
+            "{what} needs SSE-S3 (encryption: aes256), which this {} server cannot serve (capability `{cap}`); nothing was created or changed. An SSE-S3 test upload was refused with {said}. {}",
+            D::NAME,
+            self.admin.dialect.sse_s3_setup_hint()
+        ))
+        .with_backend(D::NAME)
+        .with_operation(op);
+        if let Some(s) = status {
+            e = e.with_http_status(s);
+        }
+        if let Some(c) = code {
+            e = e.with_code(c);
+        }
+        if let Some(r) = request_id {
+            e = e.with_request_id(r);
+        }
+        Err(e)
     }
 
     async fn record(&self, instance: &str, op: &'static str) -> Result<Record> {
@@ -431,20 +898,31 @@ impl<D: Dialect> MadminProvider<D> {
         name: &str,
         created: Option<OffsetDateTime>,
     ) -> Result<Bucket> {
-        let (versioning, encryption, lock, quota, policy, tags) = futures::try_join!(
-            self.s3.get_versioning(name),
-            self.s3.get_encryption(name),
-            self.s3.get_object_lock(name),
-            self.get_quota(name),
-            self.s3.get_policy(name),
-            self.s3.get_tagging(name),
-        )?;
+        let settings = async {
+            futures::try_join!(
+                self.settle(|| self.s3.get_versioning(name)),
+                self.settle(|| self.s3.get_encryption(name)),
+                self.settle(|| self.s3.get_object_lock(name)),
+                self.settle(|| self.s3.get_policy(name)),
+                self.settle(|| self.s3.get_tagging(name)),
+            )
+        };
+        let (settings, quota) = futures::join!(settings, self.settle(|| self.get_quota(name)));
+        let (versioning, encryption, lock, policy, tags) = settings?;
         let mut b = Bucket::new(instance, name);
         b.created = created;
         b.versioning = Some(versioning);
         b.encryption = Some(encryption);
         b.object_lock = Some(lock);
-        b.quota = Some(quota);
+        // The quota lives in the admin API, which can fail on its own (RustFS answers 503 while
+        // its quota subsystem starts): report it as unknown rather than failing the whole read.
+        b.quota = match quota {
+            Ok(q) => Some(q),
+            Err(e) => {
+                tracing::warn!(bucket = %name, error = %e, "bucket quota unknown: reading it failed");
+                None
+            }
+        };
         b.policy = Some(policy);
         b.tags = Some(tags);
         Ok(b)
@@ -477,6 +955,8 @@ impl<D: Dialect> MadminProvider<D> {
         Ok((n > 0).then(|| Quota::hard(n)))
     }
 
+    /// Sets or clears a bucket's hard quota. Retried for a while on RustFS's passing answers
+    /// (see [`settling`]): a server that started seconds ago refuses quotas with 503.
     async fn set_quota(&self, bucket: &str, quota: Option<Quota>) -> Result<()> {
         let body = match quota {
             Some(q) => {
@@ -484,15 +964,16 @@ impl<D: Dialect> MadminProvider<D> {
             }
             None => json!({"size": 0, "quota": 0}),
         };
-        self.admin
-            .ok(
+        self.settle(|| {
+            self.admin.ok(
                 Call::new("set_bucket_quota", Method::PUT, "set-bucket-quota")
                     .q("bucket", bucket)
                     .json(&body),
                 Some((ResourceKind::Bucket, bucket)),
             )
-            .await
-            .map(drop)
+        })
+        .await
+        .map(drop)
     }
 
     /// Creates and configures a bucket; removes it again if any setting fails.
@@ -543,44 +1024,41 @@ impl<D: Dialect> MadminProvider<D> {
             .await
     }
 
+    /// Applies a new bucket's settings. Each call is retried briefly on `NoSuchBucket`: RustFS
+    /// can deny a bucket it has just created (see [`settling`]).
     async fn configure_new_bucket(
         &self,
         instance: &str,
         rec: &Record,
         req: &CreateBucket,
     ) -> std::result::Result<(), (&'static str, Error)> {
+        let b = req.name.as_str();
         let versioning = req.versioning.unwrap_or(rec.versioning);
         if versioning && !req.object_lock {
-            self.s3
-                .put_versioning(&req.name, true)
+            self.settle(|| self.s3.put_versioning(b, true))
                 .await
                 .map_err(|e| ("versioning", e))?;
         }
         if req.encryption.unwrap_or(rec.encryption) == Encryption::Aes256 {
-            self.s3
-                .put_encryption_aes256(&req.name)
+            self.settle(|| self.s3.put_encryption_aes256(b))
                 .await
                 .map_err(|e| ("encryption", e))?;
         }
         if let Some(q) = req.quota {
-            self.set_quota(&req.name, Some(q))
-                .await
-                .map_err(|e| ("quota", e))?;
+            self.set_quota(b, Some(q)).await.map_err(|e| ("quota", e))?;
         }
         if let Some(p) = &req.policy {
-            self.s3
-                .put_policy(&req.name, p)
+            self.settle(|| self.s3.put_policy(b, p))
                 .await
                 .map_err(|e| ("policy", e))?;
         }
         if !req.tags.is_empty() {
-            self.s3
-                .put_tagging(&req.name, &req.tags)
+            self.settle(|| self.s3.put_tagging(b, &req.tags))
                 .await
                 .map_err(|e| ("tags", e))?;
         }
         self.system
-            .put_bucket(instance, &req.name)
+            .put_bucket(instance, b)
             .await
             .map_err(|e| ("registration", e))
     }
@@ -754,6 +1232,8 @@ impl<D: Dialect> MadminProvider<D> {
                 Some((ResourceKind::User, user)),
             )
             .await?;
+        self.verify_key_parent(instance, user, &r.credentials.access_key)
+            .await?;
         let mut k = AccessKey::new(
             instance,
             user,
@@ -768,6 +1248,67 @@ impl<D: Dialect> MadminProvider<D> {
         Ok(NewAccessKey::new(
             k,
             SecretString::from(r.credentials.secret_key),
+        ))
+    }
+
+    /// Checks that a service account just created for `user` belongs to it. A server that
+    /// ignores `targetUser` (or a proxy that drops it) creates the key for the caller instead,
+    /// usually root: handing that key out would give a tenant root's powers. So the key is read
+    /// back; if its parent is anyone else, or cannot be read, the key is deleted and the call
+    /// fails.
+    async fn verify_key_parent(&self, instance: &str, user: &str, key_id: &str) -> Result<()> {
+        let op = "create_access_key";
+        let want = iam(instance, user);
+        let problem = match self
+            .admin
+            .json::<KeyInfo>(
+                Call::new(op, Method::GET, "info-service-account").q("accessKey", key_id),
+                Some((ResourceKind::AccessKey, key_id)),
+            )
+            .await
+        {
+            Ok(info) if info.parent_user == want => return Ok(()),
+            Ok(info) => Error::new(
+                ErrorKind::Backend,
+                format!(
+                    "the server created access key {key_id} for '{}' instead of '{want}' (it ignored targetUser)",
+                    info.parent_user
+                ),
+            ),
+            Err(e) => {
+                let msg = format!(
+                    "reading back new access key {key_id} to check its owner failed: {}",
+                    e.message()
+                );
+                e.with_message(msg)
+            }
+        };
+        let resp = self
+            .admin
+            .send(&Call::new(op, Method::DELETE, "delete-service-account").q("accessKey", key_id))
+            .await;
+        let (kind, outcome) = match resp {
+            Ok(r) if r.is_success() => (problem.kind(), "the key was deleted again".to_string()),
+            Ok(r) => (
+                ErrorKind::Partial,
+                format!(
+                    "deleting it failed too (HTTP {}: {}); delete access key {key_id} by hand",
+                    r.status,
+                    r.body_snippet(200)
+                ),
+            ),
+            Err(e) => (
+                ErrorKind::Partial,
+                format!("deleting it failed too ({e}); delete access key {key_id} by hand"),
+            ),
+        };
+        let msg = format!("{}; {outcome}", problem.message());
+        Err(ctx::<D>(
+            problem
+                .with_kind(kind)
+                .with_message(msg)
+                .with_resource(ResourceKind::User, user),
+            op,
         ))
     }
 
@@ -799,25 +1340,60 @@ impl<D: Dialect> MadminProvider<D> {
             .collect())
     }
 
+    /// Adds members to (or removes them from) an instance's group, under the group's lock.
     async fn group_members(
         &self,
         instance: &str,
         members: Vec<String>,
         remove: bool,
     ) -> Result<()> {
-        let body = json!({"group": Self::group(instance), "members": members, "groupStatus": "enabled", "isRemove": remove});
-        self.admin
-            .ok(
-                Call::new("update_group", Method::PUT, "update-group-members").json(&body),
-                None,
-            )
-            .await
-            .map(drop)
+        let op = "update_group";
+        let _lock = self.lock_group(instance).await;
+        let resp = self
+            .send_group_update(instance, &members, remove, op)
+            .await?;
+        if resp.is_success() {
+            Ok(())
+        } else {
+            Err(self.admin.error(op, &resp, None))
+        }
     }
 }
 
 fn ctx<D: Dialect>(e: Error, op: &'static str) -> Error {
     e.with_backend(D::NAME).with_operation(op)
+}
+
+/// How long an answer may be retried by [`MadminProvider::settle`], if it is one of RustFS
+/// 1.0.1's passing states: `NoSuchBucket` from a bucket that was just created or just answered
+/// HEAD (its bucket metadata lags), and `503` while the server is still starting (a quota
+/// cannot be set until it has confirmed "durable quota capability", a few seconds after start).
+fn settling(e: &Error) -> Option<Duration> {
+    if e.code() == Some("NoSuchBucket") {
+        Some(SETTLE_MISSING_BUCKET)
+    } else if e.http_status() == Some(503) {
+        Some(SETTLE_UNAVAILABLE)
+    } else {
+        None
+    }
+}
+
+/// Whether a refused SSE-S3 upload means "this server cannot serve SSE-S3" (as opposed to,
+/// say, a network error or missing permission, which say nothing about SSE).
+///
+/// RustFS without `RUSTFS_SSE_S3_MASTER_KEY` and KMS: `400 InvalidRequest` "SSE-S3 requires
+/// RUSTFS_SSE_S3_MASTER_KEY …" (or "… must be valid base64 …" / "… exactly 32 bytes …" for a bad
+/// key); with KMS but no usable default key: `400 KMS.NotFoundException`. MinIO without KMS:
+/// `501 NotImplemented` "Server side encryption specified but KMS is not configured".
+fn is_sse_refusal(e: &Error) -> bool {
+    let code = e.code().unwrap_or("");
+    let msg = e.message();
+    code.starts_with("KMS.")
+        || code.contains("KMS")
+        || matches!(e.http_status(), Some(400 | 501))
+            && ["SSE", "KMS", "MASTER_KEY", "ncryption"]
+                .iter()
+                .any(|w| msg.contains(w))
 }
 
 fn split_host_port(endpoint: &str) -> (String, Option<u16>) {
@@ -957,6 +1533,12 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
                 op,
             ));
         }
+        if req.encryption == Encryption::Aes256 {
+            // Before the record or the default bucket exist: RustFS would accept the bucket
+            // default and then refuse every write into the bucket.
+            self.require_sse_s3(op, "instance encryption", "instance_encryption")
+                .await?;
+        }
         let mut rec = Record {
             v: 1,
             name: req.name.clone(),
@@ -1073,19 +1655,24 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
         let op = "update_instance";
         guard::update_instance(&self.caps, D::NAME, id, &req).map_err(|e| ctx::<D>(e, op))?;
         let mut rec = self.record(id, op).await?;
+        if req.encryption == Some(Encryption::Aes256) {
+            self.require_sse_s3(op, "instance encryption", "instance_encryption")
+                .await?;
+        }
         if let Some(db) = rec.default_bucket.clone() {
             if let Some(v) = req.versioning {
-                if v || self.s3.get_versioning(&db).await? != Versioning::Unversioned {
-                    self.s3
-                        .put_versioning(&db, v)
+                if v || self.settle(|| self.s3.get_versioning(&db)).await?
+                    != Versioning::Unversioned
+                {
+                    self.settle(|| self.s3.put_versioning(&db, v))
                         .await
                         .map_err(|e| ctx::<D>(e, op))?;
                 }
             }
             if let Some(e) = req.encryption {
                 match e {
-                    Encryption::Aes256 => self.s3.put_encryption_aes256(&db).await,
-                    _ => self.s3.delete_encryption(&db).await,
+                    Encryption::Aes256 => self.settle(|| self.s3.put_encryption_aes256(&db)).await,
+                    _ => self.settle(|| self.s3.delete_encryption(&db)).await,
                 }
                 .map_err(|e| ctx::<D>(e, op))?;
             }
@@ -1129,37 +1716,30 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
         }
         let mut left: Vec<String> = Vec::new();
         let users = self.instance_users(id).await.map_err(|e| ctx::<D>(e, op))?;
-        for (name, _) in &users {
-            if let Err(e) = self.delete_user(id, name).await {
+        // All users leave the group in one rewrite (instead of one per user), under the group
+        // lock. If that fails (e.g. 404: a user vanished meanwhile), each user leaves on its own
+        // below, and the group clean-up catches whatever is left.
+        let left_group = users.is_empty() || {
+            let names: Vec<String> = users.iter().map(|(n, _)| iam(id, n)).collect();
+            let _lock = self.lock_group(id).await;
+            matches!(self.send_group_update(id, &names, true, op).await, Ok(r) if r.is_success())
+        };
+        let names: Vec<String> = users.into_iter().map(|(n, _)| n).collect();
+        let deleted: Vec<(String, Result<()>)> = futures::stream::iter(names)
+            .map(|name| async move {
+                let r = self.delete_user_inner(id, &name, !left_group).await;
+                (name, r)
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        for (name, r) in deleted {
+            if let Err(e) = r {
                 left.push(format!("user '{name}' ({e})"));
             }
         }
-        let resp = match self.admin.dialect.group_delete() {
-            GroupDelete::Route => {
-                self.admin
-                    .send(&Call::new(
-                        op,
-                        Method::DELETE,
-                        &format!("group/{}", Self::group(id)),
-                    ))
-                    .await
-            }
-            GroupDelete::EmptyRemove => {
-                let body = json!({"group": Self::group(id), "members": [], "groupStatus": "enabled", "isRemove": true});
-                self.admin
-                    .send(&Call::new(op, Method::PUT, "update-group-members").json(&body))
-                    .await
-            }
-        };
-        match &resp {
-            Ok(r) if !r.is_success() && r.status != 404 => left.push(format!(
-                "group '{}' (HTTP {}: {})",
-                Self::group(id),
-                r.status,
-                r.body_snippet(200)
-            )),
-            Err(e) => left.push(format!("group '{}' ({e})", Self::group(id))),
-            _ => {}
+        if let Err(g) = self.delete_instance_group(id, op).await {
+            left.push(g);
         }
         for (name, _) in self
             .instance_policies(id)
@@ -1203,6 +1783,17 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
         let op = "create_bucket";
         guard::create_bucket(&self.caps, D::NAME, instance, &req).map_err(|e| ctx::<D>(e, op))?;
         let rec = self.record(instance, op).await?;
+        match req.encryption {
+            Some(Encryption::Aes256) => {
+                self.require_sse_s3(op, "bucket encryption", "bucket_encryption")
+                    .await?;
+            }
+            None if rec.encryption == Encryption::Aes256 => {
+                let what = format!("bucket encryption (the default of instance '{instance}')");
+                self.require_sse_s3(op, &what, "bucket_encryption").await?;
+            }
+            _ => {}
+        }
         self.create_bucket_inner(instance, &rec, &req).await
     }
 
@@ -1247,16 +1838,24 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
         guard::update_bucket(&self.caps, D::NAME, instance, name, &req)
             .map_err(|e| ctx::<D>(e, op))?;
         let created = self.require_bucket(instance, name, op).await?;
+        if req.encryption == Some(Encryption::Aes256) {
+            self.require_sse_s3(op, "bucket encryption", "bucket_encryption")
+                .await?;
+        }
         let r: Result<()> = async {
             if let Some(v) = req.versioning {
-                if v || self.s3.get_versioning(name).await? != Versioning::Unversioned {
-                    self.s3.put_versioning(name, v).await?;
+                if v || self.settle(|| self.s3.get_versioning(name)).await?
+                    != Versioning::Unversioned
+                {
+                    self.settle(|| self.s3.put_versioning(name, v)).await?;
                 }
             }
             if let Some(e) = req.encryption {
                 match e {
-                    Encryption::Aes256 => self.s3.put_encryption_aes256(name).await?,
-                    _ => self.s3.delete_encryption(name).await?,
+                    Encryption::Aes256 => {
+                        self.settle(|| self.s3.put_encryption_aes256(name)).await?
+                    }
+                    _ => self.settle(|| self.s3.delete_encryption(name)).await?,
                 }
             }
             if let Some(q) = req.quota {
@@ -1264,12 +1863,12 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
             }
             if let Some(p) = &req.policy {
                 match p {
-                    Some(doc) => self.s3.put_policy(name, doc).await?,
-                    None => self.s3.delete_policy(name).await?,
+                    Some(doc) => self.settle(|| self.s3.put_policy(name, doc)).await?,
+                    None => self.settle(|| self.s3.delete_policy(name)).await?,
                 }
             }
             if let Some(t) = &req.tags {
-                self.s3.put_tagging(name, t).await?;
+                self.settle(|| self.s3.put_tagging(name, t)).await?;
             }
             Ok(())
         }
@@ -1427,6 +2026,15 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
         let op = "delete_user";
         guard::lookup_name("user", name).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
+        self.delete_user_inner(instance, name, true).await
+    }
+}
+
+impl<D: Dialect> MadminProvider<D> {
+    /// Deletes a user of an existing instance: detaches its policies, leaves the instance group
+    /// (unless `leave_group` is false because the caller already removed it), then removes it.
+    async fn delete_user_inner(&self, instance: &str, name: &str, leave_group: bool) -> Result<()> {
+        let op = "delete_user";
         let info = match self.user_info(instance, name, op).await {
             Ok(i) => i,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
@@ -1439,7 +2047,28 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
                 .await?;
         }
         let iam = iam(instance, name);
-        let _ = self.group_members(instance, vec![iam.clone()], true).await;
+        if leave_group {
+            // Leave the group before the user goes: RustFS refuses to remove a member that is
+            // no longer a user, and a member left behind blocks deleting the group. So a failure
+            // here keeps the user (a retry can finish); 404 means the group or the user is
+            // already gone, which is what this step wants.
+            let resp = {
+                let _lock = self.lock_group(instance).await;
+                self.send_group_update(instance, std::slice::from_ref(&iam), true, op)
+                    .await?
+            };
+            if !resp.is_success() && resp.status != 404 {
+                let e = self
+                    .admin
+                    .error(op, &resp, Some((ResourceKind::User, name)));
+                let msg = format!(
+                    "leaving group '{}' failed, so the user was kept (deleting again retries): {}",
+                    Self::group(instance),
+                    e.message()
+                );
+                return Err(e.with_message(msg));
+            }
+        }
         let resp = self
             .admin
             .send(&Call::new(op, Method::DELETE, "remove-user").q("accessKey", &iam))
@@ -1771,8 +2400,17 @@ impl<D: Dialect> ObjectStoreProvider for MadminProvider<D> {
         D::NAME
     }
 
+    /// The configured capabilities, narrowed by the latest probe of the server's configuration
+    /// (see [`MadminProvider::probe_capabilities`]): no encryption on a server that cannot
+    /// serve SSE-S3.
     fn capabilities(&self) -> Capabilities {
-        self.caps
+        let mut c = self.caps;
+        let sse = self.sse.lock().unwrap_or_else(|p| p.into_inner());
+        if matches!(sse.as_ref(), Some((_, SseProbe::Unavailable { .. }))) {
+            c.instance_encryption = Support::No;
+            c.bucket_encryption = Support::No;
+        }
+        c
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "health"))]
