@@ -46,6 +46,9 @@ fn fresh() -> Arc<RustfsProvider> {
 }
 
 fn main() {
+    // Parsed before any server starts: a bad argument exits the process, which would skip the
+    // servers' clean-up.
+    let args = libtest_mimic::Arguments::from_args();
     let Some(server) =
         RustfsServer::start_or_skip("conformance suite and proofs for the RustFS backend")
     else {
@@ -54,8 +57,9 @@ fn main() {
     let p = provider(&server);
     let report = run(Suite::new(p.clone())
         .seeder(Arc::new(S3Seeder(p.admin_s3().clone())))
-        .label("rustfs"));
-    let (proofs_passed, proofs_total) = run_proofs(&server, "rustfs", proofs());
+        .label("rustfs")
+        .args(args.clone()));
+    let (proofs_passed, proofs_total) = run_proofs(&server, "rustfs", proofs(), &args);
     let leftovers = leftover_check(&server, "rustfs");
     println!("rustfs log: {}", server.log.display());
     drop(server);
@@ -80,8 +84,9 @@ fn main() {
         caps.bucket_encryption == Support::No && caps.instance_encryption == Support::No;
     let stock_report = run(Suite::new(sp.clone())
         .seeder(Arc::new(S3Seeder(sp.admin_s3().clone())))
-        .label("rustfs-stock"));
-    let (stock_passed, stock_total) = run_proofs(&stock, "rustfs-stock", stock_proofs());
+        .label("rustfs-stock")
+        .args(args.clone()));
+    let (stock_passed, stock_total) = run_proofs(&stock, "rustfs-stock", stock_proofs(), &args);
     let stock_leftovers = leftover_check(&stock, "rustfs-stock");
     println!("rustfs-stock log: {}", stock.log.display());
     drop(stock);
@@ -194,6 +199,7 @@ fn run_proofs(
     server: &RustfsServer,
     label: &str,
     proofs: Vec<(&'static str, ProofFn)>,
+    args: &libtest_mimic::Arguments,
 ) -> (u64, u64) {
     let rt = Arc::new(
         tokio::runtime::Builder::new_multi_thread()
@@ -214,8 +220,7 @@ fn run_proofs(
             })
         })
         .collect();
-    let args = libtest_mimic::Arguments::from_args();
-    let c = libtest_mimic::run(&args, trials);
+    let c = libtest_mimic::run(args, trials);
     (c.num_passed, c.num_passed + c.num_failed)
 }
 
