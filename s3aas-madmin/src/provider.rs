@@ -1750,22 +1750,28 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
                 left.push(format!("policy '{name}' ({e})"));
             }
         }
-        for b in &buckets {
-            match self
-                .s3
-                .delete_bucket(
-                    b,
-                    req.force
-                        .then_some(self.admin.dialect.force_delete_header()),
-                )
-                .await
-            {
-                Ok(()) => {
-                    let _ = self.system.delete_bucket(id, b).await;
+        // Buckets are independent of each other: delete 8 at a time (an instance can hold
+        // thousands). A bucket's registry marker goes only once the bucket is gone.
+        let force = req
+            .force
+            .then_some(self.admin.dialect.force_delete_header());
+        let failed: Vec<String> = futures::stream::iter(buckets)
+            .map(|b| async move {
+                match self.s3.delete_bucket(&b, force).await {
+                    // A marker left behind would list the deleted bucket again (and under a
+                    // re-created instance of the same name): report it, deleting again retries.
+                    Ok(()) => match self.system.delete_bucket(id, &b).await {
+                        Ok(()) => None,
+                        Err(e) => Some(format!("registry marker of bucket '{b}' ({e})")),
+                    },
+                    Err(e) => Some(format!("bucket '{b}' ({e})")),
                 }
-                Err(e) => left.push(format!("bucket '{b}' ({e})")),
-            }
-        }
+            })
+            .buffer_unordered(8)
+            .filter_map(|f| async move { f })
+            .collect()
+            .await;
+        left.extend(failed);
         if !left.is_empty() {
             return Err(ctx::<D>(
                 Error::new(ErrorKind::Partial, format!("instance '{id}' was only partly deleted; left: {} (deleting again retries)", left.join(", "))).with_resource(ResourceKind::Instance, id),
