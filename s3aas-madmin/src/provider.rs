@@ -1,9 +1,9 @@
 //! [`MadminProvider`]: the trait implementations shared by the madmin-family backends.
 
+use crate::Dialect;
 use crate::admin::{Admin, Call};
 use crate::codec::Algorithm;
 use crate::registry::{Record, State, SystemBucket};
-use crate::{Dialect, GroupDelete};
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use http::Method;
@@ -13,10 +13,10 @@ use s3aas_core::{
     Capabilities, Error, ErrorKind, ExposeSecret, Policy, PolicyDocument, ProviderConfig,
     PutPolicy, ResourceKind, Result, SecretString, Support, guard, secret,
 };
-use s3aas_http::{HttpClient, HttpConfig, Idempotency, Response, S3Client, SigV4Signer};
+use s3aas_http::{HttpClient, HttpConfig, Idempotency, S3Client, SigV4Signer};
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,41 +24,18 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use url::Url;
 
+mod group;
+mod sse;
+
+use sse::SseProbe;
+
 const SEP: &str = "--";
-
-/// Where the SSE-S3 probe starts its multipart upload (in the system bucket). The upload is
-/// aborted at once: no object or version is ever written.
-const SSE_PROBE_KEY: &str = ".s3aas/probe/sse-s3";
-
-/// How long an SSE-S3 probe result is trusted. A master key is fixed for a server's lifetime,
-/// but a KMS can be started, stopped or reconfigured at runtime, so the answer is not cached
-/// for long.
-const SSE_PROBE_TTL: Duration = Duration::from_secs(30);
-
-/// How often deleting an instance's group re-reads it and tries again when members vanish or
-/// appear meanwhile (concurrent deletes, or another process changing the group).
-const GROUP_DELETE_ATTEMPTS: usize = 5;
 
 /// How long a fresh bucket's `NoSuchBucket` answers are retried (see [`settling`]).
 const SETTLE_MISSING_BUCKET: Duration = Duration::from_secs(5);
 
 /// How long `503` answers right after startup are retried (see [`settling`]).
 const SETTLE_UNAVAILABLE: Duration = Duration::from_secs(20);
-
-/// The result of the last SSE-S3 probe.
-#[derive(Clone, Debug)]
-enum SseProbe {
-    /// An SSE-S3 upload was accepted and confirmed as encrypted.
-    Available,
-    /// The server refused it (or did not confirm encryption): what it said, for every refusal
-    /// that follows.
-    Unavailable {
-        status: Option<u16>,
-        code: Option<String>,
-        message: String,
-        request_id: Option<String>,
-    },
-}
 
 /// A provider for one madmin-family deployment, signing as an admin credential (usually root).
 pub struct MadminProvider<D: Dialect> {
@@ -339,308 +316,6 @@ impl<D: Dialect> MadminProvider<D> {
         self.admin.send(&call).await
     }
 
-    /// Probes what depends on the server's configuration rather than on its version, and
-    /// returns the capabilities narrowed by it. Today that is SSE-S3: RustFS stores an `AES256`
-    /// bucket default on any server, but refuses every encrypted write unless it was started
-    /// with `RUSTFS_SSE_S3_MASTER_KEY` or a KMS with a default key (MinIO needs a KMS). The
-    /// probe starts one SSE-S3 multipart upload in the system bucket and aborts it (two
-    /// requests, nothing stays). Without this call the first request for encryption probes;
-    /// either way [`ObjectStoreProvider::capabilities`] reflects the latest probe.
-    pub async fn probe_capabilities(&self) -> Result<Capabilities> {
-        if self.caps.bucket_encryption != Support::No
-            || self.caps.instance_encryption != Support::No
-        {
-            let probe = self
-                .probe_sse_s3()
-                .await
-                .map_err(|e| ctx::<D>(e, "probe_capabilities"))?;
-            self.remember_sse(probe);
-        }
-        Ok(self.capabilities())
-    }
-
-    fn group(instance: &str) -> String {
-        format!("s3aas-{instance}")
-    }
-
-    /// Takes the lock of an instance's group (see `group_locks`).
-    async fn lock_group(&self, instance: &str) -> tokio::sync::OwnedMutexGuard<()> {
-        let lock = {
-            let mut map = self.group_locks.lock().unwrap_or_else(|p| p.into_inner());
-            // Only the map holds an unused lock: drop those, so the map stays as small as the
-            // number of groups being changed right now.
-            map.retain(|_, l| Arc::strong_count(l) > 1);
-            map.entry(Self::group(instance)).or_default().clone()
-        };
-        lock.lock_owned().await
-    }
-
-    /// One `update-group-members` call on an instance's group, answer returned whatever its
-    /// status. The caller holds [`Self::lock_group`].
-    async fn send_group_update(
-        &self,
-        instance: &str,
-        members: &[String],
-        remove: bool,
-        op: &'static str,
-    ) -> Result<Response> {
-        // `groupStatus` is required by RustFS's /minio alias and always sent by madmin-go.
-        let body = json!({"group": Self::group(instance), "members": members, "groupStatus": "enabled", "isRemove": remove});
-        self.admin
-            .send(&Call::new(op, Method::PUT, "update-group-members").json(&body))
-            .await
-    }
-
-    /// The members of an instance's group, or `None` when there is no such group.
-    async fn read_group(&self, instance: &str, op: &'static str) -> Result<Option<Vec<String>>> {
-        #[derive(Deserialize)]
-        struct G {
-            #[serde(default)]
-            members: Option<Vec<String>>,
-        }
-        let group = Self::group(instance);
-        let resp = self
-            .admin
-            .send(&Call::new(op, Method::GET, "group").q("group", &group))
-            .await?;
-        if resp.status == 404 {
-            return Ok(None);
-        }
-        if !resp.is_success() {
-            return Err(self.admin.error(op, &resp, None));
-        }
-        let g: G = crate::admin::decode::<D, _>(op, &resp)?;
-        Ok(Some(g.members.unwrap_or_default()))
-    }
-
-    /// Deletes an instance's (empty) group the dialect's way; the caller holds the group lock.
-    async fn send_group_delete(&self, instance: &str, op: &'static str) -> Result<Response> {
-        match self.admin.dialect.group_delete() {
-            GroupDelete::Route => {
-                self.admin
-                    .send(&Call::new(
-                        op,
-                        Method::DELETE,
-                        &format!("group/{}", Self::group(instance)),
-                    ))
-                    .await
-            }
-            GroupDelete::EmptyRemove => self.send_group_update(instance, &[], true, op).await,
-        }
-    }
-
-    /// Deletes an instance's group, first clearing members whose users are gone. RustFS 1.0.1
-    /// can keep such members after concurrent deletes (lost updates, from before the group lock
-    /// or from other processes and tools), and then refuses to delete the group ("group is not
-    /// empty") while also refusing to remove a member that is not a user (404). So every pass
-    /// re-reads the group under its lock, brings gone members back as disabled placeholders,
-    /// removes them all in one rewrite and deletes the placeholders; a member vanishing
-    /// meanwhile means another pass, at most [`GROUP_DELETE_ATTEMPTS`]. Members that are not
-    /// the instance's (another prefix) or users that still exist are left alone and reported.
-    async fn delete_instance_group(
-        &self,
-        instance: &str,
-        op: &'static str,
-    ) -> std::result::Result<(), String> {
-        let group = Self::group(instance);
-        let prefix = iam(instance, "");
-        let mut last = String::new();
-        let mut rewritten = false;
-        for _ in 0..GROUP_DELETE_ATTEMPTS {
-            let _lock = self.lock_group(instance).await;
-            let members = match self.read_group(instance, op).await {
-                Ok(Some(m)) => m,
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(format!("group '{group}' ({e})")),
-            };
-            let listed_empty = members.is_empty();
-            let (ours, foreign): (Vec<String>, Vec<String>) =
-                members.into_iter().partition(|m| m.starts_with(&prefix));
-            if !foreign.is_empty() {
-                return Err(format!(
-                    "group '{group}' (it also lists members s3aas did not add: {}; remove them, then delete the instance again)",
-                    foreign.join(", ")
-                ));
-            }
-            if !ours.is_empty() {
-                let users: BTreeSet<String> = self
-                    .instance_users(instance)
-                    .await
-                    .map_err(|e| format!("group '{group}' ({e})"))?
-                    .into_iter()
-                    .map(|(n, _)| iam(instance, &n))
-                    .collect();
-                let (alive, gone): (Vec<String>, Vec<String>) =
-                    ours.into_iter().partition(|m| users.contains(m));
-                if !alive.is_empty() {
-                    return Err(format!(
-                        "group '{group}' (its users {} still exist)",
-                        alive.join(", ")
-                    ));
-                }
-                match self.clear_gone_members(instance, &gone, op).await {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        last = "a member vanished while the gone members were removed".into();
-                        continue;
-                    }
-                    Err(e) => return Err(format!("group '{group}' ({e})")),
-                }
-            }
-            let resp = match self.send_group_delete(instance, op).await {
-                Ok(r) => r,
-                Err(e) => return Err(format!("group '{group}' ({e})")),
-            };
-            if resp.is_success() || resp.status == 404 {
-                return Ok(());
-            }
-            let text = resp.body_snippet(300);
-            if !(matches!(resp.status, 400 | 500)
-                && (text.to_ascii_lowercase().contains("not empty") || text.contains("NotEmpty")))
-            {
-                return Err(format!(
-                    "group '{group}' (HTTP {}: {})",
-                    resp.status,
-                    resp.body_snippet(200)
-                ));
-            }
-            last = format!("HTTP {}: {}", resp.status, resp.body_snippet(200));
-            // Listed as empty but "not empty" on delete: the server's stored copy differs from
-            // the one it answers reads from (possible on multi-node RustFS). One change of the
-            // membership makes it write the document it reads from; then delete again.
-            if listed_empty && !rewritten {
-                rewritten = true;
-                if let Err(e) = self.rewrite_group(instance, op).await {
-                    return Err(format!(
-                        "group '{group}' ({last}; rewriting it failed: {e})"
-                    ));
-                }
-            }
-        }
-        Err(format!(
-            "group '{group}' (still not deletable after {GROUP_DELETE_ATTEMPTS} attempts; last answer: {last})"
-        ))
-    }
-
-    /// Removes members whose users are gone: placeholders (disabled, random secret nobody
-    /// learns) make them users again, one rewrite removes them all, then the placeholders are
-    /// deleted. `Ok(false)` when the removal answered 404 (a member vanished meanwhile). The
-    /// caller holds the group lock.
-    async fn clear_gone_members(
-        &self,
-        instance: &str,
-        gone: &[String],
-        op: &'static str,
-    ) -> std::result::Result<bool, String> {
-        let mut made: Vec<&String> = Vec::new();
-        let mut failed = None;
-        for m in gone {
-            let secret = secret::random_secret_key();
-            let body = json!({"secretKey": secret.expose_secret(), "status": "disabled"});
-            match self
-                .admin
-                .ok(
-                    Call::new(op, Method::PUT, "add-user")
-                        .q("accessKey", m)
-                        .json(&body),
-                    None,
-                )
-                .await
-            {
-                Ok(_) => made.push(m),
-                Err(e) => {
-                    failed = Some(format!(
-                        "re-creating gone member '{m}' as a placeholder failed: {e}"
-                    ));
-                    break;
-                }
-            }
-        }
-        let removal = if failed.is_none() {
-            match self.send_group_update(instance, gone, true, op).await {
-                Ok(r) if r.is_success() => Ok(true),
-                Ok(r) if r.status == 404 => Ok(false),
-                Ok(r) => Err(format!(
-                    "removing gone members failed (HTTP {}: {})",
-                    r.status,
-                    r.body_snippet(200)
-                )),
-                Err(e) => Err(format!("removing gone members failed: {e}")),
-            }
-        } else {
-            Ok(false)
-        };
-        // The placeholders go whatever the removal said; one left behind is a disabled user of
-        // the instance, found and deleted by the next delete of the instance.
-        let mut kept = Vec::new();
-        for m in made {
-            match self
-                .admin
-                .send(&Call::new(op, Method::DELETE, "remove-user").q("accessKey", m))
-                .await
-            {
-                Ok(r) if r.is_success() || r.status == 404 => {}
-                Ok(r) => kept.push(format!("{m} (HTTP {})", r.status)),
-                Err(e) => kept.push(format!("{m} ({e})")),
-            }
-        }
-        if let Some(f) = failed {
-            return Err(f);
-        }
-        if !kept.is_empty() {
-            return Err(format!(
-                "deleting placeholder users failed: {}",
-                kept.join(", ")
-            ));
-        }
-        removal
-    }
-
-    /// Adds a placeholder member to an instance's group and removes it again, so that the server
-    /// writes the group document it answers reads from. The caller holds the group lock.
-    async fn rewrite_group(&self, instance: &str, op: &'static str) -> Result<()> {
-        let name = iam(
-            instance,
-            &format!(
-                "s3aas-rewrite-{}",
-                secret::random_access_key_id().to_lowercase()
-            ),
-        );
-        let secret = secret::random_secret_key();
-        let body = json!({"secretKey": secret.expose_secret(), "status": "disabled"});
-        self.admin
-            .ok(
-                Call::new(op, Method::PUT, "add-user")
-                    .q("accessKey", &name)
-                    .json(&body),
-                None,
-            )
-            .await?;
-        let members = [name.clone()];
-        let changed: Result<()> = async {
-            for remove in [false, true] {
-                let r = self
-                    .send_group_update(instance, &members, remove, op)
-                    .await?;
-                if !r.is_success() {
-                    return Err(self.admin.error(op, &r, None));
-                }
-            }
-            Ok(())
-        }
-        .await;
-        let removed = self
-            .admin
-            .send(&Call::new(op, Method::DELETE, "remove-user").q("accessKey", &name))
-            .await;
-        changed?;
-        match removed {
-            Ok(r) if r.is_success() || r.status == 404 => Ok(()),
-            Ok(r) => Err(self.admin.error(op, &r, None)),
-            Err(e) => Err(e),
-        }
-    }
-
     /// Retries the answers RustFS 1.0.1 gives for a while after startup or right after a bucket
     /// was created (see [`settling`]); anything else returns at once. Bounded in time.
     async fn settle<T, F, Fut>(&self, f: F) -> Result<T>
@@ -663,107 +338,6 @@ impl<D: Dialect> MadminProvider<D> {
                 ok => return ok,
             }
         }
-    }
-
-    /// One SSE-S3 probe (see [`Self::probe_capabilities`]).
-    async fn probe_sse_s3(&self) -> Result<SseProbe> {
-        self.system.ensure().await?;
-        let bucket = &self.system.bucket;
-        let sse = [("x-amz-server-side-encryption", "AES256")];
-        match self
-            .s3
-            .create_multipart_upload(bucket, SSE_PROBE_KEY, &sse)
-            .await
-        {
-            Ok(up) => {
-                if let Err(e) = self
-                    .s3
-                    .abort_multipart_upload(bucket, SSE_PROBE_KEY, &up.upload_id)
-                    .await
-                {
-                    // Harmless: an empty upload in the system bucket. Not worth failing for.
-                    tracing::warn!(error = %e, bucket = %bucket, "aborting the SSE-S3 probe upload failed; an empty multipart upload may remain");
-                }
-                if up.server_side_encryption.as_deref() == Some("AES256") {
-                    Ok(SseProbe::Available)
-                } else {
-                    Ok(SseProbe::Unavailable {
-                        status: None,
-                        code: None,
-                        message: "the server accepted an SSE-S3 upload without confirming encryption (no x-amz-server-side-encryption: AES256 in the answer)".into(),
-                        request_id: None,
-                    })
-                }
-            }
-            Err(e) if is_sse_refusal(&e) => Ok(SseProbe::Unavailable {
-                status: e.http_status(),
-                code: e.code().map(String::from),
-                message: e.message().to_string(),
-                request_id: e.request_id().map(String::from),
-            }),
-            Err(e) => {
-                let msg = format!(
-                    "cannot tell whether the server serves SSE-S3: the probe upload in system bucket '{bucket}' failed: {}",
-                    e.message()
-                );
-                Err(e.with_message(msg))
-            }
-        }
-    }
-
-    fn remember_sse(&self, probe: SseProbe) {
-        *self.sse.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), probe));
-    }
-
-    /// Refuses `what` (which needs SSE-S3) with `Unsupported`, before anything is created or
-    /// changed, unless the server serves SSE-S3 (probed at most every [`SSE_PROBE_TTL`]).
-    async fn require_sse_s3(&self, op: &'static str, what: &str, cap: &str) -> Result<()> {
-        let cached = self
-            .sse
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .filter(|(at, _)| at.elapsed() < SSE_PROBE_TTL)
-            .map(|(_, p)| p.clone());
-        let probe = match cached {
-            Some(p) => p,
-            None => {
-                let p = self.probe_sse_s3().await.map_err(|e| ctx::<D>(e, op))?;
-                self.remember_sse(p.clone());
-                p
-            }
-        };
-        let SseProbe::Unavailable {
-            status,
-            code,
-            message,
-            request_id,
-        } = probe
-        else {
-            return Ok(());
-        };
-        let said = match (status, code.as_deref()) {
-            (Some(s), Some(c)) => format!("HTTP {s} {c}: {message}"),
-            (Some(s), None) => format!("HTTP {s}: {message}"),
-            _ => message,
-        };
-        let mut e = Error::unsupported(format!(
-            "{what} needs SSE-S3 (encryption: aes256), which this {} server cannot serve (capability `{cap}`); nothing was created or changed. An SSE-S3 test upload was refused with {said}. {}",
-            D::NAME,
-            self.admin.dialect.sse_s3_setup_hint()
-        ))
-        .with_backend(D::NAME)
-        .with_operation(op);
-        if let Some(s) = status {
-            e = e.with_http_status(s);
-        }
-        if let Some(c) = code {
-            e = e.with_code(c);
-        }
-        if let Some(r) = request_id {
-            e = e.with_request_id(r);
-        }
-        Err(e)
     }
 
     async fn record(&self, instance: &str, op: &'static str) -> Result<Record> {
@@ -1339,25 +913,6 @@ impl<D: Dialect> MadminProvider<D> {
             .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|n| (n.to_string(), v)))
             .collect())
     }
-
-    /// Adds members to (or removes them from) an instance's group, under the group's lock.
-    async fn group_members(
-        &self,
-        instance: &str,
-        members: Vec<String>,
-        remove: bool,
-    ) -> Result<()> {
-        let op = "update_group";
-        let _lock = self.lock_group(instance).await;
-        let resp = self
-            .send_group_update(instance, &members, remove, op)
-            .await?;
-        if resp.is_success() {
-            Ok(())
-        } else {
-            Err(self.admin.error(op, &resp, None))
-        }
-    }
 }
 
 fn ctx<D: Dialect>(e: Error, op: &'static str) -> Error {
@@ -1376,24 +931,6 @@ fn settling(e: &Error) -> Option<Duration> {
     } else {
         None
     }
-}
-
-/// Whether a refused SSE-S3 upload means "this server cannot serve SSE-S3" (as opposed to,
-/// say, a network error or missing permission, which say nothing about SSE).
-///
-/// RustFS without `RUSTFS_SSE_S3_MASTER_KEY` and KMS: `400 InvalidRequest` "SSE-S3 requires
-/// RUSTFS_SSE_S3_MASTER_KEY …" (or "… must be valid base64 …" / "… exactly 32 bytes …" for a bad
-/// key); with KMS but no usable default key: `400 KMS.NotFoundException`. MinIO without KMS:
-/// `501 NotImplemented` "Server side encryption specified but KMS is not configured".
-fn is_sse_refusal(e: &Error) -> bool {
-    let code = e.code().unwrap_or("");
-    let msg = e.message();
-    code.starts_with("KMS.")
-        || code.contains("KMS")
-        || matches!(e.http_status(), Some(400 | 501))
-            && ["SSE", "KMS", "MASTER_KEY", "ncryption"]
-                .iter()
-                .any(|w| msg.contains(w))
 }
 
 fn split_host_port(endpoint: &str) -> (String, Option<u16>) {
