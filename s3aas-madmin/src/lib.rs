@@ -31,6 +31,12 @@
 //! A user is created with a random secret that is never revealed: it signs with its access keys
 //! (service accounts), which can be named, described, expired, restricted by a session policy,
 //! disabled and rotated. The system bucket is created on first use and never deleted by s3aas.
+//!
+//! Every change of an instance group's membership (and its deletion) runs under a per-group lock
+//! in the provider, because RustFS changes group documents without one (see the RustFS crate
+//! docs); deleting an instance also clears members whose users are gone. Encryption
+//! (`encryption: aes256`) is probed before anything is created: a server that cannot serve SSE-S3
+//! refuses it with `Unsupported` (see [`MadminProvider::probe_capabilities`]).
 
 mod admin;
 pub mod codec;
