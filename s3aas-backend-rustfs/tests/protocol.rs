@@ -716,3 +716,47 @@ async fn encryption_on_a_stock_server_is_refused_before_anything_is_written() {
             .collect::<Vec<_>>()
     );
 }
+
+/// The probe's upload is aborted whatever it says; a server that accepts the upload without
+/// confirming encryption does not count as serving SSE-S3.
+#[tokio::test]
+async fn sse_probe_aborts_its_upload_and_needs_the_encryption_header() {
+    for confirmed in [true, false] {
+        let server = MockServer::start().await;
+        Mock::given(method("HEAD"))
+            .and(path("/s3aas-system"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let mut init = ResponseTemplate::new(200).set_body_string(
+            "<InitiateMultipartUploadResult><Bucket>s3aas-system</Bucket><Key>.s3aas/probe/sse-s3</Key><UploadId>UP-1</UploadId></InitiateMultipartUploadResult>",
+        );
+        if confirmed {
+            init = init.insert_header("x-amz-server-side-encryption", "AES256");
+        }
+        Mock::given(method("POST"))
+            .and(path("/s3aas-system/.s3aas/probe/sse-s3"))
+            .and(query_param("uploads", ""))
+            .and(wiremock::matchers::header(
+                "x-amz-server-side-encryption",
+                "AES256",
+            ))
+            .respond_with(init)
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("DELETE"))
+            .and(path("/s3aas-system/.s3aas/probe/sse-s3"))
+            .and(query_param("uploadId", "UP-1"))
+            .respond_with(ResponseTemplate::new(204))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let caps = provider(&server).probe_capabilities().await.unwrap();
+        let want = if confirmed { Support::Yes } else { Support::No };
+        assert_eq!(
+            (caps.bucket_encryption, caps.instance_encryption),
+            (want, want)
+        );
+    }
+}

@@ -174,3 +174,65 @@ fn is_sse_refusal(e: &Error) -> bool {
                 .iter()
                 .any(|w| msg.contains(w))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_sse_refusal;
+    use s3aas_core::{Error, ErrorKind};
+
+    fn err(status: u16, code: &str, msg: &str) -> Error {
+        Error::new(ErrorKind::InvalidInput, msg)
+            .with_http_status(status)
+            .with_code(code)
+    }
+
+    #[test]
+    fn refusals_that_mean_no_sse_s3() {
+        // RustFS 1.0.1, measured: no key, bad key, KMS without a usable default key.
+        assert!(is_sse_refusal(&err(
+            400,
+            "InvalidRequest",
+            "SSE-S3 requires RUSTFS_SSE_S3_MASTER_KEY to be set to a base64-encoded 32-byte key when KMS is not configured"
+        )));
+        assert!(is_sse_refusal(&err(
+            400,
+            "InvalidRequest",
+            "RUSTFS_SSE_S3_MASTER_KEY must decode to exactly 32 bytes for SSE-S3 when KMS is not configured"
+        )));
+        assert!(is_sse_refusal(&err(
+            400,
+            "KMS.NotFoundException",
+            "KMS key not found: default"
+        )));
+        // MinIO without KMS.
+        assert!(is_sse_refusal(&err(
+            501,
+            "NotImplemented",
+            "Server side encryption specified but KMS is not configured"
+        )));
+    }
+
+    #[test]
+    fn other_failures_say_nothing_about_sse() {
+        assert!(!is_sse_refusal(&err(403, "AccessDenied", "Access Denied.")));
+        assert!(!is_sse_refusal(&err(
+            404,
+            "NoSuchBucket",
+            "The specified bucket does not exist"
+        )));
+        assert!(!is_sse_refusal(&err(
+            500,
+            "InternalError",
+            "storage write failed"
+        )));
+        assert!(!is_sse_refusal(&err(
+            400,
+            "InvalidRequest",
+            "invalid upload id"
+        )));
+        assert!(!is_sse_refusal(&Error::new(
+            ErrorKind::Timeout,
+            "request timed out"
+        )));
+    }
+}
