@@ -921,8 +921,10 @@ fn ctx<D: Dialect>(e: Error, op: &'static str) -> Error {
 
 /// How long an answer may be retried by [`MadminProvider::settle`], if it is one of RustFS
 /// 1.0.1's passing states: `NoSuchBucket` from a bucket that was just created or just answered
-/// HEAD (its bucket metadata lags), and `503` while the server is still starting (a quota
-/// cannot be set until it has confirmed "durable quota capability", a few seconds after start).
+/// HEAD, and `503` while the server is still starting (its quota handler refuses with
+/// "durable quota capability is not confirmed across the cluster" until a startup task has
+/// confirmed it). Only calls on a bucket known to exist go through `settle`, so a bucket that
+/// is really missing costs at most [`SETTLE_MISSING_BUCKET`] before `NotFound`.
 fn settling(e: &Error) -> Option<Duration> {
     if e.code() == Some("NoSuchBucket") {
         Some(SETTLE_MISSING_BUCKET)

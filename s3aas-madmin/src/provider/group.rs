@@ -125,7 +125,7 @@ impl<D: Dialect> MadminProvider<D> {
             if !foreign.is_empty() {
                 return Err(format!(
                     "group '{group}' (it also lists members s3aas did not add: {}; remove them, then delete the instance again)",
-                    foreign.join(", ")
+                    some(&foreign)
                 ));
             }
             if !ours.is_empty() {
@@ -141,7 +141,7 @@ impl<D: Dialect> MadminProvider<D> {
                 if !alive.is_empty() {
                     return Err(format!(
                         "group '{group}' (its users {} still exist)",
-                        alive.join(", ")
+                        some(&alive)
                     ));
                 }
                 match self.clear_gone_members(instance, &gone, op).await {
@@ -324,5 +324,19 @@ impl<D: Dialect> MadminProvider<D> {
         } else {
             Err(self.admin.error(op, &resp, None))
         }
+    }
+}
+
+/// Up to ten names, then how many more: error messages stay readable for big groups.
+fn some(names: &[String]) -> String {
+    let shown = names
+        .iter()
+        .take(10)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    match names.len() {
+        n if n > 10 => format!("{shown} and {} more", n - 10),
+        _ => shown,
     }
 }

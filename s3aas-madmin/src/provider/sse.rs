@@ -138,7 +138,7 @@ impl<D: Dialect> MadminProvider<D> {
             _ => message,
         };
         let mut e = Error::unsupported(format!(
-            "{what} needs SSE-S3 (encryption: aes256), which this {} server cannot serve (capability `{cap}`); nothing was created or changed. An SSE-S3 test upload was refused with {said}. {}",
+            "{what} needs SSE-S3 (encryption: aes256), which this {} server cannot serve (capability `{cap}`); nothing was created or changed. The server's answer to an SSE-S3 test upload: {said}. {}",
             D::NAME,
             self.admin.dialect.sse_s3_setup_hint()
         ))
@@ -167,8 +167,7 @@ impl<D: Dialect> MadminProvider<D> {
 fn is_sse_refusal(e: &Error) -> bool {
     let code = e.code().unwrap_or("");
     let msg = e.message();
-    code.starts_with("KMS.")
-        || code.contains("KMS")
+    code.contains("KMS")
         || matches!(e.http_status(), Some(400 | 501))
             && ["SSE", "KMS", "MASTER_KEY", "ncryption"]
                 .iter()
