@@ -199,6 +199,10 @@ impl Dialect for Minio {
         CAPABILITIES
     }
 
+    fn sse_s3_setup_hint(&self) -> &'static str {
+        "MinIO serves SSE-S3 only through a KMS: configure one (MINIO_KMS_KES_ENDPOINT with a KES server, or MINIO_KMS_SECRET_KEY for a single static key) and restart the server."
+    }
+
     fn group_delete(&self) -> GroupDelete {
         GroupDelete::EmptyRemove
     }

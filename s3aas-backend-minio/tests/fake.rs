@@ -91,6 +91,23 @@ async fn protocol_checks(uri: &str, fake: &FakeMinio) -> Result<(), String> {
         return Err("the fake lost the session policy: it was not resent".into());
     }
 
+    // A server that ignores targetUser makes the key for the caller (root): the SDK reads the
+    // key back, deletes it and fails instead of handing out a root-powered key.
+    let before = fake.state().service_accounts.len();
+    fake.state().ignore_target_user = true;
+    let err = p
+        .create_access_key("proto", "alice", CreateAccessKey::new())
+        .await
+        .expect_err("key made for root");
+    fake.state().ignore_target_user = false;
+    if err.kind() != ErrorKind::Backend
+        || !err.message().contains("ignored targetUser")
+        || !err.message().contains("deleted again")
+        || fake.state().service_accounts.len() != before
+    {
+        return Err(format!("targetUser ignored: {err}"));
+    }
+
     // Policy in use: 400 XMinioIAMPolicyInUse is a Conflict with the code kept.
     p.put_policy(
         "proto",
@@ -113,7 +130,45 @@ async fn protocol_checks(uri: &str, fake: &FakeMinio) -> Result<(), String> {
         return Err(format!("policy in use: {err}"));
     }
 
-    // SSE-S3 without a KMS: 501 from MinIO, reported as Unsupported, bucket removed again.
+    // SSE-S3 without a KMS: the probe upload gets MinIO's 501, and the bucket is refused as
+    // Unsupported before it is made, naming the capability and how to configure the server.
+    fake.state().s3.kms = false;
+    let err = p
+        .create_bucket(
+            "proto",
+            CreateBucket::new("proto-enc").encryption(Encryption::Aes256),
+        )
+        .await
+        .expect_err("no KMS");
+    if err.kind() != ErrorKind::Unsupported
+        || err.http_status() != Some(501)
+        || err.code() != Some("NotImplemented")
+        || !err.message().contains("capability `bucket_encryption`")
+        || !err.message().contains("MINIO_KMS_SECRET_KEY")
+        || !err.message().contains("nothing was created")
+    {
+        return Err(format!("SSE without KMS: {err}"));
+    }
+    if fake.state().s3.buckets.contains_key("proto-enc") {
+        return Err("a bucket was made although SSE-S3 cannot be served".into());
+    }
+    if p.capabilities().bucket_encryption != Support::No
+        || p.capabilities().instance_encryption != Support::No
+    {
+        return Err("capabilities do not follow the probe".into());
+    }
+    // The KMS comes back: a fresh probe says so.
+    fake.state().s3.kms = true;
+    let caps = p.probe_capabilities().await.map_err(e)?;
+    if caps.bucket_encryption != Support::Yes || !fake.state().s3.uploads.is_empty() {
+        return Err(format!(
+            "probe with KMS: {:?}, uploads left {}",
+            caps.bucket_encryption,
+            fake.state().s3.uploads.len()
+        ));
+    }
+    // The KMS goes away while the probe's "yes" is cached: MinIO's 501 on the bucket default is
+    // still Unsupported, and the half-made bucket is removed again.
     fake.state().s3.kms = false;
     let err = p
         .create_bucket(
@@ -124,7 +179,7 @@ async fn protocol_checks(uri: &str, fake: &FakeMinio) -> Result<(), String> {
         .expect_err("no KMS");
     fake.state().s3.kms = true;
     if err.kind() != ErrorKind::Unsupported || !err.message().contains("was removed again") {
-        return Err(format!("SSE without KMS: {err}"));
+        return Err(format!("SSE default refused after the probe: {err}"));
     }
     if fake.state().s3.buckets.contains_key("proto-enc") {
         return Err("the half-made bucket was left behind".into());

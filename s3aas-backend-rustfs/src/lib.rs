@@ -38,6 +38,30 @@
 //!   straight after provisioning should retry 503s for a few seconds.
 //! - The `/minio/admin/v3` alias requires `groupStatus` in `update-group-members` bodies and
 //!   answers "policy in use" with `500`.
+//! - Group membership changes are an unlocked read-modify-write of the whole member list on the
+//!   server: 8 concurrent `update-group-members` calls lose updates (100 concurrent adds left 16
+//!   members; 40 concurrent removals left 33 members of deleted users). Such a member cannot be
+//!   removed (`404` "user … does not exist") and blocks deleting the group (`400 InvalidRequest`
+//!   "group is not empty"; `500` "group not empty" through `update-group-members`). The provider
+//!   therefore changes each instance group under its own lock, leaves the group before a user
+//!   is removed (and keeps the user if that fails), and on instance delete re-reads the group and
+//!   clears members of deleted users by re-creating them as disabled placeholders, removing them
+//!   in one call and deleting the placeholders. Other processes and tools can still race; the
+//!   clean-up on delete covers what they leave.
+//! - A stock server (no `RUSTFS_SSE_S3_MASTER_KEY`, no KMS) accepts an `AES256` bucket default but
+//!   refuses every SSE-S3 write with `400 InvalidRequest` "SSE-S3 requires
+//!   RUSTFS_SSE_S3_MASTER_KEY …"; no admin endpoint tells (KMS status, server info and runtime
+//!   capabilities are identical with and without the key). So encryption is probed with an
+//!   SSE-S3 multipart upload in the system bucket (aborted at once, cached 30 s) and refused as
+//!   `Unsupported` before anything is created; `capabilities()` and
+//!   [`MadminProvider::probe_capabilities`] report encryption as unsupported on such a server.
+//! - Quotas: setting one can answer `503` "durable quota capability is not confirmed across the
+//!   cluster" for a while after startup, and a bucket that was just created (or just answered
+//!   `HEAD`) can answer `NoSuchBucket` to the next call; both are retried for a bounded time. A
+//!   quota that cannot be read is reported as unknown (`Bucket::quota = None`).
+//! - New access keys are read back and must belong to the user they were made for: a server (or
+//!   proxy) that ignored `targetUser` would create them for root, so such a key is deleted again
+//!   and the call fails.
 
 use s3aas_core::{
     Capabilities, Error, ErrorKind, ObjectStoreProvider, ProviderConfig, Registry, Result,
@@ -100,6 +124,10 @@ impl Dialect for Rustfs {
 
     fn group_delete(&self) -> GroupDelete {
         GroupDelete::Route
+    }
+
+    fn sse_s3_setup_hint(&self) -> &'static str {
+        "To serve SSE-S3, start RustFS with RUSTFS_SSE_S3_MASTER_KEY set to a base64-encoded 32-byte key, or with a KMS that has a default key (RUSTFS_KMS_ENABLE=true, a KMS backend, and RUSTFS_KMS_DEFAULT_KEY_ID naming a key that exists; with KMS running, the master key is not used)."
     }
 
     fn server_info(&self, mut v: serde_json::Value) -> serde_json::Value {

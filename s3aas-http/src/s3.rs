@@ -150,6 +150,15 @@ pub struct PutObjectOutput {
     pub server_side_encryption: Option<String>,
 }
 
+/// A multipart upload that was initiated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MultipartUpload {
+    /// The upload id.
+    pub upload_id: String,
+    /// `x-amz-server-side-encryption`, when the upload will be encrypted.
+    pub server_side_encryption: Option<String>,
+}
+
 /// A fetched object.
 #[derive(Clone, Debug)]
 pub struct GetObjectOutput {
@@ -833,6 +842,71 @@ impl S3Client {
             return Err(s3_error(self.backend, "delete_object", &resp));
         }
         Ok(())
+    }
+
+    /// `POST /{bucket}/{key}?uploads` (CreateMultipartUpload) with extra headers (e.g. SSE).
+    /// Never retried: a repeated initiate would leave a second upload behind.
+    pub async fn create_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        headers: &[(&'static str, &str)],
+    ) -> Result<MultipartUpload> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Init {
+            upload_id: String,
+        }
+        let resp = self
+            .call(
+                "create_multipart_upload",
+                Idempotency::NonIdempotent,
+                || {
+                    let mut r =
+                        Request::new(Method::POST, self.url(bucket, Some(key), Some("uploads")));
+                    for (k, v) in headers {
+                        r = r.header(k, v);
+                    }
+                    r
+                },
+            )
+            .await?;
+        if !resp.is_success() {
+            return Err(self.fail("create_multipart_upload", bucket, &resp));
+        }
+        let init: Init = parse_xml(&resp.body, "multipart upload")?;
+        Ok(MultipartUpload {
+            upload_id: init.upload_id,
+            server_side_encryption: resp
+                .header("x-amz-server-side-encryption")
+                .map(String::from),
+        })
+    }
+
+    /// `DELETE /{bucket}/{key}?uploadId=` (AbortMultipartUpload). An upload that is already gone
+    /// (`NoSuchUpload`) is success.
+    pub async fn abort_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<()> {
+        let q = format!(
+            "uploadId={}",
+            url::form_urlencoded::byte_serialize(upload_id.as_bytes()).collect::<String>()
+        );
+        let resp = self
+            .call("abort_multipart_upload", Idempotency::Idempotent, || {
+                Request::new(Method::DELETE, self.url(bucket, Some(key), Some(&q)))
+            })
+            .await?;
+        if resp.is_success()
+            || resp.status == 404
+                && parse_xml_error(&resp.body).is_some_and(|(c, _, _)| c == "NoSuchUpload")
+        {
+            return Ok(());
+        }
+        Err(s3_error(self.backend, "abort_multipart_upload", &resp))
     }
 
     async fn put_sub(

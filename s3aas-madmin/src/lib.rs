@@ -31,6 +31,12 @@
 //! A user is created with a random secret that is never revealed: it signs with its access keys
 //! (service accounts), which can be named, described, expired, restricted by a session policy,
 //! disabled and rotated. The system bucket is created on first use and never deleted by s3aas.
+//!
+//! Every change of an instance group's membership (and its deletion) runs under a per-group lock
+//! in the provider, because RustFS changes group documents without one (see the RustFS crate
+//! docs); deleting an instance also clears members whose users are gone. Encryption
+//! (`encryption: aes256`) is probed before anything is created: a server that cannot serve SSE-S3
+//! refuses it with `Unsupported` (see [`MadminProvider::probe_capabilities`]).
 
 mod admin;
 pub mod codec;
@@ -106,6 +112,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
         v: &serde_json::Value,
         bucket: &str,
     ) -> (Option<(u64, u64)>, Option<i64>);
+
+    /// How to configure the server so that it serves SSE-S3: appended to the `Unsupported`
+    /// error that refuses `encryption: aes256` on a server that cannot serve it.
+    fn sse_s3_setup_hint(&self) -> &'static str {
+        "Configure the server for SSE-S3 (a KMS with a default key)."
+    }
 
     /// Called when the server answered 426 to an admin call: returns `true` if the dialect
     /// switched API version and the call should be sent again.

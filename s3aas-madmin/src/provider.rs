@@ -1,9 +1,9 @@
 //! [`MadminProvider`]: the trait implementations shared by the madmin-family backends.
 
+use crate::Dialect;
 use crate::admin::{Admin, Call};
 use crate::codec::Algorithm;
 use crate::registry::{Record, State, SystemBucket};
-use crate::{Dialect, GroupDelete};
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt};
 use http::Method;
@@ -11,19 +11,31 @@ use s3aas_core::model::*;
 use s3aas_core::provider::*;
 use s3aas_core::{
     Capabilities, Error, ErrorKind, ExposeSecret, Policy, PolicyDocument, ProviderConfig,
-    PutPolicy, ResourceKind, Result, SecretString, guard, secret,
+    PutPolicy, ResourceKind, Result, SecretString, Support, guard, secret,
 };
 use s3aas_http::{HttpClient, HttpConfig, Idempotency, S3Client, SigV4Signer};
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use url::Url;
 
+mod group;
+mod sse;
+
+use sse::SseProbe;
+
 const SEP: &str = "--";
+
+/// How long a fresh bucket's `NoSuchBucket` answers are retried (see [`settling`]).
+const SETTLE_MISSING_BUCKET: Duration = Duration::from_secs(5);
+
+/// How long `503` answers right after startup are retried (see [`settling`]).
+const SETTLE_UNAVAILABLE: Duration = Duration::from_secs(20);
 
 /// A provider for one madmin-family deployment, signing as an admin credential (usually root).
 pub struct MadminProvider<D: Dialect> {
@@ -34,6 +46,13 @@ pub struct MadminProvider<D: Dialect> {
     public_endpoint: Url,
     caps: Capabilities,
     info: Mutex<Option<(Instant, ServerInfo)>>,
+    /// One async lock per instance group. RustFS 1.0.1 rewrites a group's whole member list
+    /// from an unlocked snapshot, so two concurrent membership changes of one group lose one
+    /// of them; every `update-group-members` and group delete of this process goes through the
+    /// group's lock. Entries nobody holds are pruned on the next lookup.
+    group_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// The last SSE-S3 probe and when it ran.
+    sse: Mutex<Option<(Instant, SseProbe)>>,
 }
 
 impl<D: Dialect> std::fmt::Debug for MadminProvider<D> {
@@ -117,7 +136,7 @@ impl<D: Dialect> MadminBuilder<D> {
                 http,
                 endpoint,
                 signer,
-                dialect: std::sync::Arc::new(self.dialect),
+                dialect: Arc::new(self.dialect),
                 algorithm: self.algorithm,
             },
             system: SystemBucket::new(s3.clone(), self.system_bucket),
@@ -126,6 +145,8 @@ impl<D: Dialect> MadminBuilder<D> {
             public_endpoint,
             caps: self.caps,
             info: Mutex::new(None),
+            group_locks: Mutex::new(HashMap::new()),
+            sse: Mutex::new(None),
         })
     }
 }
@@ -295,8 +316,28 @@ impl<D: Dialect> MadminProvider<D> {
         self.admin.send(&call).await
     }
 
-    fn group(instance: &str) -> String {
-        format!("s3aas-{instance}")
+    /// Retries the answers RustFS 1.0.1 gives for a while after startup or right after a bucket
+    /// was created (see [`settling`]); anything else returns at once. Bounded in time.
+    async fn settle<T, F, Fut>(&self, f: F) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let started = Instant::now();
+        let mut wait = Duration::from_millis(100);
+        loop {
+            match f().await {
+                Err(e) => match settling(&e) {
+                    Some(budget) if started.elapsed() + wait < budget => {
+                        tracing::debug!(error = %e, wait_ms = wait.as_millis() as u64, "transient answer; trying again");
+                        tokio::time::sleep(wait).await;
+                        wait = (wait * 2).min(Duration::from_secs(2));
+                    }
+                    _ => return Err(e),
+                },
+                ok => return ok,
+            }
+        }
     }
 
     async fn record(&self, instance: &str, op: &'static str) -> Result<Record> {
@@ -431,20 +472,31 @@ impl<D: Dialect> MadminProvider<D> {
         name: &str,
         created: Option<OffsetDateTime>,
     ) -> Result<Bucket> {
-        let (versioning, encryption, lock, quota, policy, tags) = futures::try_join!(
-            self.s3.get_versioning(name),
-            self.s3.get_encryption(name),
-            self.s3.get_object_lock(name),
-            self.get_quota(name),
-            self.s3.get_policy(name),
-            self.s3.get_tagging(name),
-        )?;
+        let settings = async {
+            futures::try_join!(
+                self.settle(|| self.s3.get_versioning(name)),
+                self.settle(|| self.s3.get_encryption(name)),
+                self.settle(|| self.s3.get_object_lock(name)),
+                self.settle(|| self.s3.get_policy(name)),
+                self.settle(|| self.s3.get_tagging(name)),
+            )
+        };
+        let (settings, quota) = futures::join!(settings, self.settle(|| self.get_quota(name)));
+        let (versioning, encryption, lock, policy, tags) = settings?;
         let mut b = Bucket::new(instance, name);
         b.created = created;
         b.versioning = Some(versioning);
         b.encryption = Some(encryption);
         b.object_lock = Some(lock);
-        b.quota = Some(quota);
+        // The quota lives in the admin API, which can fail on its own (RustFS answers 503 while
+        // its quota subsystem starts): report it as unknown rather than failing the whole read.
+        b.quota = match quota {
+            Ok(q) => Some(q),
+            Err(e) => {
+                tracing::warn!(bucket = %name, error = %e, "bucket quota unknown: reading it failed");
+                None
+            }
+        };
         b.policy = Some(policy);
         b.tags = Some(tags);
         Ok(b)
@@ -477,6 +529,8 @@ impl<D: Dialect> MadminProvider<D> {
         Ok((n > 0).then(|| Quota::hard(n)))
     }
 
+    /// Sets or clears a bucket's hard quota. Retried for a while on RustFS's passing answers
+    /// (see [`settling`]): a server that started seconds ago refuses quotas with 503.
     async fn set_quota(&self, bucket: &str, quota: Option<Quota>) -> Result<()> {
         let body = match quota {
             Some(q) => {
@@ -484,15 +538,16 @@ impl<D: Dialect> MadminProvider<D> {
             }
             None => json!({"size": 0, "quota": 0}),
         };
-        self.admin
-            .ok(
+        self.settle(|| {
+            self.admin.ok(
                 Call::new("set_bucket_quota", Method::PUT, "set-bucket-quota")
                     .q("bucket", bucket)
                     .json(&body),
                 Some((ResourceKind::Bucket, bucket)),
             )
-            .await
-            .map(drop)
+        })
+        .await
+        .map(drop)
     }
 
     /// Creates and configures a bucket; removes it again if any setting fails.
@@ -543,44 +598,41 @@ impl<D: Dialect> MadminProvider<D> {
             .await
     }
 
+    /// Applies a new bucket's settings. Each call is retried briefly on `NoSuchBucket`: RustFS
+    /// can deny a bucket it has just created (see [`settling`]).
     async fn configure_new_bucket(
         &self,
         instance: &str,
         rec: &Record,
         req: &CreateBucket,
     ) -> std::result::Result<(), (&'static str, Error)> {
+        let b = req.name.as_str();
         let versioning = req.versioning.unwrap_or(rec.versioning);
         if versioning && !req.object_lock {
-            self.s3
-                .put_versioning(&req.name, true)
+            self.settle(|| self.s3.put_versioning(b, true))
                 .await
                 .map_err(|e| ("versioning", e))?;
         }
         if req.encryption.unwrap_or(rec.encryption) == Encryption::Aes256 {
-            self.s3
-                .put_encryption_aes256(&req.name)
+            self.settle(|| self.s3.put_encryption_aes256(b))
                 .await
                 .map_err(|e| ("encryption", e))?;
         }
         if let Some(q) = req.quota {
-            self.set_quota(&req.name, Some(q))
-                .await
-                .map_err(|e| ("quota", e))?;
+            self.set_quota(b, Some(q)).await.map_err(|e| ("quota", e))?;
         }
         if let Some(p) = &req.policy {
-            self.s3
-                .put_policy(&req.name, p)
+            self.settle(|| self.s3.put_policy(b, p))
                 .await
                 .map_err(|e| ("policy", e))?;
         }
         if !req.tags.is_empty() {
-            self.s3
-                .put_tagging(&req.name, &req.tags)
+            self.settle(|| self.s3.put_tagging(b, &req.tags))
                 .await
                 .map_err(|e| ("tags", e))?;
         }
         self.system
-            .put_bucket(instance, &req.name)
+            .put_bucket(instance, b)
             .await
             .map_err(|e| ("registration", e))
     }
@@ -754,6 +806,8 @@ impl<D: Dialect> MadminProvider<D> {
                 Some((ResourceKind::User, user)),
             )
             .await?;
+        self.verify_key_parent(instance, user, &r.credentials.access_key)
+            .await?;
         let mut k = AccessKey::new(
             instance,
             user,
@@ -768,6 +822,67 @@ impl<D: Dialect> MadminProvider<D> {
         Ok(NewAccessKey::new(
             k,
             SecretString::from(r.credentials.secret_key),
+        ))
+    }
+
+    /// Checks that a service account just created for `user` belongs to it. A server that
+    /// ignores `targetUser` (or a proxy that drops it) creates the key for the caller instead,
+    /// usually root: handing that key out would give a tenant root's powers. So the key is read
+    /// back; if its parent is anyone else, or cannot be read, the key is deleted and the call
+    /// fails.
+    async fn verify_key_parent(&self, instance: &str, user: &str, key_id: &str) -> Result<()> {
+        let op = "create_access_key";
+        let want = iam(instance, user);
+        let problem = match self
+            .admin
+            .json::<KeyInfo>(
+                Call::new(op, Method::GET, "info-service-account").q("accessKey", key_id),
+                Some((ResourceKind::AccessKey, key_id)),
+            )
+            .await
+        {
+            Ok(info) if info.parent_user == want => return Ok(()),
+            Ok(info) => Error::new(
+                ErrorKind::Backend,
+                format!(
+                    "the server created access key {key_id} for '{}' instead of '{want}' (it ignored targetUser)",
+                    info.parent_user
+                ),
+            ),
+            Err(e) => {
+                let msg = format!(
+                    "reading back new access key {key_id} to check its owner failed: {}",
+                    e.message()
+                );
+                e.with_message(msg)
+            }
+        };
+        let resp = self
+            .admin
+            .send(&Call::new(op, Method::DELETE, "delete-service-account").q("accessKey", key_id))
+            .await;
+        let (kind, outcome) = match resp {
+            Ok(r) if r.is_success() => (problem.kind(), "the key was deleted again".to_string()),
+            Ok(r) => (
+                ErrorKind::Partial,
+                format!(
+                    "deleting it failed too (HTTP {}: {}); delete access key {key_id} by hand",
+                    r.status,
+                    r.body_snippet(200)
+                ),
+            ),
+            Err(e) => (
+                ErrorKind::Partial,
+                format!("deleting it failed too ({e}); delete access key {key_id} by hand"),
+            ),
+        };
+        let msg = format!("{}; {outcome}", problem.message());
+        Err(ctx::<D>(
+            problem
+                .with_kind(kind)
+                .with_message(msg)
+                .with_resource(ResourceKind::User, user),
+            op,
         ))
     }
 
@@ -798,26 +913,26 @@ impl<D: Dialect> MadminProvider<D> {
             .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|n| (n.to_string(), v)))
             .collect())
     }
-
-    async fn group_members(
-        &self,
-        instance: &str,
-        members: Vec<String>,
-        remove: bool,
-    ) -> Result<()> {
-        let body = json!({"group": Self::group(instance), "members": members, "groupStatus": "enabled", "isRemove": remove});
-        self.admin
-            .ok(
-                Call::new("update_group", Method::PUT, "update-group-members").json(&body),
-                None,
-            )
-            .await
-            .map(drop)
-    }
 }
 
 fn ctx<D: Dialect>(e: Error, op: &'static str) -> Error {
     e.with_backend(D::NAME).with_operation(op)
+}
+
+/// How long an answer may be retried by [`MadminProvider::settle`], if it is one of RustFS
+/// 1.0.1's passing states: `NoSuchBucket` from a bucket that was just created or just answered
+/// HEAD, and `503` while the server is still starting (its quota handler refuses with
+/// "durable quota capability is not confirmed across the cluster" until a startup task has
+/// confirmed it). Only calls on a bucket known to exist go through `settle`, so a bucket that
+/// is really missing costs at most [`SETTLE_MISSING_BUCKET`] before `NotFound`.
+fn settling(e: &Error) -> Option<Duration> {
+    if e.code() == Some("NoSuchBucket") {
+        Some(SETTLE_MISSING_BUCKET)
+    } else if e.http_status() == Some(503) {
+        Some(SETTLE_UNAVAILABLE)
+    } else {
+        None
+    }
 }
 
 fn split_host_port(endpoint: &str) -> (String, Option<u16>) {
@@ -957,6 +1072,12 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
                 op,
             ));
         }
+        if req.encryption == Encryption::Aes256 {
+            // Before the record or the default bucket exist: RustFS would accept the bucket
+            // default and then refuse every write into the bucket.
+            self.require_sse_s3(op, "instance encryption", "instance_encryption")
+                .await?;
+        }
         let mut rec = Record {
             v: 1,
             name: req.name.clone(),
@@ -1073,19 +1194,24 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
         let op = "update_instance";
         guard::update_instance(&self.caps, D::NAME, id, &req).map_err(|e| ctx::<D>(e, op))?;
         let mut rec = self.record(id, op).await?;
+        if req.encryption == Some(Encryption::Aes256) {
+            self.require_sse_s3(op, "instance encryption", "instance_encryption")
+                .await?;
+        }
         if let Some(db) = rec.default_bucket.clone() {
             if let Some(v) = req.versioning {
-                if v || self.s3.get_versioning(&db).await? != Versioning::Unversioned {
-                    self.s3
-                        .put_versioning(&db, v)
+                if v || self.settle(|| self.s3.get_versioning(&db)).await?
+                    != Versioning::Unversioned
+                {
+                    self.settle(|| self.s3.put_versioning(&db, v))
                         .await
                         .map_err(|e| ctx::<D>(e, op))?;
                 }
             }
             if let Some(e) = req.encryption {
                 match e {
-                    Encryption::Aes256 => self.s3.put_encryption_aes256(&db).await,
-                    _ => self.s3.delete_encryption(&db).await,
+                    Encryption::Aes256 => self.settle(|| self.s3.put_encryption_aes256(&db)).await,
+                    _ => self.settle(|| self.s3.delete_encryption(&db)).await,
                 }
                 .map_err(|e| ctx::<D>(e, op))?;
             }
@@ -1129,37 +1255,30 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
         }
         let mut left: Vec<String> = Vec::new();
         let users = self.instance_users(id).await.map_err(|e| ctx::<D>(e, op))?;
-        for (name, _) in &users {
-            if let Err(e) = self.delete_user(id, name).await {
+        // All users leave the group in one rewrite (instead of one per user), under the group
+        // lock. If that fails (e.g. 404: a user vanished meanwhile), each user leaves on its own
+        // below, and the group clean-up catches whatever is left.
+        let left_group = users.is_empty() || {
+            let names: Vec<String> = users.iter().map(|(n, _)| iam(id, n)).collect();
+            let _lock = self.lock_group(id).await;
+            matches!(self.send_group_update(id, &names, true, op).await, Ok(r) if r.is_success())
+        };
+        let names: Vec<String> = users.into_iter().map(|(n, _)| n).collect();
+        let deleted: Vec<(String, Result<()>)> = futures::stream::iter(names)
+            .map(|name| async move {
+                let r = self.delete_user_inner(id, &name, !left_group).await;
+                (name, r)
+            })
+            .buffer_unordered(8)
+            .collect()
+            .await;
+        for (name, r) in deleted {
+            if let Err(e) = r {
                 left.push(format!("user '{name}' ({e})"));
             }
         }
-        let resp = match self.admin.dialect.group_delete() {
-            GroupDelete::Route => {
-                self.admin
-                    .send(&Call::new(
-                        op,
-                        Method::DELETE,
-                        &format!("group/{}", Self::group(id)),
-                    ))
-                    .await
-            }
-            GroupDelete::EmptyRemove => {
-                let body = json!({"group": Self::group(id), "members": [], "groupStatus": "enabled", "isRemove": true});
-                self.admin
-                    .send(&Call::new(op, Method::PUT, "update-group-members").json(&body))
-                    .await
-            }
-        };
-        match &resp {
-            Ok(r) if !r.is_success() && r.status != 404 => left.push(format!(
-                "group '{}' (HTTP {}: {})",
-                Self::group(id),
-                r.status,
-                r.body_snippet(200)
-            )),
-            Err(e) => left.push(format!("group '{}' ({e})", Self::group(id))),
-            _ => {}
+        if let Err(g) = self.delete_instance_group(id, op).await {
+            left.push(g);
         }
         for (name, _) in self
             .instance_policies(id)
@@ -1170,22 +1289,28 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
                 left.push(format!("policy '{name}' ({e})"));
             }
         }
-        for b in &buckets {
-            match self
-                .s3
-                .delete_bucket(
-                    b,
-                    req.force
-                        .then_some(self.admin.dialect.force_delete_header()),
-                )
-                .await
-            {
-                Ok(()) => {
-                    let _ = self.system.delete_bucket(id, b).await;
+        // Buckets are independent of each other: delete 8 at a time (an instance can hold
+        // thousands). A bucket's registry marker goes only once the bucket is gone.
+        let force = req
+            .force
+            .then_some(self.admin.dialect.force_delete_header());
+        let failed: Vec<String> = futures::stream::iter(buckets)
+            .map(|b| async move {
+                match self.s3.delete_bucket(&b, force).await {
+                    // A marker left behind would list the deleted bucket again (and under a
+                    // re-created instance of the same name): report it, deleting again retries.
+                    Ok(()) => match self.system.delete_bucket(id, &b).await {
+                        Ok(()) => None,
+                        Err(e) => Some(format!("registry marker of bucket '{b}' ({e})")),
+                    },
+                    Err(e) => Some(format!("bucket '{b}' ({e})")),
                 }
-                Err(e) => left.push(format!("bucket '{b}' ({e})")),
-            }
-        }
+            })
+            .buffer_unordered(8)
+            .filter_map(|f| async move { f })
+            .collect()
+            .await;
+        left.extend(failed);
         if !left.is_empty() {
             return Err(ctx::<D>(
                 Error::new(ErrorKind::Partial, format!("instance '{id}' was only partly deleted; left: {} (deleting again retries)", left.join(", "))).with_resource(ResourceKind::Instance, id),
@@ -1203,6 +1328,17 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
         let op = "create_bucket";
         guard::create_bucket(&self.caps, D::NAME, instance, &req).map_err(|e| ctx::<D>(e, op))?;
         let rec = self.record(instance, op).await?;
+        match req.encryption {
+            Some(Encryption::Aes256) => {
+                self.require_sse_s3(op, "bucket encryption", "bucket_encryption")
+                    .await?;
+            }
+            None if rec.encryption == Encryption::Aes256 => {
+                let what = format!("bucket encryption (the default of instance '{instance}')");
+                self.require_sse_s3(op, &what, "bucket_encryption").await?;
+            }
+            _ => {}
+        }
         self.create_bucket_inner(instance, &rec, &req).await
     }
 
@@ -1247,16 +1383,24 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
         guard::update_bucket(&self.caps, D::NAME, instance, name, &req)
             .map_err(|e| ctx::<D>(e, op))?;
         let created = self.require_bucket(instance, name, op).await?;
+        if req.encryption == Some(Encryption::Aes256) {
+            self.require_sse_s3(op, "bucket encryption", "bucket_encryption")
+                .await?;
+        }
         let r: Result<()> = async {
             if let Some(v) = req.versioning {
-                if v || self.s3.get_versioning(name).await? != Versioning::Unversioned {
-                    self.s3.put_versioning(name, v).await?;
+                if v || self.settle(|| self.s3.get_versioning(name)).await?
+                    != Versioning::Unversioned
+                {
+                    self.settle(|| self.s3.put_versioning(name, v)).await?;
                 }
             }
             if let Some(e) = req.encryption {
                 match e {
-                    Encryption::Aes256 => self.s3.put_encryption_aes256(name).await?,
-                    _ => self.s3.delete_encryption(name).await?,
+                    Encryption::Aes256 => {
+                        self.settle(|| self.s3.put_encryption_aes256(name)).await?
+                    }
+                    _ => self.settle(|| self.s3.delete_encryption(name)).await?,
                 }
             }
             if let Some(q) = req.quota {
@@ -1264,12 +1408,12 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
             }
             if let Some(p) = &req.policy {
                 match p {
-                    Some(doc) => self.s3.put_policy(name, doc).await?,
-                    None => self.s3.delete_policy(name).await?,
+                    Some(doc) => self.settle(|| self.s3.put_policy(name, doc)).await?,
+                    None => self.settle(|| self.s3.delete_policy(name)).await?,
                 }
             }
             if let Some(t) = &req.tags {
-                self.s3.put_tagging(name, t).await?;
+                self.settle(|| self.s3.put_tagging(name, t)).await?;
             }
             Ok(())
         }
@@ -1427,6 +1571,15 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
         let op = "delete_user";
         guard::lookup_name("user", name).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
+        self.delete_user_inner(instance, name, true).await
+    }
+}
+
+impl<D: Dialect> MadminProvider<D> {
+    /// Deletes a user of an existing instance: detaches its policies, leaves the instance group
+    /// (unless `leave_group` is false because the caller already removed it), then removes it.
+    async fn delete_user_inner(&self, instance: &str, name: &str, leave_group: bool) -> Result<()> {
+        let op = "delete_user";
         let info = match self.user_info(instance, name, op).await {
             Ok(i) => i,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
@@ -1439,7 +1592,28 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
                 .await?;
         }
         let iam = iam(instance, name);
-        let _ = self.group_members(instance, vec![iam.clone()], true).await;
+        if leave_group {
+            // Leave the group before the user goes: RustFS refuses to remove a member that is
+            // no longer a user, and a member left behind blocks deleting the group. So a failure
+            // here keeps the user (a retry can finish); 404 means the group or the user is
+            // already gone, which is what this step wants.
+            let resp = {
+                let _lock = self.lock_group(instance).await;
+                self.send_group_update(instance, std::slice::from_ref(&iam), true, op)
+                    .await?
+            };
+            if !resp.is_success() && resp.status != 404 {
+                let e = self
+                    .admin
+                    .error(op, &resp, Some((ResourceKind::User, name)));
+                let msg = format!(
+                    "leaving group '{}' failed, so the user was kept (deleting again retries): {}",
+                    Self::group(instance),
+                    e.message()
+                );
+                return Err(e.with_message(msg));
+            }
+        }
         let resp = self
             .admin
             .send(&Call::new(op, Method::DELETE, "remove-user").q("accessKey", &iam))
@@ -1771,8 +1945,17 @@ impl<D: Dialect> ObjectStoreProvider for MadminProvider<D> {
         D::NAME
     }
 
+    /// The configured capabilities, narrowed by the latest probe of the server's configuration
+    /// (see [`MadminProvider::probe_capabilities`]): no encryption on a server that cannot
+    /// serve SSE-S3.
     fn capabilities(&self) -> Capabilities {
-        self.caps
+        let mut c = self.caps;
+        let sse = self.sse.lock().unwrap_or_else(|p| p.into_inner());
+        if matches!(sse.as_ref(), Some((_, SseProbe::Unavailable { .. }))) {
+            c.instance_encryption = Support::No;
+            c.bucket_encryption = Support::No;
+        }
+        c
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "health"))]

@@ -3,8 +3,9 @@
 //! The binary is found through `S3AAS_RUSTFS_BIN`, then the cache directory that
 //! `scripts/install-rustfs.sh` fills (`$S3AAS_CACHE_DIR`, else `$XDG_CACHE_HOME/s3aas`, else
 //! `~/.cache/s3aas`, then `rustfs-<version>/bin/rustfs`), then `PATH`. Each server gets a free
-//! port on 127.0.0.1, a fresh data directory, random root credentials and a random SSE-S3 master
-//! key, and is killed (and its data removed) when dropped.
+//! port on 127.0.0.1, a fresh data directory, random root credentials and (unless started
+//! *stock*, see [`StartOptions::stock`]) a random SSE-S3 master key, and is killed (and its data
+//! removed) when dropped.
 
 use rand::Rng;
 use rand::distributions::Alphanumeric;
@@ -66,6 +67,34 @@ fn random(n: usize) -> String {
         .collect()
 }
 
+/// How a test server is started.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct StartOptions {
+    /// Start with a random `RUSTFS_SSE_S3_MASTER_KEY`, so that SSE-S3 writes work (default).
+    /// Off, the server is *stock*: no master key and no KMS, as RustFS ships. It still stores
+    /// SSE-S3 bucket defaults, but refuses every encrypted write (`400 InvalidRequest` "SSE-S3
+    /// requires RUSTFS_SSE_S3_MASTER_KEY …").
+    pub sse_s3_master_key: bool,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        StartOptions {
+            sse_s3_master_key: true,
+        }
+    }
+}
+
+impl StartOptions {
+    /// A stock server: no SSE-S3 master key, no KMS.
+    pub fn stock() -> Self {
+        StartOptions {
+            sse_s3_master_key: false,
+        }
+    }
+}
+
 /// A running RustFS server.
 #[derive(Debug)]
 pub struct RustfsServer {
@@ -81,11 +110,19 @@ pub struct RustfsServer {
     pub log: PathBuf,
     /// How long the server took to become ready.
     pub startup: Duration,
+    /// Whether it was started with an SSE-S3 master key (see [`StartOptions`]).
+    pub sse_s3_master_key: bool,
 }
 
 impl RustfsServer {
-    /// Starts a server and waits (up to 60 s) until `/health/ready` answers 200.
+    /// Starts a server (with an SSE-S3 master key) and waits (up to 60 s) until
+    /// `/health/ready` answers 200.
     pub fn start(bin: &Path) -> std::io::Result<Self> {
+        Self::start_with(bin, &StartOptions::default())
+    }
+
+    /// Starts a server as `opts` say and waits (up to 60 s) until `/health/ready` answers 200.
+    pub fn start_with(bin: &Path, opts: &StartOptions) -> std::io::Result<Self> {
         let dir = std::env::temp_dir().join(format!("s3aas-rustfs-{}", random(8).to_lowercase()));
         let data = dir.join("data");
         std::fs::create_dir_all(&data)?;
@@ -99,7 +136,19 @@ impl RustfsServer {
         let log = dir.join("rustfs.log");
         let logf = std::fs::File::create(&log)?;
         let started = Instant::now();
-        let child = Command::new(bin)
+        let mut cmd = Command::new(bin);
+        // What SSE-S3 does depends only on the options, never on this process's environment:
+        // an inherited master key or KMS setting would make a stock server serve SSE-S3.
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy();
+            if k.starts_with("RUSTFS_SSE_") || k.starts_with("RUSTFS_KMS_") {
+                cmd.env_remove(k.as_ref());
+            }
+        }
+        if opts.sse_s3_master_key {
+            cmd.env("RUSTFS_SSE_S3_MASTER_KEY", base64(&master));
+        }
+        let child = cmd
             .arg("server")
             .arg("--address")
             .arg(format!("127.0.0.1:{port}"))
@@ -107,7 +156,6 @@ impl RustfsServer {
             .env("RUSTFS_ACCESS_KEY", &access_key)
             .env("RUSTFS_SECRET_KEY", &secret_key)
             .env("RUSTFS_CONSOLE_ENABLE", "false")
-            .env("RUSTFS_SSE_S3_MASTER_KEY", base64(&master))
             .env("RUST_LOG", "warn")
             .env("RUSTFS_OBS_LOGGER_LEVEL", "warn")
             .env("RUSTFS_OBS_LOG_DIRECTORY", dir.join("logs"))
@@ -123,6 +171,7 @@ impl RustfsServer {
             secret_key,
             log,
             startup: Duration::ZERO,
+            sse_s3_master_key: opts.sse_s3_master_key,
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -158,6 +207,11 @@ impl RustfsServer {
     /// With `S3AAS_REQUIRE_RUSTFS=1` (CI sets it whenever a binary is installed) a missing binary
     /// panics instead: a skipped real-server target must not pass unnoticed.
     pub fn start_or_skip(purpose: &str) -> Option<Self> {
+        Self::start_or_skip_with(purpose, &StartOptions::default())
+    }
+
+    /// [`Self::start_or_skip`] with [`StartOptions`] (e.g. a stock server).
+    pub fn start_or_skip_with(purpose: &str, opts: &StartOptions) -> Option<Self> {
         let Some(bin) = find_binary() else {
             if required() {
                 panic!(
@@ -167,14 +221,19 @@ impl RustfsServer {
             println!("{SKIP_MESSAGE}");
             return None;
         };
-        let server = RustfsServer::start(&bin)
+        let server = RustfsServer::start_with(&bin, opts)
             .unwrap_or_else(|e| panic!("cannot start rustfs from {}: {e}", bin.display()));
         println!(
-            "RustFS {} ready in {:?} at {} (binary {}): {purpose}",
+            "RustFS {} ready in {:?} at {} (binary {}, {}): {purpose}",
             RustfsServer::version(&bin),
             server.startup,
             server.endpoint,
-            bin.display()
+            bin.display(),
+            if opts.sse_s3_master_key {
+                "SSE-S3 master key set"
+            } else {
+                "stock: no SSE-S3 master key, no KMS"
+            }
         );
         Some(server)
     }

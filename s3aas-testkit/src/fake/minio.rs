@@ -74,6 +74,9 @@ pub struct MinioState {
     pub bulk_keys: bool,
     /// Every admin call received: `METHOD command`.
     pub admin_calls: Vec<String>,
+    /// Behave like a server (or a proxy in between) that ignores `targetUser` in
+    /// `add-service-account`: keys are created for the caller, here root.
+    pub ignore_target_user: bool,
     seq: u64,
 }
 
@@ -119,6 +122,7 @@ impl FakeMinio {
                 bulk_keys: true,
                 response_algorithm: Algorithm::Argon2idAesGcm,
                 admin_calls: Vec::new(),
+                ignore_target_user: false,
                 seq: 0,
             })),
         };
@@ -469,6 +473,21 @@ impl MinioState {
                 }
                 Ok((200, None))
             }
+            ("GET", "group") => {
+                let g = arg("group");
+                let Some(members) = self.groups.get(&g) else {
+                    return Err(jerr(
+                        404,
+                        "XMinioAdminNoSuchGroup",
+                        "The specified group does not exist",
+                        path,
+                    ));
+                };
+                Ok((
+                    200,
+                    Some(json!({"name": g, "status": "enabled", "members": members, "policy": ""})),
+                ))
+            }
             ("PUT", "update-group-members") => {
                 let v = parse(body)?;
                 let group = v["group"].as_str().unwrap_or_default().to_string();
@@ -697,7 +716,10 @@ impl MinioState {
             }
             ("PUT", "add-service-account") => {
                 let v = parse(body)?;
-                let target = v["targetUser"].as_str().unwrap_or(&self.root.0).to_string();
+                let target = match v["targetUser"].as_str() {
+                    Some(t) if !self.ignore_target_user => t.to_string(),
+                    _ => self.root.0.clone(),
+                };
                 if target != self.root.0 && !self.users.contains_key(&target) {
                     return Err(no_user());
                 }

@@ -51,6 +51,8 @@ pub struct S3State {
     pub kms: bool,
     /// Header that force-deletes a non-empty bucket.
     pub force_header: &'static str,
+    /// Multipart uploads in progress: upload id to `(bucket, key)`.
+    pub uploads: BTreeMap<String, (String, String)>,
     seq: u64,
 }
 
@@ -108,6 +110,7 @@ impl S3State {
             buckets: BTreeMap::new(),
             kms,
             force_header,
+            uploads: BTreeMap::new(),
             seq: 0,
         }
     }
@@ -312,7 +315,38 @@ impl S3State {
             return xml_error(404, "NoSuchBucket", "The specified bucket does not exist");
         };
         let vid = q.get("versionId").cloned();
+        let sse_requested = req.headers.get("x-amz-server-side-encryption").is_some();
+        let bucket_sse = b.sse;
+        // MinIO refuses any SSE-S3 write without a KMS (an SSE-S3 bucket default included).
+        if matches!(m, "PUT" | "POST") && !self.kms && (sse_requested || bucket_sse) {
+            return xml_error(
+                501,
+                "NotImplemented",
+                "Server side encryption specified but KMS is not configured",
+            );
+        }
         match m {
+            "POST" if q.contains_key("uploads") => {
+                self.uploads
+                    .insert(id.clone(), (bucket.to_string(), key.to_string()));
+                let mut r = xml(format!(
+                    "<InitiateMultipartUploadResult><Bucket>{}</Bucket><Key>{}</Key><UploadId>{id}</UploadId></InitiateMultipartUploadResult>",
+                    esc(bucket),
+                    esc(key)
+                ));
+                if sse_requested || bucket_sse {
+                    r = r.insert_header("x-amz-server-side-encryption", "AES256");
+                }
+                r
+            }
+            "DELETE" if q.contains_key("uploadId") => match self.uploads.remove(&q["uploadId"]) {
+                Some(_) => ResponseTemplate::new(204),
+                None => xml_error(
+                    404,
+                    "NoSuchUpload",
+                    "The specified multipart upload does not exist.",
+                ),
+            },
             "PUT" => {
                 let versioned = b.versioning == Some(true);
                 let v = Version {
@@ -330,7 +364,7 @@ impl S3State {
                 if versioned {
                     r = r.insert_header("x-amz-version-id", out_id.as_str());
                 }
-                if b.sse || req.headers.get("x-amz-server-side-encryption").is_some() {
+                if b.sse || sse_requested {
                     r = r.insert_header("x-amz-server-side-encryption", "AES256");
                 }
                 r
