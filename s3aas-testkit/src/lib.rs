@@ -23,6 +23,7 @@ pub mod fake;
 pub mod logs;
 pub mod python;
 pub mod rustfs;
+pub mod rustfs_cluster;
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;
