@@ -14,6 +14,7 @@ use s3aas_http::{HttpConfig, RetryConfig, S3Client};
 use s3aas_testkit::rustfs_cluster::RustfsCluster;
 use std::collections::BTreeSet;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const FIG: &str = "real-server rustfs-cluster:";
@@ -395,37 +396,53 @@ fn two_nodes_down(ctx: &mut Ctx) -> R {
             },
         ),
     ];
-    let mut problems = Vec::new();
-    for (what, resource) in tries {
-        let t = Instant::now();
-        let outcome = ctx.rt.block_on(async {
-            match &resource {
-                Resource::User(u) => p.create_user(&inst, CreateUser::new(u)).await.map(drop),
-                Resource::Bucket(b) => p.create_bucket(&inst, CreateBucket::new(b)).await.map(drop),
-                Resource::Policy(n) => p
-                    .put_policy(&inst, PutPolicy::new(n, PolicyDocument::bucket_read_write("x")))
-                    .await
-                    .map(drop),
-                Resource::KeyOf(u, _) => p
-                    .create_access_key(&inst, u, CreateAccessKey::new())
-                    .await
-                    .map(drop),
-                Resource::Tenant { instance, bucket, user } => {
-                    provision_tenant(&p, &TenantSpec::new(instance, bucket, user))
+    // The attempts run side by side: without quorum each one waits out RustFS's own timeouts
+    // (about 12 s per request), which in a row would make the step take a minute.
+    let p = Arc::new(p);
+    let tasks: Vec<_> = tries
+        .into_iter()
+        .map(|(what, resource)| {
+            let p = p.clone();
+            let inst = inst.clone();
+            let r = resource.clone();
+            let task = ctx.rt.spawn(async move {
+                let t = Instant::now();
+                let outcome = match &r {
+                    Resource::User(u) => p.create_user(&inst, CreateUser::new(u)).await.map(drop),
+                    Resource::Bucket(b) => {
+                        p.create_bucket(&inst, CreateBucket::new(b)).await.map(drop)
+                    }
+                    Resource::Policy(n) => p
+                        .put_policy(&inst, PutPolicy::new(n, PolicyDocument::bucket_read_write("x")))
                         .await
-                        .map(drop)
-                }
-            }
-        });
+                        .map(drop),
+                    Resource::KeyOf(u, _) => p
+                        .create_access_key(&inst, u, CreateAccessKey::new())
+                        .await
+                        .map(drop),
+                    Resource::Tenant { instance, bucket, user } => {
+                        provision_tenant(p.as_ref(), &TenantSpec::new(instance, bucket, user))
+                            .await
+                            .map(drop)
+                    }
+                };
+                (t.elapsed(), outcome)
+            });
+            (what, resource, task)
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for (what, resource, task) in tasks {
+        let (took, outcome) = ctx.rt.block_on(task).map_err(|e| format!("{what}: task failed: {e}"))?;
         match &outcome {
-            Ok(()) => println!("{FIG} two nodes down: {what} was ACCEPTED ({:?})", t.elapsed()),
+            Ok(()) => println!("{FIG} two nodes down: {what} was ACCEPTED ({took:?})"),
             Err(e) => {
                 println!(
-                    "{FIG} two nodes down: {what} refused in {:?}: kind={} transient={} retryable={} status={:?} code={:?}: {}",
-                    t.elapsed(),
+                    "{FIG} two nodes down: {what} refused in {took:?}: kind={} transient={} retryable={} retries_exhausted={} status={:?} code={:?}: {}",
                     e.kind(),
                     e.kind().is_transient(),
                     e.is_retryable(),
+                    e.retries_exhausted(),
                     e.http_status(),
                     e.code(),
                     e.message()
