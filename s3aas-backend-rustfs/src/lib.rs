@@ -85,7 +85,7 @@ impl Dialect for Rustfs {
         if resp.status == 500 && e.message().to_ascii_lowercase().contains("in use") {
             return e.with_kind(ErrorKind::Conflict);
         }
-        quorum::classify(resp.status, e)
+        quorum::classify(resp, e)
     }
 
     fn force_delete_header(&self) -> &'static str {

@@ -11,6 +11,7 @@
 //! server's message.
 
 use s3aas_core::{Error, ErrorKind};
+use s3aas_http::Response;
 
 /// The phrases RustFS (`rustfs-ecstore`'s `StorageError`) uses for a missing read or write
 /// quorum, in its `Display` and `Debug` forms.
@@ -29,9 +30,17 @@ pub(crate) fn is_quorum_loss(message: &str) -> bool {
 }
 
 /// Re-kinds a 500 that reports lost quorum as `Unavailable`; other errors pass unchanged.
-pub(crate) fn classify(status: u16, e: Error) -> Error {
-    if status == 500 && is_quorum_loss(e.message()) {
-        e.with_kind(ErrorKind::Unavailable)
+///
+/// The transport already retried the 500 as far as configured (it retries 5xx on idempotent
+/// calls), so when it says so the error is marked exhausted, as a retried 503 would be: callers
+/// see a transient kind and know the SDK's own retries are spent.
+pub(crate) fn classify(resp: &Response, e: Error) -> Error {
+    if resp.status == 500 && is_quorum_loss(e.message()) {
+        let mut e = e.with_kind(ErrorKind::Unavailable);
+        if resp.retries_exhausted {
+            e.set_retries_exhausted();
+        }
+        e
     } else {
         e
     }
@@ -41,6 +50,16 @@ pub(crate) fn classify(status: u16, e: Error) -> Error {
 mod tests {
     use super::*;
 
+    fn resp(status: u16, retries_exhausted: bool) -> Response {
+        Response {
+            status,
+            headers: Default::default(),
+            body: Default::default(),
+            attempts: if retries_exhausted { 2 } else { 1 },
+            retries_exhausted,
+        }
+    }
+
     #[test]
     fn recognises_what_rustfs_1_0_1_says_without_write_quorum() {
         for m in [
@@ -49,21 +68,37 @@ mod tests {
             "create service account failed, e: Io(Custom { kind: Other, error: InsufficientWriteQuorum(\".rustfs.sys\", \"config/iam/service-accounts/X/identity.json\") })",
         ] {
             assert!(is_quorum_loss(m), "{m}");
-            let e = classify(500, Error::new(ErrorKind::Backend, m));
+            let e = classify(&resp(500, false), Error::new(ErrorKind::Backend, m));
             assert_eq!(e.kind(), ErrorKind::Unavailable);
-            assert!(e.kind().is_transient());
+            assert!(e.kind().is_transient() && e.is_retryable());
             assert_eq!(e.message(), m, "the server's message is kept");
         }
     }
 
     #[test]
+    fn a_retried_quorum_loss_is_marked_exhausted() {
+        let e = classify(
+            &resp(500, true),
+            Error::new(ErrorKind::Backend, "Storage resources are insufficient"),
+        );
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        assert!(e.retries_exhausted() && !e.is_retryable());
+    }
+
+    #[test]
     fn leaves_other_errors_alone() {
-        let e = classify(500, Error::new(ErrorKind::Backend, "policy is in use"));
+        let e = classify(
+            &resp(500, false),
+            Error::new(ErrorKind::Backend, "policy is in use"),
+        );
         assert_eq!(e.kind(), ErrorKind::Backend);
         // Only a 500 is re-kinded: a 400 that happens to quote the phrase stays what it was.
         let e = classify(
-            400,
-            Error::new(ErrorKind::InvalidInput, "Storage resources are insufficient"),
+            &resp(400, false),
+            Error::new(
+                ErrorKind::InvalidInput,
+                "Storage resources are insufficient",
+            ),
         );
         assert_eq!(e.kind(), ErrorKind::InvalidInput);
     }

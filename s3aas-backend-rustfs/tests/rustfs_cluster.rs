@@ -71,12 +71,14 @@ impl Ctx {
         // Short enough that a step without quorum fails in seconds, long enough for RustFS's own
         // peer timeouts (3 s lock RPCs) to answer first, so the server's message is what we see.
         .http(
-            HttpConfig::new().request_timeout(Duration::from_secs(20)).retry(
-                RetryConfig::default()
-                    .max_attempts(2)
-                    .initial_backoff(Duration::from_millis(50))
-                    .max_backoff(Duration::from_millis(200)),
-            ),
+            HttpConfig::new()
+                .request_timeout(Duration::from_secs(20))
+                .retry(
+                    RetryConfig::default()
+                        .max_attempts(2)
+                        .initial_backoff(Duration::from_millis(50))
+                        .max_backoff(Duration::from_millis(200)),
+                ),
         )
         .build()
         .expect("provider")
@@ -112,9 +114,18 @@ fn main() {
     let steps: Vec<(&str, fn(&mut Ctx) -> R)> = vec![
         ("all_nodes_online_and_ready", all_nodes_online),
         ("one_node_down_is_reported", one_node_down),
-        ("provisioning_succeeds_with_one_node_down", provision_one_down),
-        ("key_made_while_down_works_after_the_node_returns", key_after_return),
-        ("without_write_quorum_refusals_are_unavailable", two_nodes_down),
+        (
+            "provisioning_succeeds_with_one_node_down",
+            provision_one_down,
+        ),
+        (
+            "key_made_while_down_works_after_the_node_returns",
+            key_after_return,
+        ),
+        (
+            "without_write_quorum_refusals_are_unavailable",
+            two_nodes_down,
+        ),
         ("after_recovery_nothing_half_made_is_left", after_recovery),
     ];
     let total = steps.len();
@@ -129,7 +140,10 @@ fn main() {
             }
             Err(e) => {
                 failed_names.push(name);
-                println!("test rustfs-cluster::{name} ... FAILED ({:?})\n  {e}", t.elapsed());
+                println!(
+                    "test rustfs-cluster::{name} ... FAILED ({:?})\n  {e}",
+                    t.elapsed()
+                );
             }
         }
     }
@@ -138,7 +152,10 @@ fn main() {
         println!("rustfs-cluster: FAILED cleanup: {e}");
     }
     for i in 0..ctx.cluster.len() {
-        println!("rustfs-cluster node {i} log: {}", ctx.cluster.log(i).display());
+        println!(
+            "rustfs-cluster node {i} log: {}",
+            ctx.cluster.log(i).display()
+        );
     }
     println!(
         "{FIG} steps passed={passed} failed={} of {total} in {:?}{}",
@@ -178,7 +195,10 @@ where
 }
 
 /// The instance's nodes as `(port, state)`, sorted by port.
-async fn node_states(p: &RustfsProvider, inst: &str) -> std::result::Result<Vec<(u16, NodeState)>, String> {
+async fn node_states(
+    p: &RustfsProvider,
+    inst: &str,
+) -> std::result::Result<Vec<(u16, NodeState)>, String> {
     let i = p.get_instance(inst).await.map_err(|e| e.to_string())?;
     let mut v: Vec<(u16, NodeState)> = i
         .nodes
@@ -199,8 +219,14 @@ fn describe_nodes(v: &[(u16, NodeState)]) -> String {
 /// Waits until the instance lists exactly the cluster's ports, the `down` ones offline and the
 /// others online. Server info is cached by the server for a moment after a node changes, hence
 /// the polling.
-fn wait_for_nodes(ctx: &Ctx, down: &[usize], limit: Duration) -> std::result::Result<Vec<(u16, NodeState)>, String> {
-    let want_ports: BTreeSet<u16> = (0..ctx.cluster.len()).map(|i| ctx.cluster.port(i)).collect();
+fn wait_for_nodes(
+    ctx: &Ctx,
+    down: &[usize],
+    limit: Duration,
+) -> std::result::Result<Vec<(u16, NodeState)>, String> {
+    let want_ports: BTreeSet<u16> = (0..ctx.cluster.len())
+        .map(|i| ctx.cluster.port(i))
+        .collect();
     let down_ports: BTreeSet<u16> = down.iter().map(|&i| ctx.cluster.port(i)).collect();
     let p = ctx.provider(0);
     ctx.rt.block_on(poll(
@@ -233,13 +259,19 @@ fn all_nodes_online(ctx: &mut Ctx) -> R {
     println!(
         "{FIG} nodes={} online={} ({}); health ready={} version={}",
         nodes.len(),
-        nodes.iter().filter(|(_, s)| *s == NodeState::Online).count(),
+        nodes
+            .iter()
+            .filter(|(_, s)| *s == NodeState::Online)
+            .count(),
         describe_nodes(&nodes),
         h.ready,
         h.version.as_deref().unwrap_or("?")
     );
     if !h.ready {
-        return Err(format!("health() not ready on a healthy cluster: {:?}", h.detail));
+        return Err(format!(
+            "health() not ready on a healthy cluster: {:?}",
+            h.detail
+        ));
     }
     // Every node answers for the same cluster: the instance is visible through each of them.
     for i in 1..ctx.cluster.len() {
@@ -253,7 +285,10 @@ fn all_nodes_online(ctx: &mut Ctx) -> R {
 fn one_node_down(ctx: &mut Ctx) -> R {
     ctx.cluster.stop_node(3).map_err(|e| e.to_string())?;
     let nodes = wait_for_nodes(ctx, &[3], Duration::from_secs(30))?;
-    let h = ctx.rt.block_on(ctx.provider(0).health()).map_err(|e| e.to_string())?;
+    let h = ctx
+        .rt
+        .block_on(ctx.provider(0).health())
+        .map_err(|e| e.to_string())?;
     // What the server itself says on the probe the provider uses.
     let (status, body) = ctx.cluster.http_get(0, "/health/ready").unwrap_or_default();
     let raw: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
@@ -269,7 +304,10 @@ fn one_node_down(ctx: &mut Ctx) -> R {
     );
     // One of four drives gone leaves read and write quorum: the cluster is ready, degraded.
     if !h.ready {
-        return Err(format!("health() not ready with one node down: {:?}", h.detail));
+        return Err(format!(
+            "health() not ready with one node down: {:?}",
+            h.detail
+        ));
     }
     if h.detail.is_none() {
         // The provider only fills `detail` when the server is not ready, so a degraded but
@@ -309,17 +347,23 @@ fn provision_one_down(ctx: &mut Ctx) -> R {
             .await
             .map_err(|e| format!("create_access_key: {e}"))?;
         let s3 = p.s3_client_for(&k.key.access_key_id, k.secret_access_key.clone());
-        poll("the new key writes its bucket", Duration::from_secs(15), || async {
-            s3.put_object(&bucket, "written-while-down", "one node down".into(), &[])
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string())
-        })
+        poll(
+            "the new key writes its bucket",
+            Duration::from_secs(15),
+            || async {
+                s3.put_object(&bucket, "written-while-down", "one node down".into(), &[])
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            },
+        )
         .await?;
         Ok::<_, String>((k.key.access_key_id.clone(), k.secret_access_key.clone()))
     })?;
     ctx.key = Some(key);
-    println!("{FIG} one node down: user, bucket, policy, attachment and key created; object written with the new key");
+    println!(
+        "{FIG} one node down: user, bucket, policy, attachment and key created; object written with the new key"
+    );
     Ok(())
 }
 
@@ -346,12 +390,21 @@ fn key_after_return(ctx: &mut Ctx) -> R {
                 s3.put_object(&bucket, &key, "back".into(), &[])
                     .await
                     .map_err(|e| format!("write: {e}"))?;
-                let got = s3.get_object(&bucket, &key, None).await.map_err(|e| format!("read back: {e}"))?;
-                if &got.body[..] == b"back" { Ok(()) } else { Err("read back differs".into()) }
+                let got = s3
+                    .get_object(&bucket, &key, None)
+                    .await
+                    .map_err(|e| format!("read back: {e}"))?;
+                if &got.body[..] == b"back" {
+                    Ok(())
+                } else {
+                    Err("read back differs".into())
+                }
             },
         ))?;
     }
-    println!("{FIG} node 3 back after {took:?}; the key made while it was down reads and writes through it and through node 0");
+    println!(
+        "{FIG} node 3 back after {took:?}; the key made while it was down reads and writes through it and through node 0"
+    );
     Ok(())
 }
 
@@ -372,21 +425,28 @@ fn two_nodes_down(ctx: &mut Ctx) -> R {
         h.detail
     );
     if h.ready {
-        println!("{FIG} GAP health() says ready=true without write quorum: it probes /health/ready (read quorum), not /minio/health/cluster");
+        println!(
+            "{FIG} GAP health() says ready=true without write quorum: it probes /health/ready (read quorum), not /minio/health/cluster"
+        );
     }
     let inst = ctx.inst.clone();
     let pre = &ctx.prefix;
     let keys_before = ctx
         .rt
         .block_on(p.list_access_keys(&inst, "owner"))
-        .map_err(|e| format!("reads keep working with read quorum, but list_access_keys failed: {e}"))?
+        .map_err(|e| {
+            format!("reads keep working with read quorum, but list_access_keys failed: {e}")
+        })?
         .len();
     let tenant_inst = format!("{pre}t2");
     let tries: Vec<(String, Resource)> = vec![
         ("create_user".into(), Resource::User("u2".into())),
         ("create_bucket".into(), Resource::Bucket(format!("{pre}b2"))),
         ("put_policy".into(), Resource::Policy("p2".into())),
-        ("create_access_key".into(), Resource::KeyOf("owner".into(), keys_before)),
+        (
+            "create_access_key".into(),
+            Resource::KeyOf("owner".into(), keys_before),
+        ),
         (
             "provision_tenant".into(),
             Resource::Tenant {
@@ -413,18 +473,23 @@ fn two_nodes_down(ctx: &mut Ctx) -> R {
                         p.create_bucket(&inst, CreateBucket::new(b)).await.map(drop)
                     }
                     Resource::Policy(n) => p
-                        .put_policy(&inst, PutPolicy::new(n, PolicyDocument::bucket_read_write("x")))
+                        .put_policy(
+                            &inst,
+                            PutPolicy::new(n, PolicyDocument::bucket_read_write("x")),
+                        )
                         .await
                         .map(drop),
                     Resource::KeyOf(u, _) => p
                         .create_access_key(&inst, u, CreateAccessKey::new())
                         .await
                         .map(drop),
-                    Resource::Tenant { instance, bucket, user } => {
-                        provision_tenant(p.as_ref(), &TenantSpec::new(instance, bucket, user))
-                            .await
-                            .map(drop)
-                    }
+                    Resource::Tenant {
+                        instance,
+                        bucket,
+                        user,
+                    } => provision_tenant(p.as_ref(), &TenantSpec::new(instance, bucket, user))
+                        .await
+                        .map(drop),
                 };
                 (t.elapsed(), outcome)
             });
@@ -433,7 +498,10 @@ fn two_nodes_down(ctx: &mut Ctx) -> R {
         .collect();
     let mut problems = Vec::new();
     for (what, resource, task) in tasks {
-        let (took, outcome) = ctx.rt.block_on(task).map_err(|e| format!("{what}: task failed: {e}"))?;
+        let (took, outcome) = ctx
+            .rt
+            .block_on(task)
+            .map_err(|e| format!("{what}: task failed: {e}"))?;
         match &outcome {
             Ok(()) => println!("{FIG} two nodes down: {what} was ACCEPTED ({took:?})"),
             Err(e) => {
@@ -449,13 +517,20 @@ fn two_nodes_down(ctx: &mut Ctx) -> R {
                 );
                 let partial = e.kind() == ErrorKind::Partial;
                 if !partial && !(e.kind() == ErrorKind::Unavailable && e.kind().is_transient()) {
-                    problems.push(format!("{what}: refused as {} instead of Unavailable: {e}", e.kind()));
+                    problems.push(format!(
+                        "{what}: refused as {} instead of Unavailable: {e}",
+                        e.kind()
+                    ));
                 } else if e.message().trim().is_empty() {
                     problems.push(format!("{what}: refusal carries no message"));
                 }
             }
         }
-        ctx.attempted.push(Attempt { what, resource, outcome });
+        ctx.attempted.push(Attempt {
+            what,
+            resource,
+            outcome,
+        });
     }
     // With read quorum the reads still answer.
     ctx.rt
@@ -464,7 +539,11 @@ fn two_nodes_down(ctx: &mut Ctx) -> R {
     if ctx.attempted.iter().all(|a| a.outcome.is_ok()) {
         problems.push("nothing was refused without write quorum".into());
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
 }
 
 fn after_recovery(ctx: &mut Ctx) -> R {
@@ -472,13 +551,26 @@ fn after_recovery(ctx: &mut Ctx) -> R {
     for i in [2, 3] {
         times.push(ctx.cluster.start_node(i).map_err(|e| e.to_string())?);
     }
+    // The returned nodes answer at once, but the others reconnect to them only after a few
+    // seconds; writes (and HEAD on buckets) get 503/500 until every node sees write quorum.
+    let t = Instant::now();
+    for i in 0..ctx.cluster.len() {
+        ctx.cluster
+            .wait_write_quorum(i, Duration::from_secs(60))
+            .map_err(|e| e.to_string())?;
+    }
+    let quorum_after = t.elapsed();
     wait_for_nodes(ctx, &[], Duration::from_secs(30))?;
     let p = ctx.provider(0);
     let inst = ctx.inst.clone();
     let mut problems = Vec::new();
     let mut left_count = 0;
     for a in &ctx.attempted {
-        let exists = ctx.rt.block_on(exists(&p, &inst, &a.resource));
+        let exists = ctx.rt.block_on(poll(
+            &format!("checking what {} left", a.what),
+            Duration::from_secs(15),
+            || exists(&p, &inst, &a.resource),
+        ));
         let exists = match exists {
             Ok(v) => v,
             Err(e) => {
@@ -490,14 +582,24 @@ fn after_recovery(ctx: &mut Ctx) -> R {
         match &a.outcome {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::Partial => {
-                let unnamed: Vec<&String> = exists.iter().filter(|x| !e.message().contains(x.as_str())).collect();
+                let unnamed: Vec<&String> = exists
+                    .iter()
+                    .filter(|x| !e.message().contains(x.as_str()))
+                    .collect();
                 if !unnamed.is_empty() {
-                    problems.push(format!("{}: Partial did not name what was left: {unnamed:?} ({e})", a.what));
+                    problems.push(format!(
+                        "{}: Partial did not name what was left: {unnamed:?} ({e})",
+                        a.what
+                    ));
                 }
             }
             Err(e) => {
                 if !exists.is_empty() {
-                    problems.push(format!("{}: refused ({}) but left behind {exists:?}", a.what, e.kind()));
+                    problems.push(format!(
+                        "{}: refused ({}) but left behind {exists:?}",
+                        a.what,
+                        e.kind()
+                    ));
                 }
             }
         }
@@ -505,20 +607,32 @@ fn after_recovery(ctx: &mut Ctx) -> R {
     // Writes work again.
     let s3 = ctx.s3_for(2).ok_or("no key")?;
     let bucket = ctx.bucket.clone();
-    ctx.rt.block_on(poll("a write after recovery", Duration::from_secs(30), || async {
-        s3.put_object(&bucket, "after-recovery", "ok".into(), &[])
-            .await
-            .map(drop)
-            .map_err(|e| e.to_string())
-    }))?;
+    ctx.rt.block_on(poll(
+        "a write after recovery",
+        Duration::from_secs(30),
+        || async {
+            s3.put_object(&bucket, "after-recovery", "ok".into(), &[])
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+    ))?;
     println!(
-        "{FIG} recovered: nodes 2 and 3 back after {times:?}; resources left by refused calls={left_count}; writes work again"
+        "{FIG} recovered: nodes 2 and 3 answered after {times:?}, write quorum on every node {quorum_after:?} later; resources left by refused calls={left_count}; writes work again"
     );
-    if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.join("; "))
+    }
 }
 
 /// What of `r` exists on the server (names as an error message would give them).
-async fn exists(p: &RustfsProvider, inst: &str, r: &Resource) -> std::result::Result<Vec<String>, String> {
+async fn exists(
+    p: &RustfsProvider,
+    inst: &str,
+    r: &Resource,
+) -> std::result::Result<Vec<String>, String> {
     let mut out = Vec::new();
     let e = |e: Error| e.to_string();
     match r {
@@ -543,7 +657,11 @@ async fn exists(p: &RustfsProvider, inst: &str, r: &Resource) -> std::result::Re
                 out.push(format!("{} new access key(s) of '{u}'", n - before));
             }
         }
-        Resource::Tenant { instance, bucket, user } => {
+        Resource::Tenant {
+            instance,
+            bucket,
+            user,
+        } => {
             if found(p.get_instance(instance).await).map_err(e)? {
                 out.push(instance.clone());
             }
@@ -563,7 +681,8 @@ async fn exists(p: &RustfsProvider, inst: &str, r: &Resource) -> std::result::Re
                 .admin_raw(http::Method::GET, "list-canned-policies", &[], None)
                 .await
                 .map_err(e)?;
-            let policies: serde_json::Value = serde_json::from_slice(&policies.body).unwrap_or_default();
+            let policies: serde_json::Value =
+                serde_json::from_slice(&policies.body).unwrap_or_default();
             if let Some(m) = policies.as_object() {
                 out.extend(
                     m.keys()
@@ -587,7 +706,14 @@ fn found<T>(r: Result<T>) -> Result<bool> {
 /// left.
 fn cleanup(ctx: &mut Ctx) -> R {
     for i in 0..ctx.cluster.len() {
-        ctx.cluster.start_node(i).map_err(|e| format!("restart node {i}: {e}"))?;
+        ctx.cluster
+            .start_node(i)
+            .map_err(|e| format!("restart node {i}: {e}"))?;
+    }
+    for i in 0..ctx.cluster.len() {
+        ctx.cluster
+            .wait_write_quorum(i, Duration::from_secs(60))
+            .map_err(|e| e.to_string())?;
     }
     let p = ctx.provider(0);
     let prefix = ctx.prefix.clone();
@@ -601,20 +727,36 @@ fn cleanup(ctx: &mut Ctx) -> R {
                 .await
                 .map_err(|e| format!("delete instance {}: {e}", i.id))?;
         }
-        let buckets = p.admin_s3().list_buckets().await.map_err(|e| e.to_string())?;
+        let buckets = p
+            .admin_s3()
+            .list_buckets()
+            .await
+            .map_err(|e| e.to_string())?;
         for b in buckets.iter().filter(|b| b.starts_with(&prefix)) {
             p.admin_s3()
                 .delete_bucket(b, Some("x-rustfs-force-delete"))
                 .await
                 .map_err(|e| format!("delete stray bucket {b}: {e}"))?;
         }
-        let users = p.admin_raw(http::Method::GET, "list-users", &[], None).await.map_err(|e| e.to_string())?;
+        let users = p
+            .admin_raw(http::Method::GET, "list-users", &[], None)
+            .await
+            .map_err(|e| e.to_string())?;
         let users: serde_json::Value = serde_json::from_slice(&users.body).unwrap_or_default();
-        let policies = p.admin_raw(http::Method::GET, "list-canned-policies", &[], None).await.map_err(|e| e.to_string())?;
-        let policies: serde_json::Value = serde_json::from_slice(&policies.body).unwrap_or_default();
+        let policies = p
+            .admin_raw(http::Method::GET, "list-canned-policies", &[], None)
+            .await
+            .map_err(|e| e.to_string())?;
+        let policies: serde_json::Value =
+            serde_json::from_slice(&policies.body).unwrap_or_default();
         let ours = |v: &serde_json::Value| -> Vec<String> {
             v.as_object()
-                .map(|m| m.keys().filter(|k| k.starts_with(&prefix)).cloned().collect())
+                .map(|m| {
+                    m.keys()
+                        .filter(|k| k.starts_with(&prefix))
+                        .cloned()
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let (lu, lp) = (ours(&users), ours(&policies));

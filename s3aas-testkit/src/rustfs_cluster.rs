@@ -67,10 +67,8 @@ impl RustfsCluster {
         if nodes == 0 || drives_per_node == 0 {
             return Err(std::io::Error::other("a cluster needs nodes and drives"));
         }
-        let dir = std::env::temp_dir().join(format!(
-            "s3aas-rustfs-cluster-{}",
-            random(8).to_lowercase()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("s3aas-rustfs-cluster-{}", random(8).to_lowercase()));
         std::fs::create_dir_all(&dir)?;
         let ports = free_ports(nodes)?;
         let mut volumes = Vec::new();
@@ -110,10 +108,7 @@ impl RustfsCluster {
             cluster.wait_ready(i, deadline)?;
         }
         // `/health/ready` means read quorum; tests write straight away, so wait for write quorum.
-        cluster.wait_for(deadline, "write quorum", |c| {
-            c.http_get(0, "/minio/health/cluster")
-                .is_some_and(|(s, _)| s == 200)
-        })?;
+        cluster.wait_write_quorum(0, deadline.saturating_duration_since(Instant::now()))?;
         cluster.startup = started.elapsed();
         Ok(cluster)
     }
@@ -235,20 +230,24 @@ impl RustfsCluster {
         http_get(self.nodes[i].port, path)
     }
 
-    /// Polls `check` every 100 ms until it holds or `deadline` passes.
-    fn wait_for(
-        &mut self,
-        deadline: Instant,
-        what: &str,
-        check: impl Fn(&Self) -> bool,
-    ) -> std::io::Result<()> {
+    /// Waits (up to `limit`) until node `i` says the cluster has write quorum
+    /// (`/minio/health/cluster` answers 200); returns how long that took.
+    ///
+    /// A node that answers `/health/ready` is only sure of read quorum, and after nodes return
+    /// the others take a few more seconds to reconnect to them: until then writes are refused
+    /// with 503 (S3) or 500 (admin), so tests wait for this before writing again.
+    pub fn wait_write_quorum(&self, i: usize, limit: Duration) -> std::io::Result<Duration> {
+        let started = Instant::now();
         loop {
-            if check(self) {
-                return Ok(());
+            if self
+                .http_get(i, "/minio/health/cluster")
+                .is_some_and(|(s, _)| s == 200)
+            {
+                return Ok(started.elapsed());
             }
-            if Instant::now() > deadline {
+            if started.elapsed() > limit {
                 return Err(std::io::Error::other(format!(
-                    "rustfs cluster: no {what} within {READY_TIMEOUT:?}"
+                    "rustfs node {i} reported no write quorum within {limit:?}"
                 )));
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -268,7 +267,10 @@ impl RustfsCluster {
                     tail(&self.nodes[i].log, 2000)
                 )));
             }
-            if self.http_get(i, "/health/ready").is_some_and(|(s, _)| s == 200) {
+            if self
+                .http_get(i, "/health/ready")
+                .is_some_and(|(s, _)| s == 200)
+            {
                 return Ok(());
             }
             if Instant::now() > deadline {
