@@ -20,6 +20,7 @@
 
 mod cases;
 pub mod fake;
+pub mod fault_proxy;
 pub mod logs;
 pub mod python;
 pub mod rustfs;
