@@ -72,13 +72,21 @@ async fn run(server: &RustfsServer) -> bool {
         .trim_start_matches("http://")
         .parse()
         .expect("server address");
-    // Rates per request. About 25 requests make a tenant, so most tenants meet a fault or two;
+    // `S3AAS_FAULT_SCALE` scales every rate (0 = a baseline run through the proxy without
+    // faults, to tell the server's own failures from injected ones).
+    let scale: f64 = std::env::var("S3AAS_FAULT_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    // Rates per request. About 37 requests make a tenant, so most tenants meet a fault or two;
     // the SDK's retries absorb many of them (idempotent calls), the rest fail the tenant.
     let cfg = FaultConfig::new(seed)
-        .reset(0.02)
-        .delay(0.006, CLIENT_TIMEOUT + Duration::from_secs(1))
-        .truncate(0.015)
-        .blackhole(0.002, Duration::from_millis(1500));
+        .reset(0.02 * scale)
+        .delay(0.006 * scale, CLIENT_TIMEOUT + Duration::from_secs(1))
+        .truncate(0.015 * scale)
+        .blackhole(0.002 * scale, Duration::from_millis(1500))
+        // `S3AAS_FAULT_TRACE=1`: show every request of a failed tenant, not only its faults.
+        .record_all(std::env::var_os("S3AAS_FAULT_TRACE").is_some());
     let proxy = FaultProxy::start(upstream, cfg).await.expect("fault proxy");
     let d = direct(server);
     // The registry bucket is made once, directly: it is shared by all tenants and not part of
@@ -108,7 +116,7 @@ async fn run(server: &RustfsServer) -> bool {
     );
     let prefix = format!("s3w-{}-", std::process::id() % 100_000);
     println!(
-        "rustfs-wire-faults: seed={seed}, {TENANTS} tenants, concurrency {CONCURRENCY}, client timeout {CLIENT_TIMEOUT:?}, proxy {} -> {}",
+        "rustfs-wire-faults: seed={seed}, fault scale {scale}, {TENANTS} tenants, concurrency {CONCURRENCY}, client timeout {CLIENT_TIMEOUT:?}, proxy {} -> {}",
         proxy.endpoint(),
         server.endpoint
     );
@@ -133,7 +141,52 @@ async fn run(server: &RustfsServer) -> bool {
     }
     let provisioning = started.elapsed();
     let stats = proxy.stats();
+    let events = proxy.events();
     drop(proxy);
+    if let Some(path) = std::env::var_os("S3AAS_FAULT_TRACE").filter(|p| p.len() > 1) {
+        // `S3AAS_FAULT_TRACE=<file>`: every request, one per line, for offline analysis.
+        let text: String = events
+            .iter()
+            .map(|e| {
+                format!(
+                    "{:.3} {} {} {}\n",
+                    e.at.as_secs_f64(),
+                    e.status.map_or("-".into(), |s| s.to_string()),
+                    e.fault,
+                    e.request
+                )
+            })
+            .collect();
+        match std::fs::write(&path, text) {
+            Ok(()) => println!(
+                "rustfs-wire-faults: trace written to {}",
+                path.to_string_lossy()
+            ),
+            Err(e) => println!("rustfs-wire-faults: cannot write the trace: {e}"),
+        }
+    }
+    // The faults whose request line names a tenant (calls that carry names only in their body,
+    // such as policy attach, are not attributed).
+    let faults_of = |inst: &str| -> String {
+        let v: Vec<String> = events
+            .iter()
+            .filter(|e| e.request.contains(inst))
+            .map(|e| {
+                format!(
+                    "{:.1}s {} on {}{}",
+                    e.at.as_secs_f64(),
+                    e.fault,
+                    e.request.trim_end_matches(" HTTP/1.1"),
+                    e.status.map(|s| format!(" ({s})")).unwrap_or_default()
+                )
+            })
+            .collect();
+        if v.is_empty() {
+            "none attributed".into()
+        } else {
+            v.join("; ")
+        }
+    };
 
     let audit_started = Instant::now();
     let state = match ServerState::read(&d, &prefix).await {
@@ -146,7 +199,8 @@ async fn run(server: &RustfsServer) -> bool {
     let mut problems: Vec<String> = Vec::new();
     let mut leftovers = 0usize;
     let mut partial_named = 0usize;
-    let mut failed_by: BTreeMap<String, usize> = BTreeMap::new();
+    // step/kind -> (tenants, the first such error)
+    let mut failed_by: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let mut key_ids = BTreeSet::new();
     let ok_count = results.iter().filter(|(_, r)| r.is_ok()).count();
     for (names, r) in &results {
@@ -164,16 +218,22 @@ async fn run(server: &RustfsServer) -> bool {
                 }
             }
             Err(e) => {
-                *failed_by
+                let slot = failed_by
                     .entry(format!("{}/{}", step_of(e), e.kind()))
-                    .or_default() += 1;
+                    .or_insert_with(|| {
+                        (
+                            0,
+                            format!("{} {e} [faults: {}]", names.inst, faults_of(&names.inst)),
+                        )
+                    });
+                slot.0 += 1;
                 if present.is_empty() {
                     continue;
                 }
                 let unnamed: Vec<&Left> = if e.kind() == ErrorKind::Partial {
                     present
                         .iter()
-                        .filter(|l| !l.named_in(e.message(), names))
+                        .filter(|l| !l.named_in(e.message(), names, &present))
                         .collect()
                 } else {
                     present.iter().collect()
@@ -184,7 +244,7 @@ async fn run(server: &RustfsServer) -> bool {
                 }
                 leftovers += unnamed.len();
                 problems.push(format!(
-                    "LEFTOVER tenant {} failed at step '{}' ({}) and left {} without reporting it: {e}",
+                    "LEFTOVER tenant {} failed at step '{}' ({}) and left {} without reporting it: {e} [faults: {}]",
                     names.inst,
                     step_of(e),
                     e.kind(),
@@ -192,7 +252,8 @@ async fn run(server: &RustfsServer) -> bool {
                         .iter()
                         .map(|l| l.to_string())
                         .collect::<Vec<_>>()
-                        .join(", ")
+                        .join(", "),
+                    faults_of(&names.inst)
                 ));
             }
         }
@@ -215,8 +276,11 @@ async fn run(server: &RustfsServer) -> bool {
         stats.blackholed_requests
     );
     println!(
-        "rustfs-wire-faults: failed tenants by step/kind: {failed_by:?}; failed tenants that left something and said so (Partial): {partial_named}"
+        "rustfs-wire-faults: failed tenants that left something and said so (Partial): {partial_named}; failed tenants by step/kind:"
     );
+    for (k, (n, first)) in &failed_by {
+        println!("rustfs-wire-faults:   {k}: {n}, e.g. {first}");
+    }
     for p in &problems {
         println!("rustfs-wire-faults: {p}");
     }
@@ -229,8 +293,8 @@ async fn run(server: &RustfsServer) -> bool {
         stats.truncations,
         stats.blackholes
     );
-    let ok = problems.is_empty() && stats.injected() > 0;
-    if stats.injected() == 0 {
+    let ok = problems.is_empty() && (stats.injected() > 0 || scale == 0.0);
+    if stats.injected() == 0 && scale != 0.0 {
         println!("rustfs-wire-faults: FAILED: no fault was injected, so nothing was proved");
     }
     ok
@@ -281,18 +345,24 @@ enum Left {
 
 impl Left {
     /// Whether a `Partial` error's message names this leftover. The SDK names things by their
-    /// names inside the tenant: `instance '<inst>'` (or `registry record` from
-    /// `create_instance`), `bucket '<bucket>'`, `user 'owner'`, `policy 'owner-rw'` and the
-    /// group by its server name; the bucket's registry marker goes with the bucket, and access
-    /// keys go with their user.
-    fn named_in(&self, msg: &str, n: &Names) -> bool {
+    /// names inside the tenant: `bucket '<bucket>'`, `user 'owner'`, `policy 'owner-rw'`,
+    /// `registry record` (from `create_instance`) and `instance '<inst>'`. An instance named as
+    /// left behind covers everything deleting that instance removes (its record, group, users
+    /// with their keys, policies, and the buckets registered to it), since that is what the
+    /// caller is told to finish; a bucket without its registry marker is not covered, as
+    /// deleting the instance would not find it.
+    fn named_in(&self, msg: &str, n: &Names, present: &[Left]) -> bool {
         let has = |s: &str| msg.contains(s);
+        let instance = has(&format!("instance '{}'", n.inst));
         match self {
-            Left::Record => has(&format!("instance '{}'", n.inst)) || has("registry record"),
-            Left::Marker | Left::Bucket => has(&format!("'{}'", n.bucket)),
-            Left::Group => has(&format!("'{}'", n.group)) || has(&format!("instance '{}'", n.inst)),
-            Left::User | Left::Keys(_) => has("user 'owner'"),
-            Left::Policy => has("'owner-rw'"),
+            Left::Bucket => {
+                has(&format!("'{}'", n.bucket)) || instance && present.contains(&Left::Marker)
+            }
+            Left::Marker => has(&format!("'{}'", n.bucket)) || instance,
+            Left::Record => instance || has("registry record"),
+            Left::Group => instance || has(&format!("'{}'", n.group)),
+            Left::User | Left::Keys(_) => instance || has("user 'owner'"),
+            Left::Policy => instance || has("'owner-rw'"),
         }
     }
 }

@@ -65,6 +65,9 @@ pub struct FaultConfig {
     pub delay: Duration,
     /// How long a blackhole window lasts.
     pub blackhole: Duration,
+    /// Record every request in [`FaultProxy::events`], not only the faulted ones (to trace
+    /// what a client did).
+    pub record_all: bool,
 }
 
 impl FaultConfig {
@@ -78,7 +81,14 @@ impl FaultConfig {
             blackhole_rate: 0.0,
             delay: Duration::from_secs(3),
             blackhole: Duration::from_secs(2),
+            record_all: false,
         }
+    }
+
+    /// Records every request, not only the faulted ones (see [`FaultProxy::events`]).
+    pub fn record_all(mut self, on: bool) -> Self {
+        self.record_all = on;
+        self
     }
 
     /// Sets the probability of a reset per request.
@@ -151,6 +161,26 @@ impl fmt::Display for FaultStats {
     }
 }
 
+/// One injected fault: when, on which request, which kind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FaultEvent {
+    /// Time since the proxy started.
+    pub at: Duration,
+    /// The request line (`PUT /path?query HTTP/1.1`); it carries names, never secrets, which
+    /// travel in headers and bodies.
+    pub request: String,
+    /// `reset` (before the request reached the server), `reset-after-answer`, `delay`,
+    /// `truncate`, `blackhole` (the request that opened a window), `blackholed` (one swallowed
+    /// by an open window), or `none` (only with [`FaultConfig::record_all`]).
+    pub fault: &'static str,
+    /// The status the server answered, when the request reached it.
+    pub status: Option<u16>,
+}
+
+/// At most this many events are kept (the counters go on counting).
+const MAX_EVENTS: usize = 100_000;
+
 #[derive(Default)]
 struct Counters {
     connections: AtomicU64,
@@ -166,10 +196,31 @@ struct Counters {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Fault {
     None,
-    Reset { after_answer: bool },
+    Reset {
+        after_answer: bool,
+    },
     Delay,
     Truncate,
-    Blackhole,
+    /// `opened`: this request opened the window (else it arrived in an open one).
+    Blackhole {
+        opened: bool,
+    },
+}
+
+impl Fault {
+    fn name(self) -> &'static str {
+        match self {
+            Fault::None => "none",
+            Fault::Reset {
+                after_answer: false,
+            } => "reset",
+            Fault::Reset { after_answer: true } => "reset-after-answer",
+            Fault::Delay => "delay",
+            Fault::Truncate => "truncate",
+            Fault::Blackhole { opened: true } => "blackhole",
+            Fault::Blackhole { opened: false } => "blackholed",
+        }
+    }
 }
 
 struct Shared {
@@ -180,6 +231,8 @@ struct Shared {
     /// End of the current blackhole window, if one is open.
     blackhole_until: Mutex<Option<Instant>>,
     n: Counters,
+    started: Instant,
+    events: Mutex<Vec<FaultEvent>>,
 }
 
 impl Shared {
@@ -192,7 +245,7 @@ impl Shared {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         if hole.is_some_and(|until| now < until) {
-            return Fault::Blackhole;
+            return Fault::Blackhole { opened: false };
         }
         if !self.enabled.load(Ordering::Relaxed) {
             return Fault::None;
@@ -218,9 +271,25 @@ impl Shared {
         if x < edge {
             *hole = Some(now + c.blackhole);
             self.n.blackholes.fetch_add(1, Ordering::Relaxed);
-            return Fault::Blackhole;
+            return Fault::Blackhole { opened: true };
         }
         Fault::None
+    }
+
+    fn record(&self, request: &[u8], fault: Fault, status: Option<u16>) {
+        if fault == Fault::None && !self.cfg.record_all {
+            return;
+        }
+        let line = request.split(|&b| b == b'\r').next().unwrap_or_default();
+        let mut ev = self.events.lock().unwrap_or_else(|p| p.into_inner());
+        if ev.len() < MAX_EVENTS {
+            ev.push(FaultEvent {
+                at: self.started.elapsed(),
+                request: String::from_utf8_lossy(line).into_owned(),
+                fault: fault.name(),
+                status,
+            });
+        }
     }
 
     fn hole_end(&self) -> Instant {
@@ -268,6 +337,8 @@ impl FaultProxy {
             enabled: AtomicBool::new(true),
             blackhole_until: Mutex::new(None),
             n: Counters::default(),
+            started: Instant::now(),
+            events: Mutex::new(Vec::new()),
         });
         let tasks = Arc::new(Mutex::new(JoinSet::new()));
         let accept = tokio::spawn(accept_loop(listener, shared.clone(), tasks.clone()));
@@ -293,6 +364,15 @@ impl FaultProxy {
     /// as planned).
     pub fn set_enabled(&self, on: bool) {
         self.shared.enabled.store(on, Ordering::Relaxed);
+    }
+
+    /// Every fault injected so far, in order (the first 100 000).
+    pub fn events(&self) -> Vec<FaultEvent> {
+        self.shared
+            .events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// What the proxy did so far.
@@ -529,7 +609,14 @@ async fn serve(client: TcpStream, sh: &Shared) -> std::io::Result<()> {
         let req = parse_head(&req_head, true)?;
         let fault = sh.draw();
         match fault {
-            Fault::Blackhole => {
+            Fault::Blackhole { .. }
+            | Fault::Reset {
+                after_answer: false,
+            } => sh.record(&req_head, fault, None),
+            _ => {}
+        }
+        match fault {
+            Fault::Blackhole { .. } => {
                 sh.n.blackholed_requests.fetch_add(1, Ordering::Relaxed);
                 // Swallowed: nothing forwarded, nothing answered, until the window closes.
                 tokio::time::sleep_until(sh.hole_end()).await;
@@ -572,6 +659,7 @@ async fn serve(client: TcpStream, sh: &Shared) -> std::io::Result<()> {
             }
             break (raw, h);
         };
+        sh.record(&req_head, fault, Some(answer.status));
         let no_body = req.first.eq_ignore_ascii_case("HEAD") || matches!(answer.status, 204 | 304);
         let body = if no_body {
             Vec::new()
@@ -606,7 +694,7 @@ async fn serve(client: TcpStream, sh: &Shared) -> std::io::Result<()> {
                 let _ = client.s.shutdown().await;
                 return Ok(());
             }
-            Fault::None | Fault::Blackhole => {
+            Fault::None | Fault::Blackhole { .. } => {
                 client.s.write_all(&head).await?;
                 client.s.write_all(&body).await?;
                 if answer.body == Body::UntilClose && !no_body {
@@ -725,6 +813,11 @@ mod tests {
             assert_eq!(requests(p.addr(), 3, "GET").await, 0, "{cfg:?}");
             let s = p.stats();
             assert!(count(&s) >= 1 && s.injected() >= 1, "{cfg:?}: {s:?}");
+            let ev = p.events();
+            assert!(
+                ev.len() >= 3 && ev.iter().all(|e| e.request == "GET /x HTTP/1.1"),
+                "{ev:?}"
+            );
         }
     }
 
