@@ -13,8 +13,14 @@
 //!   that was left;
 //! - no duplicate keys or users.
 //!
-//! Leftovers are listed precisely (tenant, failed step, what is left, the error) and fail the
-//! test. Skipped, with one line saying so, when no RustFS binary is installed.
+//! Leftovers are listed precisely (tenant, failed step, what is left, the error, the faults its
+//! requests met) and fail the test. Skipped, with one line saying so, when no RustFS binary is
+//! installed (`S3AAS_REQUIRE_RUSTFS=1` turns the skip into a failure).
+//!
+//! Knobs: `S3AAS_FAULT_SEED` (default 13), `S3AAS_FAULT_SCALE` (multiplies every fault rate;
+//! 0 = a baseline through the proxy without faults), `S3AAS_FAULT_TRACE=1` (list every request
+//! of a failed tenant, not only its faults) or `S3AAS_FAULT_TRACE=<file>` (also write the whole
+//! trace there).
 
 use s3aas_backend_rustfs::RustfsProvider;
 use s3aas_core::prelude::*;
@@ -199,6 +205,7 @@ async fn run(server: &RustfsServer) -> bool {
     let mut problems: Vec<String> = Vec::new();
     let mut leftovers = 0usize;
     let mut partial_named = 0usize;
+    let mut leftover_causes: BTreeMap<String, usize> = BTreeMap::new();
     // step/kind -> (tenants, the first such error)
     let mut failed_by: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let mut key_ids = BTreeSet::new();
@@ -243,6 +250,11 @@ async fn run(server: &RustfsServer) -> bool {
                     continue;
                 }
                 leftovers += unnamed.len();
+                for l in &unnamed {
+                    *leftover_causes
+                        .entry(format!("{} -> {l}", step_of(e)))
+                        .or_default() += 1;
+                }
                 problems.push(format!(
                     "LEFTOVER tenant {} failed at step '{}' ({}) and left {} without reporting it: {e} [faults: {}]",
                     names.inst,
@@ -265,6 +277,11 @@ async fn run(server: &RustfsServer) -> bool {
         if !expected_users.contains(u) {
             problems.push(format!("unexpected user {u} (duplicate or stray)"));
         }
+    }
+    if !leftover_causes.is_empty() {
+        println!(
+            "rustfs-wire-faults: unreported leftovers by failed step -> resource: {leftover_causes:?}"
+        );
     }
     let failed = results.len() - ok_count;
     println!(
