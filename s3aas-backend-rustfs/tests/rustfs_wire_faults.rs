@@ -278,11 +278,6 @@ async fn run(server: &RustfsServer) -> bool {
             problems.push(format!("unexpected user {u} (duplicate or stray)"));
         }
     }
-    if !leftover_causes.is_empty() {
-        println!(
-            "rustfs-wire-faults: unreported leftovers by failed step -> resource: {leftover_causes:?}"
-        );
-    }
     let failed = results.len() - ok_count;
     println!(
         "rustfs-wire-faults: provisioning took {provisioning:?}, the audit {:?}; proxy saw {} requests on {} connections ({} resets after the server answered, {} requests swallowed by blackholes)",
@@ -300,6 +295,11 @@ async fn run(server: &RustfsServer) -> bool {
     }
     for p in &problems {
         println!("rustfs-wire-faults: {p}");
+    }
+    if !leftover_causes.is_empty() {
+        println!(
+            "rustfs-wire-faults: unreported leftovers by failed step -> resource: {leftover_causes:?}"
+        );
     }
     println!(
         "real-server rustfs-wire-faults: tenants attempted={} ok={ok_count} failed={failed} leftovers={leftovers} faults injected={} (resets={} delays={} truncations={} blackholes={})",
