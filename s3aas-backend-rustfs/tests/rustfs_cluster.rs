@@ -71,8 +71,9 @@ impl Ctx {
             &self.cluster.access_key,
             SecretString::from(self.cluster.secret_key.clone()),
         )
-        // Short enough that a step without quorum fails in seconds, long enough for RustFS's own
-        // peer timeouts (3 s lock RPCs) to answer first, so the server's message is what we see.
+        // Without write quorum RustFS takes about 12 s to refuse an admin write (its own storage
+        // timeouts); 20 s lets that refusal, with the server's message, reach us rather than a
+        // client-side timeout. Two attempts: the transport retries 5xx on idempotent calls once.
         .http(
             HttpConfig::new()
                 .request_timeout(Duration::from_secs(20))
@@ -178,7 +179,7 @@ fn main() {
     });
 }
 
-/// Polls `f` every 250 ms until it returns `Some`, for at most `limit`; the error names `what`
+/// Polls `f` every 250 ms until it returns `Ok`, for at most `limit`; the error names `what`
 /// and the last thing seen.
 async fn poll<T, F, Fut>(what: &str, limit: Duration, mut f: F) -> std::result::Result<T, String>
 where
@@ -220,8 +221,8 @@ fn describe_nodes(v: &[(u16, NodeState)]) -> String {
 }
 
 /// Waits until the instance lists exactly the cluster's ports, the `down` ones offline and the
-/// others online. Server info is cached by the server for a moment after a node changes, hence
-/// the polling.
+/// others online. RustFS marks a killed peer offline only once its peer checks give up (about
+/// 10 s here), and a returned one online after it reconnects, hence the polling.
 fn wait_for_nodes(
     ctx: &Ctx,
     down: &[usize],
@@ -231,12 +232,12 @@ fn wait_for_nodes(
         .map(|i| ctx.cluster.port(i))
         .collect();
     let down_ports: BTreeSet<u16> = down.iter().map(|&i| ctx.cluster.port(i)).collect();
-    let p = ctx.provider(0);
     ctx.rt.block_on(poll(
         &format!("Instance.nodes shows nodes {down:?} offline and the rest online"),
         limit,
         || async {
-            let v = node_states(&p, &ctx.inst).await?;
+            // A fresh provider each time: one provider would answer from its 5 s cache.
+            let v = node_states(&ctx.provider(0), &ctx.inst).await?;
             let ports: BTreeSet<u16> = v.iter().map(|(p, _)| *p).collect();
             let ok = ports == want_ports
                 && v.iter().all(|(p, s)| {
