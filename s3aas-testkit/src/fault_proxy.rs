@@ -631,34 +631,53 @@ async fn serve(client: TcpStream, sh: &Shared) -> std::io::Result<()> {
             }
             _ => {}
         }
-        let up = match server.as_mut() {
-            Some(s) => s,
-            None => {
-                let s = TcpStream::connect(sh.upstream).await?;
-                let _ = s.set_nodelay(true);
-                server.insert(Side::new(s))
-            }
-        };
-        up.s.write_all(&req_head).await?;
         if req.expect_continue {
             // The client waits for "100 Continue" before its body: forward blindly from here.
-            let (c, s) = (client, server.take().expect("connected"));
-            return splice(c, s).await;
-        }
-        let body = read_body(&mut client, &req.body).await?;
-        up.s.write_all(&body).await?;
-        // Skip interim 1xx answers (forwarded as they are) to the final one.
-        let (head, answer) = loop {
-            let Some(raw) = up.head().await? else {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            let mut up = match server.take() {
+                Some(s) => s,
+                None => connect(sh.upstream).await?,
             };
-            let h = parse_head(&raw, false)?;
-            if (100..200).contains(&h.status) {
-                client.s.write_all(&raw).await?;
-                continue;
+            up.s.write_all(&req_head).await?;
+            return splice(client, up).await;
+        }
+        // The whole request first, so that it can be sent again on a fresh upstream connection
+        // if the pooled one turns out to have been closed by the server meanwhile.
+        let req_body = read_body(&mut client, &req.body).await?;
+        let mut reused = server.is_some();
+        let (head, answer) = loop {
+            let up = match server.as_mut() {
+                Some(s) => s,
+                None => server.insert(connect(sh.upstream).await?),
+            };
+            let sent = async {
+                up.s.write_all(&req_head).await?;
+                up.s.write_all(&req_body).await?;
+                // Skip interim 1xx answers (forwarded as they are) to the final one.
+                loop {
+                    let Some(raw) = up.head().await? else {
+                        return Ok(None);
+                    };
+                    let h = parse_head(&raw, false)?;
+                    if (100..200).contains(&h.status) {
+                        client.s.write_all(&raw).await?;
+                        continue;
+                    }
+                    return Ok::<_, std::io::Error>(Some((raw, h)));
+                }
             }
-            break (raw, h);
+            .await;
+            match sent {
+                Ok(Some(answer)) => break answer,
+                // An idle upstream connection the server had closed: not a fault, go again once.
+                Ok(None) | Err(_) if reused => {
+                    reused = false;
+                    server = None;
+                }
+                Ok(None) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+                Err(e) => return Err(e),
+            }
         };
+        let up = server.as_mut().expect("connected");
         sh.record(&req_head, fault, Some(answer.status));
         let no_body = req.first.eq_ignore_ascii_case("HEAD") || matches!(answer.status, 204 | 304);
         let body = if no_body {
@@ -706,6 +725,12 @@ async fn serve(client: TcpStream, sh: &Shared) -> std::io::Result<()> {
     }
 }
 
+async fn connect(upstream: SocketAddr) -> std::io::Result<Side> {
+    let s = TcpStream::connect(upstream).await?;
+    let _ = s.set_nodelay(true);
+    Ok(Side::new(s))
+}
+
 /// Copies both ways until either side closes, with whatever the buffers already hold first.
 async fn splice(mut c: Side, mut s: Side) -> std::io::Result<()> {
     s.s.write_all(&std::mem::take(&mut c.buf)).await?;
@@ -722,13 +747,24 @@ mod tests {
     /// A tiny upstream: answers every request with `200` and `body` (keep-alive), and `HEAD`
     /// with the length but no body.
     async fn upstream(body: &'static str) -> SocketAddr {
+        upstream_with(body, usize::MAX).await
+    }
+
+    /// Like [`upstream`], but closes each connection after `per_conn` answers (as a server
+    /// dropping idle keep-alive connections does).
+    async fn upstream_with(body: &'static str, per_conn: usize) -> SocketAddr {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
         tokio::spawn(async move {
             while let Ok((s, _)) = l.accept().await {
                 tokio::spawn(async move {
                     let mut side = Side::new(s);
+                    let mut served = 0;
                     while let Ok(Some(h)) = side.head().await {
+                        if served == per_conn {
+                            return;
+                        }
+                        served += 1;
                         let req = parse_head(&h, true).unwrap();
                         let _ = read_body(&mut side, &req.body).await;
                         let mut out =
@@ -835,6 +871,14 @@ mod tests {
         }
         assert_eq!(seen[0], seen[1]);
         assert!(seen[0].0 > 0 && seen[0].1 > 0, "{seen:?}");
+    }
+
+    #[tokio::test]
+    async fn an_upstream_connection_closed_while_idle_is_replaced() {
+        let up = upstream_with("ok", 1).await;
+        let p = FaultProxy::start(up, FaultConfig::new(5)).await.unwrap();
+        assert_eq!(requests(p.addr(), 4, "GET").await, 4);
+        assert_eq!(p.stats().connections, 1, "one client connection throughout");
     }
 
     #[tokio::test]
