@@ -6,6 +6,19 @@
 //! The steps run in order against one cluster, because each builds on the node states the
 //! previous one left. Skipped, with one line saying so, when no RustFS binary is installed
 //! (`S3AAS_REQUIRE_RUSTFS=1` turns the skip into a failure).
+//!
+//! What RustFS 1.0.1 does here (4 nodes, one drive each, so one erasure set with 2 parity):
+//! - `/health/ready` stays 200 with one and with two nodes down: it reports read quorum
+//!   (`details.storage.unavailableDrives` lists the missing drives, `writeQuorum` turns false
+//!   with two down); `/minio/health/cluster` is the write-quorum probe (503 with two down).
+//!   `health()` uses the first, so it says "ready" in both cases and names no node: the gap is
+//!   printed as a `GAP` line, and `Instance.nodes` (server info) is what names the offline node.
+//! - Without write quorum the S3 side refuses at once with `503 ServiceUnavailable` (HEAD
+//!   requests with an empty 503), while admin IAM writes take about 12 s and answer
+//!   `500 InternalError` "Storage resources are insufficient for the write operation" (or
+//!   `InsufficientWriteQuorum`); the RustFS dialect maps those to `Unavailable`.
+//! - After two nodes return, each answers `/health/ready` in about 1.5 s, but writes keep being
+//!   refused until every node sees write quorum again, a few seconds later.
 
 use s3aas_backend_rustfs::RustfsProvider;
 use s3aas_core::prelude::*;
@@ -221,8 +234,8 @@ fn describe_nodes(v: &[(u16, NodeState)]) -> String {
 }
 
 /// Waits until the instance lists exactly the cluster's ports, the `down` ones offline and the
-/// others online. RustFS marks a killed peer offline only once its peer checks give up (about
-/// 10 s here), and a returned one online after it reconnects, hence the polling.
+/// others online. RustFS reports a killed peer offline within about a second, and a returned one
+/// online once the others have reconnected to it; polling, rather than assuming, covers both.
 fn wait_for_nodes(
     ctx: &Ctx,
     down: &[usize],
