@@ -72,6 +72,8 @@ use std::sync::Arc;
 
 pub use s3aas_madmin::{KEYS, MadminBuilder as RustfsBuilder};
 
+mod quorum;
+
 /// The backend name and URI scheme.
 pub const SCHEME: &str = "rustfs";
 
@@ -107,7 +109,7 @@ impl Dialect for Rustfs {
         if resp.status == 500 && e.message().to_ascii_lowercase().contains("in use") {
             return e.with_kind(ErrorKind::Conflict);
         }
-        e
+        quorum::classify(resp, e)
     }
 
     fn force_delete_header(&self) -> &'static str {

@@ -20,9 +20,11 @@
 
 mod cases;
 pub mod fake;
+pub mod fault_proxy;
 pub mod logs;
 pub mod python;
 pub mod rustfs;
+pub mod rustfs_cluster;
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;
