@@ -25,6 +25,8 @@ async fn no_secret_in_logs_debug_display_or_errors() {
     .build()
     .unwrap();
     let mut printed = vec![format!("{p:?}")];
+    // As users hold it: behind the checked front door (its refusals are audited too).
+    let p = p.into_client();
     let mut secrets = vec![ROOT_SECRET.to_string()];
 
     p.create_instance(CreateInstance::new("redact").default_bucket("redact-data"))

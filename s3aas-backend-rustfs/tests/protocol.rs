@@ -48,7 +48,8 @@ async fn with_instance(server: &MockServer) {
 #[tokio::test]
 async fn refusals_send_no_request() {
     let server = MockServer::start().await;
-    let p = provider(&server);
+    // Refusals come from the checked front door every provider is used through.
+    let p = provider(&server).into_client();
     let e = p
         .create_instance(
             CreateInstance::new("acme")

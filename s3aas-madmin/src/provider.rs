@@ -11,7 +11,7 @@ use s3aas_core::model::*;
 use s3aas_core::provider::*;
 use s3aas_core::{
     Capabilities, Error, ErrorKind, ExposeSecret, Policy, PolicyDocument, ProviderConfig,
-    PutPolicy, ResourceKind, Result, SecretString, Support, guard, secret,
+    PutPolicy, ResourceKind, Result, SecretString, Support, secret,
 };
 use s3aas_http::{HttpClient, HttpConfig, Idempotency, S3Client, SigV4Signer};
 use serde::Deserialize;
@@ -341,7 +341,6 @@ impl<D: Dialect> MadminProvider<D> {
     }
 
     async fn record(&self, instance: &str, op: &'static str) -> Result<Record> {
-        guard::lookup_name("instance", instance).map_err(|e| ctx::<D>(e, op))?;
         self.system
             .get(instance)
             .await
@@ -350,7 +349,6 @@ impl<D: Dialect> MadminProvider<D> {
     }
 
     async fn require_instance(&self, instance: &str, op: &'static str) -> Result<()> {
-        guard::lookup_name("instance", instance).map_err(|e| ctx::<D>(e, op))?;
         if self
             .system
             .exists(instance)
@@ -1060,7 +1058,6 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "create_instance"))]
     async fn create_instance(&self, req: CreateInstance) -> Result<Instance> {
         let op = "create_instance";
-        guard::create_instance(&self.caps, D::NAME, &req).map_err(|e| ctx::<D>(e, op))?;
         if self
             .system
             .exists(&req.name)
@@ -1192,7 +1189,6 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "update_instance", instance = %id))]
     async fn update_instance(&self, id: &str, req: UpdateInstance) -> Result<Instance> {
         let op = "update_instance";
-        guard::update_instance(&self.caps, D::NAME, id, &req).map_err(|e| ctx::<D>(e, op))?;
         let mut rec = self.record(id, op).await?;
         if req.encryption == Some(Encryption::Aes256) {
             self.require_sse_s3(op, "instance encryption", "instance_encryption")
@@ -1229,7 +1225,6 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_instance", instance = %id))]
     async fn delete_instance(&self, id: &str, req: DeleteInstance) -> Result<()> {
         let op = "delete_instance";
-        guard::delete_instance(&self.caps, D::NAME, id, &req).map_err(|e| ctx::<D>(e, op))?;
         if !self.system.exists(id).await.map_err(|e| ctx::<D>(e, op))? {
             return Ok(());
         }
@@ -1326,7 +1321,6 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "create_bucket", instance = %instance))]
     async fn create_bucket(&self, instance: &str, req: CreateBucket) -> Result<Bucket> {
         let op = "create_bucket";
-        guard::create_bucket(&self.caps, D::NAME, instance, &req).map_err(|e| ctx::<D>(e, op))?;
         let rec = self.record(instance, op).await?;
         match req.encryption {
             Some(Encryption::Aes256) => {
@@ -1345,7 +1339,6 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_bucket", instance = %instance))]
     async fn get_bucket(&self, instance: &str, name: &str) -> Result<Bucket> {
         let op = "get_bucket";
-        guard::lookup_name("bucket", name).map_err(|e| ctx::<D>(e, op))?;
         let created = self.require_bucket(instance, name, op).await?;
         self.bucket_state(instance, name, created)
             .await
@@ -1380,8 +1373,6 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "update_bucket", instance = %instance))]
     async fn update_bucket(&self, instance: &str, name: &str, req: UpdateBucket) -> Result<Bucket> {
         let op = "update_bucket";
-        guard::update_bucket(&self.caps, D::NAME, instance, name, &req)
-            .map_err(|e| ctx::<D>(e, op))?;
         let created = self.require_bucket(instance, name, op).await?;
         if req.encryption == Some(Encryption::Aes256) {
             self.require_sse_s3(op, "bucket encryption", "bucket_encryption")
@@ -1425,8 +1416,6 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_bucket", instance = %instance))]
     async fn delete_bucket(&self, instance: &str, name: &str, req: DeleteBucket) -> Result<()> {
         let op = "delete_bucket";
-        guard::delete_bucket(&self.caps, D::NAME, instance, name, &req)
-            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         if self
             .system
@@ -1454,7 +1443,6 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "bucket_usage", instance = %instance))]
     async fn bucket_usage(&self, instance: &str, name: &str) -> Result<BucketUsage> {
         let op = "bucket_usage";
-        guard::bucket_usage(&self.caps, D::NAME, instance, name).map_err(|e| ctx::<D>(e, op))?;
         self.require_bucket(instance, name, op).await?;
         let raw: serde_json::Value = self
             .admin
@@ -1482,7 +1470,6 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "create_user", instance = %instance))]
     async fn create_user(&self, instance: &str, req: CreateUser) -> Result<User> {
         let op = "create_user";
-        guard::create_user(&self.caps, D::NAME, instance, &req).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         match self.user_info(instance, &req.name, op).await {
             Ok(_) => {
@@ -1523,7 +1510,6 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_user", instance = %instance))]
     async fn get_user(&self, instance: &str, name: &str) -> Result<User> {
         let op = "get_user";
-        guard::lookup_name("user", name).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         Ok(self
             .user_info(instance, name, op)
@@ -1549,8 +1535,6 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "set_user_enabled", instance = %instance))]
     async fn set_user_enabled(&self, instance: &str, name: &str, enabled: bool) -> Result<()> {
         let op = "set_user_enabled";
-        guard::set_user_enabled(&self.caps, D::NAME, instance, name)
-            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         self.user_info(instance, name, op).await?;
         let iam = iam(instance, name);
@@ -1569,7 +1553,6 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_user", instance = %instance))]
     async fn delete_user(&self, instance: &str, name: &str) -> Result<()> {
         let op = "delete_user";
-        guard::lookup_name("user", name).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         self.delete_user_inner(instance, name, true).await
     }
@@ -1632,7 +1615,6 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "put_policy", instance = %instance))]
     async fn put_policy(&self, instance: &str, req: PutPolicy) -> Result<Policy> {
         let op = "put_policy";
-        guard::put_policy(&self.caps, D::NAME, instance, &req).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let iam = iam(instance, &req.name);
         self.admin
@@ -1649,8 +1631,6 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_policy", instance = %instance))]
     async fn get_policy(&self, instance: &str, name: &str) -> Result<Policy> {
         let op = "get_policy";
-        guard::policy_lookup(&self.caps, D::NAME, instance, Some(name))
-            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let iam = iam(instance, name);
         let mut info: serde_json::Value = self
@@ -1682,7 +1662,6 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_policies", instance = %instance))]
     async fn list_policies(&self, instance: &str, opts: ListOptions) -> Result<Page<Policy>> {
         let op = "list_policies";
-        guard::policy_lookup(&self.caps, D::NAME, instance, None).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let all = self
             .instance_policies(instance)
@@ -1701,8 +1680,6 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_policy", instance = %instance))]
     async fn delete_policy(&self, instance: &str, name: &str) -> Result<()> {
         let op = "delete_policy";
-        guard::policy_lookup(&self.caps, D::NAME, instance, Some(name))
-            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let iam = iam(instance, name);
         let resp = self
@@ -1720,8 +1697,6 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "attach_policy", instance = %instance))]
     async fn attach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
         let op = "attach_policy";
-        guard::policy_attachment(&self.caps, D::NAME, instance, user, Some(policy))
-            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let info = self.user_info(instance, user, op).await?;
         if info.policies(instance).iter().any(|p| p == policy) {
@@ -1737,8 +1712,6 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "detach_policy", instance = %instance))]
     async fn detach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
         let op = "detach_policy";
-        guard::policy_attachment(&self.caps, D::NAME, instance, user, Some(policy))
-            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let info = self.user_info(instance, user, op).await?;
         if !info.policies(instance).iter().any(|p| p == policy) {
@@ -1751,8 +1724,6 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_attached_policies", instance = %instance))]
     async fn list_attached_policies(&self, instance: &str, user: &str) -> Result<Vec<String>> {
         let op = "list_attached_policies";
-        guard::policy_attachment(&self.caps, D::NAME, instance, user, None)
-            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         Ok(self.user_info(instance, user, op).await?.policies(instance))
     }
@@ -1767,15 +1738,6 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
         req: CreateAccessKey,
     ) -> Result<NewAccessKey> {
         let op = "create_access_key";
-        guard::create_access_key(
-            &self.caps,
-            D::NAME,
-            instance,
-            user,
-            &req,
-            OffsetDateTime::now_utc(),
-        )
-        .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         self.user_info(instance, user, op).await?;
         self.add_key(instance, user, &req).await
@@ -1784,7 +1746,6 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_access_keys", instance = %instance))]
     async fn list_access_keys(&self, instance: &str, user: &str) -> Result<Vec<AccessKey>> {
         let op = "list_access_keys";
-        guard::access_key_lookup(instance, user, None).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         self.user_info(instance, user, op).await?;
         #[derive(Deserialize)]
@@ -1817,7 +1778,6 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_access_key", instance = %instance))]
     async fn get_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<AccessKey> {
         let op = "get_access_key";
-        guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         self.user_info(instance, user, op).await?;
         Ok(self.key_info(instance, user, key_id, op).await?.1)
@@ -1831,8 +1791,6 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
         enabled: bool,
     ) -> Result<()> {
         let op = "set_access_key_enabled";
-        guard::set_access_key_enabled(&self.caps, D::NAME, instance, user, key_id)
-            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let (_, key) = self.key_info(instance, user, key_id, op).await?;
         let status = if enabled { "on" } else { "off" };
@@ -1848,7 +1806,6 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_access_key", instance = %instance))]
     async fn delete_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<()> {
         let op = "delete_access_key";
-        guard::access_key_lookup(instance, user, Some(key_id)).map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         match self.key_info(instance, user, key_id, op).await {
             Ok(_) => {}
@@ -1879,8 +1836,6 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
         req: RotateAccessKey,
     ) -> Result<RotatedAccessKey> {
         let op = "rotate_access_key";
-        guard::rotate_access_key(&self.caps, D::NAME, instance, user, key_id, &req)
-            .map_err(|e| ctx::<D>(e, op))?;
         self.require_instance(instance, op).await?;
         let (_, old) = self.key_info(instance, user, key_id, op).await?;
         let mut template = CreateAccessKey::new();
