@@ -136,18 +136,27 @@
 //! (see [`session`]). Call [`EcsProvider::close`] when done: ECS allows about 100 live tokens
 //! per user. Dropping the provider also logs out, in the background, when a Tokio runtime runs.
 
+mod access_key;
+mod bucket;
+mod config;
 mod error;
+mod identity;
+mod instance;
 mod naming;
+mod owner_s3;
+mod policy;
 mod provider;
 pub mod session;
+mod user;
 mod wire;
 
+pub use config::EcsBuilder;
 pub use error::{
     EcsError, IamError, ecs_error, iam_error, kind_for_code, kind_for_iam_code, parse_error,
     parse_iam_error,
 };
 pub use naming::MANAGED_TAG;
-pub use provider::{EcsBuilder, EcsProvider};
+pub use provider::EcsProvider;
 pub use wire::secret_key_id;
 
 use s3aas_core::{ObjectStoreProvider, ProviderConfig, Registry, Result};

@@ -6,7 +6,7 @@
 //! service user for the buckets s3aas makes, the user for buckets made with an owner. When ECS
 //! hides secret keys, a temporary key is made for the call and deleted after it.
 
-use super::*;
+use crate::provider::*;
 
 /// An S3 client signing as a bucket's owner, and the temporary key to delete after use.
 pub(crate) struct OwnerS3 {

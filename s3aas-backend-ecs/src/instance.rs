@@ -1,8 +1,8 @@
 //! Instances: namespaces marked by their service user, adopted namespaces, and deletes that
 //! touch only what s3aas made (see [`crate::naming`]).
 
-use super::*;
 use crate::naming::{ADOPTED_TAG, INSTANCE_TAG, MANAGED_TAG, VERSIONING_TAG};
+use crate::provider::*;
 
 /// What an instance's service user says about it.
 #[derive(Clone, Debug, Default)]
@@ -232,9 +232,7 @@ impl EcsProvider {
                     .push(format!("bucket '{}' (owner '{owner}')", b.name));
             }
         }
-        if self.iam {
-            self.iam_holdings(ns, &mut h, op).await?;
-        }
+        self.identity.holdings(self, ns, &mut h, op).await?;
         Ok(h)
     }
 
@@ -509,10 +507,9 @@ impl InstanceAdmin for EcsProvider {
                 }
                 done.push(format!("bucket {b}"));
             }
-            if self.iam {
-                self.iam_remove_all(id, &h.iam_users, &h.policies, &mut done, op)
-                    .await?;
-            }
+            self.identity
+                .remove_all(self, id, &h, &mut done, op)
+                .await?;
             // The service user goes last but one: until then the instance is still listed,
             // so a failed delete can be run again.
             for uid in h.users.iter().chain(std::iter::once(&svc)) {

@@ -17,9 +17,195 @@
 //!   `Active` again and removes the tag. Keys made or enabled while the user is disabled stay
 //!   inactive and join that record. The tag is hidden from [`User::tags`].
 
-use super::*;
 use crate::error::{iam_error, is_iam_not_found};
+use crate::instance::Holdings;
+use crate::naming::MANAGED_TAG;
+use crate::provider::*;
 use crate::wire::iam as w;
+
+/// IAM users, access keys and managed policies (ECS 3.6+).
+#[derive(Debug)]
+pub(crate) struct IamUsers;
+
+#[async_trait]
+impl Identity for IamUsers {
+    async fn create_user(&self, p: &EcsProvider, instance: &str, req: CreateUser) -> Result<User> {
+        p.iam_create_user(instance, req).await
+    }
+
+    async fn get_user(&self, p: &EcsProvider, instance: &str, name: &str) -> Result<User> {
+        p.iam_get(instance, name).await
+    }
+
+    async fn list_users(
+        &self,
+        p: &EcsProvider,
+        instance: &str,
+        opts: ListOptions,
+    ) -> Result<Page<User>> {
+        p.iam_list_users(instance, opts).await
+    }
+
+    async fn set_user_enabled(
+        &self,
+        p: &EcsProvider,
+        instance: &str,
+        name: &str,
+        enabled: bool,
+    ) -> Result<()> {
+        p.iam_set_enabled(instance, name, enabled).await
+    }
+
+    async fn delete_user(&self, p: &EcsProvider, instance: &str, name: &str) -> Result<()> {
+        p.iam_delete_user(instance, name).await
+    }
+
+    async fn put_policy(&self, p: &EcsProvider, instance: &str, req: PutPolicy) -> Result<Policy> {
+        p.iam_put_policy(instance, req).await
+    }
+
+    async fn get_policy(&self, p: &EcsProvider, instance: &str, name: &str) -> Result<Policy> {
+        p.iam_get_policy(instance, name).await
+    }
+
+    async fn list_policies(
+        &self,
+        p: &EcsProvider,
+        instance: &str,
+        opts: ListOptions,
+    ) -> Result<Page<Policy>> {
+        p.iam_list_policies(instance, opts).await
+    }
+
+    async fn delete_policy(&self, p: &EcsProvider, instance: &str, name: &str) -> Result<()> {
+        p.iam_delete_policy(instance, name).await
+    }
+
+    async fn attach_policy(
+        &self,
+        p: &EcsProvider,
+        instance: &str,
+        user: &str,
+        policy: &str,
+    ) -> Result<()> {
+        p.iam_attach(instance, user, policy, true).await
+    }
+
+    async fn detach_policy(
+        &self,
+        p: &EcsProvider,
+        instance: &str,
+        user: &str,
+        policy: &str,
+    ) -> Result<()> {
+        p.iam_attach(instance, user, policy, false).await
+    }
+
+    async fn list_attached_policies(
+        &self,
+        p: &EcsProvider,
+        instance: &str,
+        user: &str,
+    ) -> Result<Vec<String>> {
+        p.iam_attached(instance, user).await
+    }
+
+    async fn create_access_key(
+        &self,
+        p: &EcsProvider,
+        instance: &str,
+        user: &str,
+        _req: CreateAccessKey,
+    ) -> Result<NewAccessKey> {
+        p.iam_create_key(instance, user).await
+    }
+
+    async fn list_access_keys(
+        &self,
+        p: &EcsProvider,
+        instance: &str,
+        user: &str,
+    ) -> Result<Vec<AccessKey>> {
+        p.iam_list_keys(instance, user).await
+    }
+
+    async fn get_access_key(
+        &self,
+        p: &EcsProvider,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+    ) -> Result<AccessKey> {
+        p.iam_get_key(instance, user, key_id).await
+    }
+
+    async fn set_access_key_enabled(
+        &self,
+        p: &EcsProvider,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+        enabled: bool,
+    ) -> Result<()> {
+        p.iam_set_key_enabled(instance, user, key_id, enabled).await
+    }
+
+    async fn delete_access_key(
+        &self,
+        p: &EcsProvider,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+    ) -> Result<()> {
+        p.iam_delete_key(instance, user, key_id).await
+    }
+
+    async fn rotate_access_key(
+        &self,
+        p: &EcsProvider,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+        req: RotateAccessKey,
+    ) -> Result<RotatedAccessKey> {
+        let op = "rotate_access_key";
+        if req.grace.is_some_and(|g| !g.is_zero()) {
+            return Err(ctx(
+                Error::unsupported(
+                    "ECS IAM access keys cannot expire, so a rotation cannot keep the old key for a grace period (capability `access_key_rotation_grace`)",
+                ),
+                op,
+            ));
+        }
+        p.iam_rotate_key(instance, user, key_id).await
+    }
+
+    fn user_id(&self, p: &EcsProvider, ns: &str, name: &str) -> String {
+        p.iam_user_name(ns, name)
+    }
+
+    async fn holdings(
+        &self,
+        p: &EcsProvider,
+        ns: &str,
+        h: &mut Holdings,
+        op: &'static str,
+    ) -> Result<()> {
+        p.iam_holdings(ns, h, op).await
+    }
+
+    async fn remove_all(
+        &self,
+        p: &EcsProvider,
+        ns: &str,
+        h: &Holdings,
+        done: &mut Vec<String>,
+        op: &'static str,
+    ) -> Result<()> {
+        p.iam_remove_all(ns, &h.iam_users, &h.policies, done, op)
+            .await
+    }
+}
 
 /// The user tag that marks a user disabled by s3aas and lists the keys to re-enable.
 pub(crate) const DISABLED_TAG: &str = "s3aas-disabled";
@@ -58,7 +244,7 @@ fn restore_list(tags: &[(String, String)]) -> Option<Vec<String>> {
 
 impl EcsProvider {
     /// One IAM call; returns the `<Action>Result` (or `null` when there is none).
-    async fn iam(
+    pub(crate) async fn iam(
         &self,
         op: &'static str,
         ns: &str,
@@ -84,7 +270,7 @@ impl EcsProvider {
     }
 
     /// All pages of a list action: the items under `field` of each result.
-    async fn iam_all(
+    pub(crate) async fn iam_all(
         &self,
         op: &'static str,
         ns: &str,
@@ -111,19 +297,30 @@ impl EcsProvider {
         }
     }
 
-    pub(super) fn iam_user_name(&self, ns: &str, name: &str) -> String {
+    pub(crate) fn iam_user_name(&self, ns: &str, name: &str) -> String {
         self.naming.iam.render(ns, name)
     }
 
     /// A missing user: the namespace is checked first, so a missing instance says so.
-    async fn iam_user_missing(&self, ns: &str, name: &str, e: Error, op: &'static str) -> Error {
+    pub(crate) async fn iam_user_missing(
+        &self,
+        ns: &str,
+        name: &str,
+        e: Error,
+        op: &'static str,
+    ) -> Error {
         if let Err(ns_err) = self.require_instance(ns, op).await {
             return ns_err;
         }
         e.with_resource(ResourceKind::User, name)
     }
 
-    async fn iam_get_user(&self, ns: &str, name: &str, op: &'static str) -> Result<w::IamUser> {
+    pub(crate) async fn iam_get_user(
+        &self,
+        ns: &str,
+        name: &str,
+        op: &'static str,
+    ) -> Result<w::IamUser> {
         let uname = self.iam_user_name(ns, name);
         let r = match self
             .iam(op, ns, "GetUser", vec![p("UserName", &uname)])
@@ -146,7 +343,7 @@ impl EcsProvider {
         Ok(u)
     }
 
-    fn iam_to_user(&self, ns: &str, name: &str, u: &w::IamUser) -> User {
+    pub(crate) fn iam_to_user(&self, ns: &str, name: &str, u: &w::IamUser) -> User {
         let tags = u.tags.clone().unwrap_or_default();
         let mut out = User::new(ns, name);
         out.enabled = restore_list(&tags).is_none();
@@ -159,7 +356,7 @@ impl EcsProvider {
         out
     }
 
-    pub(super) async fn iam_create_user(&self, ns: &str, req: CreateUser) -> Result<User> {
+    pub(crate) async fn iam_create_user(&self, ns: &str, req: CreateUser) -> Result<User> {
         let op = "create_user";
         let uname = self.iam_user_name(ns, &req.name);
         if uname.len() > IAM_USER_NAME_MAX {
@@ -211,12 +408,12 @@ impl EcsProvider {
         Ok(self.iam_to_user(ns, &req.name, &u))
     }
 
-    pub(super) async fn iam_get(&self, ns: &str, name: &str) -> Result<User> {
+    pub(crate) async fn iam_get(&self, ns: &str, name: &str) -> Result<User> {
         let u = self.iam_get_user(ns, name, "get_user").await?;
         Ok(self.iam_to_user(ns, name, &u))
     }
 
-    pub(super) async fn iam_list_users(&self, ns: &str, opts: ListOptions) -> Result<Page<User>> {
+    pub(crate) async fn iam_list_users(&self, ns: &str, opts: ListOptions) -> Result<Page<User>> {
         let op = "list_users";
         self.require_instance(ns, op).await?;
         let mut params = vec![p("MaxItems", opts.limit.unwrap_or(1000).max(1).to_string())];
@@ -239,7 +436,7 @@ impl EcsProvider {
         Ok(Page::new(items, w::next_marker(&r)))
     }
 
-    async fn iam_set_key_status(
+    pub(crate) async fn iam_set_key_status(
         &self,
         ns: &str,
         uname: &str,
@@ -261,7 +458,7 @@ impl EcsProvider {
         .map(drop)
     }
 
-    async fn iam_set_restore_list(
+    pub(crate) async fn iam_set_restore_list(
         &self,
         ns: &str,
         uname: &str,
@@ -276,7 +473,7 @@ impl EcsProvider {
 
     /// Disables (records the active keys, then sets them inactive) or enables (sets the recorded
     /// keys active again, then removes the record). Both can be run again after a failure.
-    pub(super) async fn iam_set_enabled(&self, ns: &str, name: &str, enabled: bool) -> Result<()> {
+    pub(crate) async fn iam_set_enabled(&self, ns: &str, name: &str, enabled: bool) -> Result<()> {
         let op = "set_user_enabled";
         let u = self.iam_get_user(ns, name, op).await?;
         let uname = self.iam_user_name(ns, name);
@@ -316,7 +513,12 @@ impl EcsProvider {
     }
 
     /// Removes a user's policy attachments and keys, then the user. Missing is done.
-    async fn iam_remove_user(&self, ns: &str, uname: &str, op: &'static str) -> Result<()> {
+    pub(crate) async fn iam_remove_user(
+        &self,
+        ns: &str,
+        uname: &str,
+        op: &'static str,
+    ) -> Result<()> {
         let gone = |r: Result<Value>| match r {
             Ok(_) => Ok(()),
             Err(e) if is_iam_not_found(&e) => Ok(()),
@@ -377,7 +579,7 @@ impl EcsProvider {
         result.map_err(|e| stopped_midway(e, &format!("deleting IAM user '{uname}'"), &done))
     }
 
-    pub(super) async fn iam_delete_user(&self, ns: &str, name: &str) -> Result<()> {
+    pub(crate) async fn iam_delete_user(&self, ns: &str, name: &str) -> Result<()> {
         let op = "delete_user";
         self.require_instance(ns, op).await?;
         self.iam_remove_user(ns, &self.iam_user_name(ns, name), op)
@@ -387,10 +589,10 @@ impl EcsProvider {
     /// Sorts the namespace's IAM users and local policies by whose they are (for
     /// `delete_instance`): users that follow the naming template are the instance's (adopted
     /// when they lack [`MANAGED_TAG`]); policies are s3aas's when their description says so.
-    pub(super) async fn iam_holdings(
+    pub(crate) async fn iam_holdings(
         &self,
         ns: &str,
-        h: &mut instance::Holdings,
+        h: &mut Holdings,
         op: &'static str,
     ) -> Result<()> {
         let users = self
@@ -424,7 +626,7 @@ impl EcsProvider {
     }
 
     /// Removes the given IAM users (with their keys and attachments) and policies.
-    pub(super) async fn iam_remove_all(
+    pub(crate) async fn iam_remove_all(
         &self,
         ns: &str,
         users: &[String],
@@ -447,7 +649,7 @@ impl EcsProvider {
 
     /// All pages of a list about one user (`field` of each result); a missing user is
     /// `NotFound` naming it (or its instance).
-    async fn iam_user_list(
+    pub(crate) async fn iam_user_list(
         &self,
         op: &'static str,
         ns: &str,
@@ -468,7 +670,12 @@ impl EcsProvider {
 
     // --- access keys -------------------------------------------------------------------
 
-    async fn iam_keys(&self, ns: &str, name: &str, op: &'static str) -> Result<Vec<AccessKey>> {
+    pub(crate) async fn iam_keys(
+        &self,
+        ns: &str,
+        name: &str,
+        op: &'static str,
+    ) -> Result<Vec<AccessKey>> {
         let items = self
             .iam_user_list(op, ns, name, "ListAccessKeys", "AccessKeyMetadata")
             .await?;
@@ -486,11 +693,11 @@ impl EcsProvider {
         Ok(out)
     }
 
-    pub(super) async fn iam_list_keys(&self, ns: &str, name: &str) -> Result<Vec<AccessKey>> {
+    pub(crate) async fn iam_list_keys(&self, ns: &str, name: &str) -> Result<Vec<AccessKey>> {
         self.iam_keys(ns, name, "list_access_keys").await
     }
 
-    pub(super) async fn iam_get_key(&self, ns: &str, name: &str, id: &str) -> Result<AccessKey> {
+    pub(crate) async fn iam_get_key(&self, ns: &str, name: &str, id: &str) -> Result<AccessKey> {
         let op = "get_access_key";
         self.iam_keys(ns, name, op)
             .await?
@@ -499,7 +706,12 @@ impl EcsProvider {
             .ok_or_else(|| ctx(Error::not_found(ResourceKind::AccessKey, id), op))
     }
 
-    async fn iam_new_key(&self, ns: &str, name: &str, op: &'static str) -> Result<NewAccessKey> {
+    pub(crate) async fn iam_new_key(
+        &self,
+        ns: &str,
+        name: &str,
+        op: &'static str,
+    ) -> Result<NewAccessKey> {
         let u = self.iam_get_user(ns, name, op).await?;
         let uname = self.iam_user_name(ns, name);
         if self.iam_keys(ns, name, op).await?.len() >= 2 {
@@ -563,11 +775,11 @@ impl EcsProvider {
         Ok(NewAccessKey::new(a, SecretString::from(secret)))
     }
 
-    pub(super) async fn iam_create_key(&self, ns: &str, name: &str) -> Result<NewAccessKey> {
+    pub(crate) async fn iam_create_key(&self, ns: &str, name: &str) -> Result<NewAccessKey> {
         self.iam_new_key(ns, name, "create_access_key").await
     }
 
-    pub(super) async fn iam_set_key_enabled(
+    pub(crate) async fn iam_set_key_enabled(
         &self,
         ns: &str,
         name: &str,
@@ -595,7 +807,13 @@ impl EcsProvider {
         }
     }
 
-    async fn iam_drop_key(&self, ns: &str, uname: &str, id: &str, op: &'static str) -> Result<()> {
+    pub(crate) async fn iam_drop_key(
+        &self,
+        ns: &str,
+        uname: &str,
+        id: &str,
+        op: &'static str,
+    ) -> Result<()> {
         match self
             .iam(
                 op,
@@ -611,7 +829,7 @@ impl EcsProvider {
         }
     }
 
-    pub(super) async fn iam_delete_key(&self, ns: &str, name: &str, id: &str) -> Result<()> {
+    pub(crate) async fn iam_delete_key(&self, ns: &str, name: &str, id: &str) -> Result<()> {
         let op = "delete_access_key";
         self.require_instance(ns, op).await?;
         self.iam_drop_key(ns, &self.iam_user_name(ns, name), id, op)
@@ -620,7 +838,7 @@ impl EcsProvider {
 
     /// Rotation in IAM mode: a new key, then the old one deleted (IAM keys cannot expire, so
     /// there is no grace period: the capability says so and the checked Client refuses one).
-    pub(super) async fn iam_rotate_key(
+    pub(crate) async fn iam_rotate_key(
         &self,
         ns: &str,
         name: &str,
@@ -653,7 +871,7 @@ impl EcsProvider {
 
     // --- policies ----------------------------------------------------------------------
 
-    async fn iam_policy(
+    pub(crate) async fn iam_policy(
         &self,
         ns: &str,
         name: &str,
@@ -679,7 +897,7 @@ impl EcsProvider {
         }
     }
 
-    async fn iam_document(
+    pub(crate) async fn iam_document(
         &self,
         ns: &str,
         pol: &w::IamPolicy,
@@ -700,14 +918,14 @@ impl EcsProvider {
         w::document(&doc).map_err(|e| ctx(e, op))
     }
 
-    fn iam_to_policy(ns: &str, pol: &w::IamPolicy, doc: PolicyDocument) -> Policy {
+    pub(crate) fn iam_to_policy(ns: &str, pol: &w::IamPolicy, doc: PolicyDocument) -> Policy {
         let mut out = Policy::new(ns, &pol.name, doc);
         out.created = pol.created;
         out.updated = pol.updated.or(pol.created);
         out
     }
 
-    async fn iam_versions(
+    pub(crate) async fn iam_versions(
         &self,
         ns: &str,
         arn: &str,
@@ -734,7 +952,12 @@ impl EcsProvider {
             .collect())
     }
 
-    async fn iam_prune_versions(&self, ns: &str, arn: &str, op: &'static str) -> Result<()> {
+    pub(crate) async fn iam_prune_versions(
+        &self,
+        ns: &str,
+        arn: &str,
+        op: &'static str,
+    ) -> Result<()> {
         for (id, default) in self.iam_versions(ns, arn, op).await? {
             if default {
                 continue;
@@ -757,7 +980,7 @@ impl EcsProvider {
         Ok(())
     }
 
-    pub(super) async fn iam_put_policy(&self, ns: &str, req: PutPolicy) -> Result<Policy> {
+    pub(crate) async fn iam_put_policy(&self, ns: &str, req: PutPolicy) -> Result<Policy> {
         let op = "put_policy";
         let arn = policy_arn(ns, &req.name);
         let doc = req.document.to_json();
@@ -830,7 +1053,7 @@ impl EcsProvider {
         Ok(Self::iam_to_policy(ns, &pol, req.document))
     }
 
-    pub(super) async fn iam_get_policy(&self, ns: &str, name: &str) -> Result<Policy> {
+    pub(crate) async fn iam_get_policy(&self, ns: &str, name: &str) -> Result<Policy> {
         let op = "get_policy";
         let pol = self
             .iam_policy(ns, name, op)
@@ -841,7 +1064,11 @@ impl EcsProvider {
     }
 
     /// The namespace's own managed policies (not the system ones every namespace sees).
-    async fn iam_local_policies(&self, ns: &str, op: &'static str) -> Result<Vec<w::IamPolicy>> {
+    pub(crate) async fn iam_local_policies(
+        &self,
+        ns: &str,
+        op: &'static str,
+    ) -> Result<Vec<w::IamPolicy>> {
         let local = policy_arn(ns, "");
         Ok(self
             .iam_all(
@@ -858,7 +1085,7 @@ impl EcsProvider {
             .collect())
     }
 
-    pub(super) async fn iam_list_policies(
+    pub(crate) async fn iam_list_policies(
         &self,
         ns: &str,
         opts: ListOptions,
@@ -896,7 +1123,7 @@ impl EcsProvider {
         Ok(Page::new(items, w::next_marker(&r)))
     }
 
-    async fn iam_remove_policy(
+    pub(crate) async fn iam_remove_policy(
         &self,
         ns: &str,
         pol: &w::IamPolicy,
@@ -913,7 +1140,7 @@ impl EcsProvider {
         }
     }
 
-    pub(super) async fn iam_delete_policy(&self, ns: &str, name: &str) -> Result<()> {
+    pub(crate) async fn iam_delete_policy(&self, ns: &str, name: &str) -> Result<()> {
         let op = "delete_policy";
         let Some(pol) = self.iam_policy(ns, name, op).await? else {
             return Ok(());
@@ -940,7 +1167,7 @@ impl EcsProvider {
         })
     }
 
-    pub(super) async fn iam_attach(
+    pub(crate) async fn iam_attach(
         &self,
         ns: &str,
         user: &str,
@@ -985,7 +1212,7 @@ impl EcsProvider {
         }
     }
 
-    pub(super) async fn iam_attached(&self, ns: &str, user: &str) -> Result<Vec<String>> {
+    pub(crate) async fn iam_attached(&self, ns: &str, user: &str) -> Result<Vec<String>> {
         let op = "list_attached_policies";
         let items = self
             .iam_user_list(op, ns, user, "ListAttachedUserPolicies", "AttachedPolicies")
