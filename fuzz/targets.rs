@@ -40,9 +40,7 @@ pub fn s3_xml(data: &[u8]) {
 /// The ECS backend's answer decoders and error parser (JSON and XML).
 pub fn ecs_answers(data: &[u8]) {
     s3aas_backend_ecs::fuzz_decoders(data);
-    let _ = s3aas_backend_ecs::parse_error(data);
-    let e = s3aas_backend_ecs::ecs_error("fuzz", &response(data));
-    let _ = format!("{e} {e:?}");
+    s3aas_backend_ecs::fuzz_errors(data);
 }
 
 /// The MinIO and RustFS dialects' error mapping and answer readers (server info, data usage).

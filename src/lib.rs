@@ -32,7 +32,17 @@
 //! the SDK with bounded, jittered backoff; [`Error::is_retryable`] is false once those retries are
 //! exhausted, so an outer loop does not multiply them.
 
-pub use s3aas_core::*;
+// What users need from the core, named one by one so that the core's internals (the checks
+// behind `Client`, the validation helpers backends share, revealing secret options) are not
+// part of this crate's API.
+pub use s3aas_core::{
+    AccessKeyAdmin, BucketAccess, BucketAdmin, Capabilities, Client, Error, ErrorKind,
+    ExposeSecret, Health, HealthProblem, InstanceAdmin, IntoClient, MemoryProvider,
+    ObjectStoreProvider, Policy, PolicyAdmin, PolicyDocument, PolicyKind, ProviderConfig,
+    PutPolicy, Registry, ResourceKind, Result, SecretString, Support, Tenant, TenantSpec,
+    UserAdmin, bulk, capabilities, client, error, memory, model, policy, prelude, provider,
+    provision_tenant, secret, tenant,
+};
 
 /// The shared HTTP plumbing (client, retries, SigV4, signed S3 calls).
 pub mod http {

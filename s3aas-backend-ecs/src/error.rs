@@ -8,15 +8,15 @@ use serde::Deserialize;
 
 /// A decoded ECS error body.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct EcsError {
+pub(crate) struct EcsError {
     /// Numeric code (`1004`, `4000`, ...), as text.
-    pub code: Option<String>,
+    pub(crate) code: Option<String>,
     /// Generic description of the code.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// The specific cause.
-    pub details: Option<String>,
+    pub(crate) details: Option<String>,
     /// Whether ECS says a retry may succeed.
-    pub retryable: Option<bool>,
+    pub(crate) retryable: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -47,7 +47,7 @@ pub(crate) fn xml_field(body: &str, tag: &str) -> Option<String> {
 }
 
 /// Parses an ECS error body (JSON or XML). `None` if it is neither.
-pub fn parse_error(body: &[u8]) -> Option<EcsError> {
+pub(crate) fn parse_error(body: &[u8]) -> Option<EcsError> {
     if let Ok(j) = serde_json::from_slice::<JsonError>(body) {
         let code = j.code.map(|c| match c {
             serde_json::Value::String(s) => s,
@@ -80,7 +80,7 @@ pub fn parse_error(body: &[u8]) -> Option<EcsError> {
 }
 
 /// The kind an ECS code means, where the code decides it.
-pub fn kind_for_code(code: &str) -> Option<ErrorKind> {
+pub(crate) fn kind_for_code(code: &str) -> Option<ErrorKind> {
     Some(match code {
         "1004" | "1019" => ErrorKind::NotFound,
         "1015" | "40008" => ErrorKind::AlreadyExists,
@@ -95,7 +95,7 @@ pub fn kind_for_code(code: &str) -> Option<ErrorKind> {
 }
 
 /// Builds the [`Error`] for a failed management call.
-pub fn ecs_error(operation: &'static str, resp: &Response) -> Error {
+pub(crate) fn ecs_error(operation: &'static str, resp: &Response) -> Error {
     let parsed = parse_error(&resp.body);
     let text = parsed
         .as_ref()
@@ -154,20 +154,20 @@ pub fn ecs_error(operation: &'static str, resp: &Response) -> Error {
 
 /// A decoded IAM API error: AWS-style `ErrorResponse{Error{Type, Code, Message}, RequestId}`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct IamError {
+pub(crate) struct IamError {
     /// `NoSuchEntity`, `EntityAlreadyExists`, `LimitExceeded`, ...
-    pub code: Option<String>,
+    pub(crate) code: Option<String>,
     /// The text.
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
     /// `Sender` or `Receiver`.
-    pub error_type: Option<String>,
+    pub(crate) error_type: Option<String>,
     /// The request id, when in the body.
-    pub request_id: Option<String>,
+    pub(crate) request_id: Option<String>,
 }
 
 /// Parses an IAM error body (JSON, with or without the `ErrorResponse` wrapper, or XML).
 /// `None` if it is not one.
-pub fn parse_iam_error(body: &[u8]) -> Option<IamError> {
+pub(crate) fn parse_iam_error(body: &[u8]) -> Option<IamError> {
     let text = |v: Option<&serde_json::Value>| match v? {
         serde_json::Value::String(s) => Some(s.clone()),
         serde_json::Value::Number(n) => Some(n.to_string()),
@@ -200,7 +200,7 @@ pub fn parse_iam_error(body: &[u8]) -> Option<IamError> {
 }
 
 /// The kind an IAM error code means, where the code decides it.
-pub fn kind_for_iam_code(code: &str) -> Option<ErrorKind> {
+pub(crate) fn kind_for_iam_code(code: &str) -> Option<ErrorKind> {
     Some(match code {
         "NoSuchEntity" => ErrorKind::NotFound,
         "EntityAlreadyExists" => ErrorKind::AlreadyExists,
@@ -220,7 +220,7 @@ pub fn kind_for_iam_code(code: &str) -> Option<ErrorKind> {
 
 /// Builds the [`Error`] for a failed IAM call (falling back to the management error body,
 /// which ECS uses for session failures on `/iam` too).
-pub fn iam_error(operation: &'static str, resp: &Response) -> Error {
+pub(crate) fn iam_error(operation: &'static str, resp: &Response) -> Error {
     let Some(p) = parse_iam_error(&resp.body) else {
         let e = ecs_error(operation, resp);
         // No IAM answer at all on /iam: an ECS before 3.6 (or IAM switched off).

@@ -151,10 +151,6 @@ mod user;
 mod wire;
 
 pub use config::EcsBuilder;
-pub use error::{
-    EcsError, IamError, ecs_error, iam_error, kind_for_code, kind_for_iam_code, parse_error,
-    parse_iam_error,
-};
 pub use naming::MANAGED_TAG;
 pub use provider::EcsProvider;
 pub use wire::secret_key_id;
@@ -189,6 +185,25 @@ pub const KEYS: &[&str] = &[
 #[doc(hidden)]
 pub fn fuzz_decoders(body: &[u8]) {
     wire::fuzz_all(body);
+}
+
+/// Feeds one body to this backend's error parsers (management API and IAM), as an answer with
+/// each of a few statuses (for the fuzz targets in `fuzz/`; never panics, whatever the input).
+#[doc(hidden)]
+pub fn fuzz_errors(body: &[u8]) {
+    let _ = error::parse_error(body);
+    let _ = error::parse_iam_error(body);
+    for status in [400, 404, 500, 503] {
+        let resp = s3aas_http::Response {
+            status,
+            headers: http::HeaderMap::new(),
+            body: body.to_vec().into(),
+            attempts: 1,
+            retries_exhausted: false,
+        };
+        let e = error::ecs_error("fuzz", &resp);
+        let _ = format!("{e} {e:?}");
+    }
 }
 
 /// The tag that marks an instance's default bucket.

@@ -114,7 +114,7 @@ pub(crate) fn is_not_found(resp: &Response) -> bool {
         return true;
     }
     if resp.status == 400 || resp.status == 500 {
-        if let Some(e) = crate::parse_error(&resp.body) {
+        if let Some(e) = crate::error::parse_error(&resp.body) {
             return matches!(e.code.as_deref(), Some("1004" | "1019"));
         }
     }

@@ -2,7 +2,7 @@
 //!
 //! Every provider reports a [`Capabilities`] value. Calls that need a feature the backend lacks
 //! are refused with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) before any request
-//! is sent (see [`crate::guard`]); the message names the backend and the capability.
+//! is sent (by [`Client`](crate::Client)); the message names the backend and the capability.
 
 use crate::model::Support;
 use serde::{Deserialize, Serialize};

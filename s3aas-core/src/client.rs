@@ -1,7 +1,7 @@
 //! [`Client`]: the checked front door every provider is used through.
 //!
 //! For every backend alike, each call first validates its input and applies the capability
-//! gate ([`crate::guard`]), so bad input and missing capabilities fail with `InvalidInput` or
+//! gate, so bad input and missing capabilities fail with `InvalidInput` or
 //! `Unsupported` before the backend sees the call (and so before any request); then it runs the
 //! backend's own code inside a `tracing` span named after the operation, and adds the context a
 //! caller needs to every error: the backend, the operation and, where the backend did not name

@@ -37,7 +37,7 @@ fn need(ok: bool, backend: &'static str, what: &str, cap: &str) -> Result<()> {
 /// Names used to look something up (not to create it): non-empty, at most 255 bytes, no
 /// whitespace, control characters or `/`. Existing resources made outside s3aas may not follow
 /// the creation rules, so lookups only refuse what cannot be a name on any backend.
-pub fn lookup_name(field: &str, name: &str) -> Result<()> {
+pub(crate) fn lookup_name(field: &str, name: &str) -> Result<()> {
     if name.is_empty() {
         return Err(Error::invalid_input(field, "must not be empty"));
     }
@@ -57,7 +57,7 @@ pub fn lookup_name(field: &str, name: &str) -> Result<()> {
 }
 
 /// `create_instance`.
-pub fn create_instance(
+pub(crate) fn create_instance(
     caps: &Capabilities,
     backend: &'static str,
     req: &CreateInstance,
@@ -115,7 +115,7 @@ pub fn create_instance(
 }
 
 /// `update_instance`.
-pub fn update_instance(
+pub(crate) fn update_instance(
     caps: &Capabilities,
     backend: &'static str,
     id: &str,
@@ -176,7 +176,7 @@ fn check_update(s: Support, backend: &'static str, what: &str, cap: &str) -> Res
 }
 
 /// `delete_instance`.
-pub fn delete_instance(
+pub(crate) fn delete_instance(
     caps: &Capabilities,
     backend: &'static str,
     id: &str,
@@ -201,7 +201,7 @@ pub fn delete_instance(
 }
 
 /// `create_bucket`.
-pub fn create_bucket(
+pub(crate) fn create_bucket(
     caps: &Capabilities,
     backend: &'static str,
     instance: &str,
@@ -298,7 +298,7 @@ fn quota(caps: &Capabilities, backend: &'static str, field: &str, q: &Quota) -> 
 }
 
 /// `update_bucket`.
-pub fn update_bucket(
+pub(crate) fn update_bucket(
     caps: &Capabilities,
     backend: &'static str,
     instance: &str,
@@ -348,7 +348,7 @@ pub fn update_bucket(
 }
 
 /// `delete_bucket`.
-pub fn delete_bucket(
+pub(crate) fn delete_bucket(
     caps: &Capabilities,
     backend: &'static str,
     instance: &str,
@@ -369,7 +369,7 @@ pub fn delete_bucket(
 }
 
 /// `bucket_usage`.
-pub fn bucket_usage(
+pub(crate) fn bucket_usage(
     caps: &Capabilities,
     backend: &'static str,
     instance: &str,
@@ -381,7 +381,7 @@ pub fn bucket_usage(
 }
 
 /// `create_user`.
-pub fn create_user(
+pub(crate) fn create_user(
     caps: &Capabilities,
     backend: &'static str,
     instance: &str,
@@ -400,7 +400,7 @@ pub fn create_user(
 }
 
 /// `set_user_enabled`.
-pub fn set_user_enabled(
+pub(crate) fn set_user_enabled(
     caps: &Capabilities,
     backend: &'static str,
     instance: &str,
@@ -417,7 +417,7 @@ pub fn set_user_enabled(
 }
 
 /// `put_policy`.
-pub fn put_policy(
+pub(crate) fn put_policy(
     caps: &Capabilities,
     backend: &'static str,
     instance: &str,
@@ -430,7 +430,7 @@ pub fn put_policy(
 }
 
 /// `get_policy`, `list_policies`, `delete_policy` (pass `name = None` for list).
-pub fn policy_lookup(
+pub(crate) fn policy_lookup(
     caps: &Capabilities,
     backend: &'static str,
     instance: &str,
@@ -445,7 +445,7 @@ pub fn policy_lookup(
 }
 
 /// `attach_policy`, `detach_policy`, `list_attached_policies` (pass `policy = None` for list).
-pub fn policy_attachment(
+pub(crate) fn policy_attachment(
     caps: &Capabilities,
     backend: &'static str,
     instance: &str,
@@ -467,7 +467,7 @@ pub fn policy_attachment(
 }
 
 /// `create_access_key`.
-pub fn create_access_key(
+pub(crate) fn create_access_key(
     caps: &Capabilities,
     backend: &'static str,
     instance: &str,
@@ -517,7 +517,7 @@ pub fn create_access_key(
 }
 
 /// `list_access_keys`, `get_access_key`, `delete_access_key` (pass `key = None` for list).
-pub fn access_key_lookup(instance: &str, user: &str, key: Option<&str>) -> Result<()> {
+pub(crate) fn access_key_lookup(instance: &str, user: &str, key: Option<&str>) -> Result<()> {
     lookup_name("instance", instance)?;
     lookup_name("user", user)?;
     if let Some(k) = key {
@@ -527,7 +527,7 @@ pub fn access_key_lookup(instance: &str, user: &str, key: Option<&str>) -> Resul
 }
 
 /// `set_access_key_enabled`.
-pub fn set_access_key_enabled(
+pub(crate) fn set_access_key_enabled(
     caps: &Capabilities,
     backend: &'static str,
     instance: &str,
@@ -544,7 +544,7 @@ pub fn set_access_key_enabled(
 }
 
 /// `rotate_access_key`.
-pub fn rotate_access_key(
+pub(crate) fn rotate_access_key(
     caps: &Capabilities,
     backend: &'static str,
     instance: &str,

@@ -27,7 +27,7 @@ pub mod bulk;
 pub mod capabilities;
 pub mod client;
 pub mod error;
-pub mod guard;
+pub(crate) mod guard;
 pub mod memory;
 pub mod model;
 pub mod policy;

@@ -6,7 +6,7 @@
 //!
 //! # Contracts shared by every method
 //! - Input is validated before any request ([`crate::validate`]); a capability the backend lacks
-//!   is refused with `Unsupported` before any request ([`crate::guard`]).
+//!   is refused with `Unsupported` before any request (by [`Client`](crate::Client)).
 //! - Every resource lives in an instance: a call naming an instance that does not exist fails
 //!   with `NotFound` (resource `instance`).
 //! - `create_*` of something that exists fails with `AlreadyExists` and changes nothing.
