@@ -97,7 +97,9 @@ impl EcsBuilder {
     }
 
     /// The ECS release (`3.8`, `3.6.2`, ...), which decides object lock (3.6.2+) and forced
-    /// bucket deletion (3.8+). Without one, both are reported unsupported.
+    /// bucket deletion (3.8+) until the provider has read the real release from ECS (the first
+    /// `health`, `get_instance` or [`EcsProvider::probe_capabilities`]); from then on the real
+    /// one decides. Without either, both are reported unsupported.
     pub fn version(mut self, version: impl Into<String>) -> Self {
         self.version = Some(version.into());
         self
@@ -132,7 +134,8 @@ impl EcsBuilder {
         self
     }
 
-    /// Overrides the capabilities derived from the configuration.
+    /// Restricts the capabilities: the effective ones are what ECS can do (by mode, S3
+    /// endpoint and release) ∧ these, so an override can only switch things off.
     pub fn capabilities(mut self, caps: Capabilities) -> Self {
         self.caps = Some(caps);
         self
@@ -183,9 +186,7 @@ impl EcsBuilder {
             }
         }
         let http = HttpClient::new(SCHEME, self.http)?;
-        let caps = self
-            .caps
-            .unwrap_or_else(|| derive_caps(s3_endpoint.is_some(), version, self.iam));
+        let s3_endpoint_known = s3_endpoint.is_some();
         let session = std::sync::Arc::new(Session::new(
             http.clone(),
             endpoint.clone(),
@@ -205,7 +206,13 @@ impl EcsBuilder {
             bound_namespace: self.namespace,
             empty_bucket_timeout: self.empty_bucket_timeout,
             empty_bucket_poll: self.empty_bucket_poll,
-            caps,
+            caps: CapsInputs {
+                s3: s3_endpoint_known,
+                iam: self.iam,
+                configured_version: version,
+                probed_version: Mutex::new(None),
+                restriction: self.caps,
+            },
             identity: if self.iam {
                 Box::new(crate::identity::iam::IamUsers)
             } else {
@@ -216,7 +223,48 @@ impl EcsBuilder {
     }
 }
 
-fn derive_caps(s3: bool, version: Option<(u32, u32, u32)>, iam: bool) -> Capabilities {
+/// What the provider's capabilities are computed from: the configuration, the release probed
+/// from ECS (`/vdc/nodes`, read by `health`, `get_instance` and [`EcsProvider::probe_capabilities`])
+/// and the user's restriction.
+#[derive(Debug)]
+pub(crate) struct CapsInputs {
+    s3: bool,
+    iam: bool,
+    configured_version: Option<(u32, u32, u32)>,
+    pub(crate) probed_version: Mutex<Option<(u32, u32, u32)>>,
+    restriction: Option<Capabilities>,
+}
+
+impl CapsInputs {
+    /// declared (mode, S3 endpoint) ∧ release (probed, else configured, else unknown: the
+    /// release-dependent features off) ∧ the user's restriction.
+    pub(crate) fn effective(&self) -> Capabilities {
+        let probed = *self
+            .probed_version
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let c = derive_caps(self.s3, probed.or(self.configured_version), self.iam);
+        match self.restriction {
+            Some(r) => c.intersect(r),
+            None => c,
+        }
+    }
+}
+
+/// An ECS release as the nodes report it (`3.8.0.1`), if it reads as one.
+pub(crate) fn probed(version: &str) -> Option<(u32, u32, u32)> {
+    parse_version(
+        version
+            .split('.')
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(".")
+            .as_str(),
+    )
+    .ok()
+}
+
+pub(crate) fn derive_caps(s3: bool, version: Option<(u32, u32, u32)>, iam: bool) -> Capabilities {
     let at_least = |v: (u32, u32, u32)| version.is_some_and(|have| have >= v);
     let mut c = Capabilities::none();
     c.instance_create = true;
@@ -289,7 +337,8 @@ impl EcsProvider {
     /// Builds from configuration options: `endpoint`, `username`, `password` (required);
     /// `s3_endpoint`, `s3_public_endpoint`, `region`, `replication_group`, `user_prefix` or
     /// `user_name_template`, `namespace`, `version`, `empty_bucket_timeout_secs`,
-    /// `empty_bucket_poll_ms`, `iam` (`true` for [IAM mode](EcsBuilder::iam)), and the
+    /// `empty_bucket_poll_ms`, `iam` (`true` for [IAM mode](EcsBuilder::iam)), `capabilities`
+    /// (restrictions such as `bucket_tags=no`: they can only switch things off), and the
     /// transport options of [`HttpConfig::from_provider_config`].
     pub fn from_config(cfg: &ProviderConfig) -> Result<Self> {
         if cfg.get("s3_access_key").is_some() || cfg.secret("s3_secret_key").is_some() {
@@ -335,6 +384,9 @@ impl EcsProvider {
             b = b.version(v);
         }
         b = b.iam(cfg.get_bool("iam", false)?);
+        if let Some(spec) = cfg.get("capabilities") {
+            b = b.capabilities(Capabilities::all().with_overrides(spec)?);
+        }
         let t = cfg.get_u64("empty_bucket_timeout_secs", 600)?;
         let poll = cfg.get_u64("empty_bucket_poll_ms", 2000)?;
         b.empty_bucket_timeout(Duration::from_secs(t))

@@ -177,6 +177,7 @@ pub const KEYS: &[&str] = &[
     "version",
     "empty_bucket_timeout_secs",
     "empty_bucket_poll_ms",
+    "capabilities",
     "iam",
 ];
 

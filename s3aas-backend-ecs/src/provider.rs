@@ -58,7 +58,7 @@ pub struct EcsProvider {
     pub(crate) bound_namespace: Option<String>,
     pub(crate) empty_bucket_timeout: Duration,
     pub(crate) empty_bucket_poll: Duration,
-    pub(crate) caps: Capabilities,
+    pub(crate) caps: crate::config::CapsInputs,
     /// How users, keys and policies are kept (object users or IAM).
     pub(crate) identity: Box<dyn Identity>,
     pub(crate) nodes: Mutex<Option<NodeCache>>,
@@ -126,6 +126,14 @@ impl EcsProvider {
     /// logs in again.
     pub async fn close(&self) -> Result<()> {
         self.session.logout().await
+    }
+
+    /// Reads the release from ECS (`/vdc/nodes`) and returns the capabilities it gives: object
+    /// lock from 3.6.2, forced bucket deletion from 3.8, whatever `version` was configured.
+    pub async fn probe_capabilities(&self) -> Result<Capabilities> {
+        self.nodes.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.nodes().await?;
+        Ok(self.capabilities())
     }
 
     /// The management session (login count, for monitoring token use).
@@ -248,6 +256,13 @@ impl EcsProvider {
             .collect();
         *self.nodes.lock().unwrap_or_else(|p| p.into_inner()) =
             Some((Instant::now(), nodes.clone(), version.clone()));
+        if let Some(v) = version.as_deref().and_then(crate::config::probed) {
+            *self
+                .caps
+                .probed_version
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(v);
+        }
         Ok((nodes, version))
     }
 
@@ -456,7 +471,7 @@ impl ObjectStoreProvider for EcsProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        self.caps
+        self.caps.effective()
     }
 
     async fn health(&self) -> Result<Health> {

@@ -673,3 +673,36 @@ async fn a_listing_that_does_not_advance_is_an_error_not_a_short_list() {
         "nothing deleted"
     );
 }
+
+#[tokio::test]
+async fn capabilities_are_declared_and_probed_and_restricted_never_widened() {
+    let sim = sim().await;
+    // No release configured: what depends on it is off until ECS says which release it runs.
+    let p = EcsProvider::builder(
+        sim.mgmt.uri(),
+        ADMIN.0,
+        SecretString::from(ADMIN.1.to_string()),
+    )
+    .s3_endpoint(sim.s3.uri())
+    .capabilities(
+        s3aas_core::Capabilities::all()
+            .with_overrides("policies=yes,bucket_tags=no")
+            .unwrap(),
+    )
+    .build()
+    .unwrap();
+    let before = p.capabilities();
+    assert!(!before.bucket_force_delete);
+    assert_eq!(before.bucket_object_lock, Support::No);
+    let probed = p.probe_capabilities().await.unwrap();
+    assert!(probed.bucket_force_delete, "the simulator runs 3.8");
+    assert_eq!(probed.bucket_object_lock, Support::CreationOnly);
+    // A restriction switches off; it cannot switch on what object users lack.
+    assert_eq!(probed.bucket_tags, Support::No);
+    assert!(!probed.policies);
+    // A configured release is replaced by the real one once read.
+    sim.state().version = "3.6.2.0".into();
+    let old = builder(&sim).version("3.8").build().unwrap();
+    assert!(old.capabilities().bucket_force_delete);
+    assert!(!old.probe_capabilities().await.unwrap().bucket_force_delete);
+}

@@ -135,6 +135,55 @@ impl Capabilities {
         }
     }
 
+    /// What both allow: each flag on only where both have it, each [`Support`] the lesser of
+    /// the two (`No` < `CreationOnly` < `Yes`), the smaller key limit. Effective capabilities
+    /// are `declared ∧ probed ∧ overridden` this way, so neither a probe nor a user's override
+    /// can switch on what the backend does not do.
+    pub fn intersect(self, other: Capabilities) -> Capabilities {
+        let rank = |v: &serde_json::Value| match v.as_str() {
+            Some("yes") => 2,
+            Some("creation_only") => 1,
+            _ => 0,
+        };
+        let mut a = serde_json::to_value(self).expect("capabilities serialise");
+        let b = serde_json::to_value(other).expect("capabilities serialise");
+        let (am, bm) = (
+            a.as_object_mut().expect("capabilities are an object"),
+            b.as_object().expect("capabilities are an object"),
+        );
+        for (k, av) in am.iter_mut() {
+            let bv = &bm[k];
+            *av = match (&*av, bv) {
+                (serde_json::Value::Bool(x), serde_json::Value::Bool(y)) => (*x && *y).into(),
+                (serde_json::Value::String(_), serde_json::Value::String(_)) => {
+                    if rank(bv) < rank(av) {
+                        bv.clone()
+                    } else {
+                        av.clone()
+                    }
+                }
+                // `access_keys_per_user`: `null` is unlimited.
+                (serde_json::Value::Null, other) | (other, serde_json::Value::Null) => {
+                    other.clone()
+                }
+                (x, y) => {
+                    if y.as_u64() < x.as_u64() {
+                        y.clone()
+                    } else {
+                        x.clone()
+                    }
+                }
+            };
+        }
+        serde_json::from_value(a).expect("capabilities deserialise")
+    }
+
+    /// These capabilities with user overrides that can only switch things off: `spec` as in
+    /// [`with_overrides`](Self::with_overrides), intersected with `self`.
+    pub fn restricted(self, spec: &str) -> crate::Result<Self> {
+        Ok(self.intersect(Capabilities::all().with_overrides(spec)?))
+    }
+
     /// Applies overrides written as `name=value` pairs separated by commas, e.g.
     /// `bucket_object_lock=no,access_keys_per_user=2` (values: `yes`/`true`, `no`/`false`,
     /// `creation_only`, a number or `none`). Used by tests and by configuration to describe
@@ -216,5 +265,34 @@ mod tests {
                 .with_overrides("user_disable=maybe")
                 .is_err()
         );
+    }
+}
+
+#[cfg(test)]
+mod intersect_tests {
+    use super::*;
+
+    #[test]
+    fn an_intersection_never_switches_anything_on() {
+        let declared = Capabilities::all()
+            .with_overrides("bucket_object_lock=creation_only,policies=no,access_keys_per_user=2")
+            .unwrap();
+        let user = Capabilities::all()
+            .with_overrides("bucket_versioning=creation_only,access_keys_per_user=5")
+            .unwrap();
+        let e = declared.intersect(user);
+        assert_eq!(e.bucket_object_lock, Support::CreationOnly);
+        assert_eq!(e.bucket_versioning, Support::CreationOnly);
+        assert!(!e.policies);
+        assert_eq!(e.access_keys_per_user, Some(2));
+        assert_eq!(declared.intersect(Capabilities::all()), declared);
+        assert_eq!(
+            Capabilities::none().intersect(Capabilities::all()),
+            Capabilities::none()
+        );
+        // An override naming `yes` for what the backend lacks stays off.
+        let r = declared.restricted("policies=yes,user_tags=no").unwrap();
+        assert!(!r.policies && !r.user_tags);
+        assert!(declared.restricted("nonsense=yes").is_err());
     }
 }
