@@ -37,7 +37,7 @@ impl Client {
         Client { inner: provider }
     }
 
-    /// The wrapped provider (for backend-specific calls, such as an ECS provider's `close`).
+    /// The wrapped provider (for calls only that backend has, such as closing a session).
     pub fn inner(&self) -> &Arc<dyn ObjectStoreProvider> {
         &self.inner
     }

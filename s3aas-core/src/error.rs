@@ -123,7 +123,7 @@ impl fmt::Display for ResourceKind {
 enum Retry {
     /// Decided from the kind.
     ByKind,
-    /// The backend said so explicitly (e.g. ECS's `retryable` field).
+    /// The backend said so explicitly (a `retryable` field in its error body).
     Explicit(bool),
     /// It was transient, but the SDK's own retries are exhausted: an outer loop should not
     /// multiply them.
@@ -134,7 +134,7 @@ enum Retry {
 ///
 /// `Display` is one line: kind, operation, resource, HTTP status, backend code, message and
 /// request id, e.g.
-/// `not_found at rustfs.get_user user=alice: HTTP 404 NoSuchResource: The specified user does not exist (request id 18A...)`.
+/// `not_found at acme.get_user user=alice: HTTP 404 NoSuchResource: The specified user does not exist (request id 18A...)`.
 pub struct Error {
     inner: Box<Inner>,
 }
@@ -229,7 +229,7 @@ impl Error {
         &self.inner.message
     }
 
-    /// The backend that produced the error (`"rustfs"`, `"minio"`, `"ecs"`, `"memory"`).
+    /// The backend that produced the error (its short name, as `ObjectStoreProvider::backend`).
     pub fn backend(&self) -> Option<&'static str> {
         self.inner.backend
     }
@@ -254,7 +254,7 @@ impl Error {
         self.inner.http_status
     }
 
-    /// The backend's own error code (`NoSuchResource`, `XMinioAdminNoSuchUser`, ECS `1004`, ...).
+    /// The backend's own error code (`NoSuchResource`, `1004`, ...).
     pub fn code(&self) -> Option<&str> {
         self.inner.code.as_deref()
     }
@@ -472,15 +472,15 @@ mod tests {
     #[test]
     fn display_is_one_informative_line() {
         let e = Error::new(ErrorKind::NotFound, "The specified user does not exist")
-            .with_backend("minio")
+            .with_backend("acme")
             .with_operation("get_user")
             .with_resource(ResourceKind::User, "alice")
             .with_http_status(404)
-            .with_code("XMinioAdminNoSuchUser")
+            .with_code("XAcmeNoSuchUser")
             .with_request_id("17A");
         assert_eq!(
             e.to_string(),
-            "not_found at minio.get_user user=alice: HTTP 404 XMinioAdminNoSuchUser: The specified user does not exist (request id 17A)"
+            "not_found at acme.get_user user=alice: HTTP 404 XAcmeNoSuchUser: The specified user does not exist (request id 17A)"
         );
         assert!(!e.to_string().contains('\n'));
     }

@@ -576,14 +576,14 @@ mod tests {
             .unwrap();
         let e = create_bucket(
             &caps,
-            "rustfs",
+            "acme",
             "i1",
             &CreateBucket::new("b-1").object_lock(true),
         )
         .unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Unsupported);
         assert!(
-            e.message().contains("rustfs") && e.message().contains("bucket_object_lock"),
+            e.message().contains("acme") && e.message().contains("bucket_object_lock"),
             "{e}"
         );
     }
@@ -595,14 +595,14 @@ mod tests {
             .unwrap();
         create_bucket(
             &caps,
-            "ecs",
+            "acme",
             "i1",
             &CreateBucket::new("b-1").encryption(Encryption::Aes256),
         )
         .unwrap();
         let e = update_bucket(
             &caps,
-            "ecs",
+            "acme",
             "i1",
             "b-1",
             &UpdateBucket::new().encryption(Encryption::None),

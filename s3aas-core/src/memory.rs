@@ -77,7 +77,7 @@ impl MemoryProvider {
     }
 
     /// A provider that behaves like a backend with fewer capabilities (calls that need a missing
-    /// one are refused with `Unsupported`), e.g. to test code against ECS's two-key limit.
+    /// one are refused with `Unsupported`), e.g. to test code against a two-key limit.
     pub fn with_capabilities(caps: Capabilities) -> Self {
         MemoryProvider {
             caps,

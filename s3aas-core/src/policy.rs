@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-/// Largest identity (canned) policy accepted, in bytes of compact JSON (MinIO's limit).
+/// Largest identity (canned) policy accepted, in bytes of compact JSON (the strictest server's limit).
 pub const MAX_POLICY_BYTES: usize = 20 * 1024;
-/// Largest session policy on an access key, in bytes of compact JSON (MinIO's limit).
+/// Largest session policy on an access key, in bytes of compact JSON (the strictest server's limit).
 pub const MAX_SESSION_POLICY_BYTES: usize = 4096;
 
 /// What a policy document is for; bucket policies need principals.

@@ -254,7 +254,7 @@ impl Health {
 pub trait ObjectStoreProvider:
     InstanceAdmin + BucketAdmin + UserAdmin + PolicyAdmin + AccessKeyAdmin
 {
-    /// The backend's short name (`"memory"`, `"rustfs"`, `"minio"`, `"ecs"`).
+    /// The backend's short name, its URI scheme (`"memory"` for the embedded one).
     fn backend(&self) -> &'static str;
 
     /// What this backend supports. Cheap and synchronous.

@@ -316,21 +316,21 @@ mod tests {
     #[test]
     fn env_keys_follow_the_backend_prefix() {
         let cfg = ProviderConfig::from_vars([
-            ("S3AAS_BACKEND".to_string(), "RustFS".to_string()),
+            ("S3AAS_BACKEND".to_string(), "AcmeStore".to_string()),
             (
-                "S3AAS_RUSTFS_ENDPOINT".to_string(),
+                "S3AAS_ACMESTORE_ENDPOINT".to_string(),
                 "http://127.0.0.1:9000".to_string(),
             ),
             (
-                "S3AAS_RUSTFS_SECRET_KEY".to_string(),
+                "S3AAS_ACMESTORE_SECRET_KEY".to_string(),
                 "hunter2-secret".to_string(),
             ),
             (
-                "S3AAS_MINIO_ENDPOINT".to_string(),
+                "S3AAS_OTHER_ENDPOINT".to_string(),
                 "http://elsewhere".to_string(),
             ),
         ]);
-        assert_eq!(cfg.backend(), "rustfs");
+        assert_eq!(cfg.backend(), "acmestore");
         assert_eq!(cfg.get("endpoint"), Some("http://127.0.0.1:9000"));
         assert_eq!(
             cfg.secret("secret_key").map(|s| s.expose_secret()),
@@ -343,23 +343,24 @@ mod tests {
     #[test]
     fn uris_never_carry_credentials() {
         let cfg = ProviderConfig::from_uri(
-            "minio://127.0.0.1:9000?tls=true&region=eu-1",
+            "acme://127.0.0.1:9000?tls=true&region=eu-1",
             [("access_key", "ak"), ("secret_key", "sk")],
         )
         .unwrap();
-        assert_eq!(cfg.backend(), "minio");
+        assert_eq!(cfg.backend(), "acme");
         assert_eq!(cfg.get("endpoint"), Some("https://127.0.0.1:9000"));
         assert_eq!(cfg.get("region"), Some("eu-1"));
         assert!(cfg.secret("secret_key").is_some());
         let e = ProviderConfig::from_uri(
-            "minio://ak:sk@127.0.0.1:9000",
+            "acme://ak:sk@127.0.0.1:9000",
             Vec::<(String, String)>::new(),
         )
         .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
         assert!(!e.to_string().contains("sk@"));
         assert!(
-            ProviderConfig::from_uri("ecs://h?password=x", Vec::<(String, String)>::new()).is_err()
+            ProviderConfig::from_uri("acme://h?password=x", Vec::<(String, String)>::new())
+                .is_err()
         );
     }
 
@@ -376,9 +377,9 @@ mod tests {
             r.connect(&ProviderConfig::new("memory").with("typo", "1"))
                 .is_err()
         );
-        let e = ProviderConfig::new("rustfs")
+        let e = ProviderConfig::new("acmestore")
             .require("endpoint")
             .unwrap_err();
-        assert!(e.message().contains("S3AAS_RUSTFS_ENDPOINT"), "{e}");
+        assert!(e.message().contains("S3AAS_ACMESTORE_ENDPOINT"), "{e}");
     }
 }

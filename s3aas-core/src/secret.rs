@@ -7,7 +7,7 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 pub use secrecy::{ExposeSecret, SecretString};
 
-/// A random 20-character access key id (upper-case letters and digits), like AWS and MinIO.
+/// A random 20-character access key id (upper-case letters and digits), like AWS.
 pub fn random_access_key_id() -> String {
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut rng = rand::thread_rng();

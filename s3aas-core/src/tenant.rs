@@ -3,7 +3,7 @@
 //! [`provision_tenant`] makes an instance, its bucket (encryption, versioning, quota, bucket
 //! policy, tags), an owner user, a read-write policy for the bucket attached to the owner, and an
 //! access key — in that order, through any [`ObjectStoreProvider`]. On a backend without
-//! attachable policies (capability `policies`/`policy_attach`, e.g. ECS), the owner is made
+//! attachable policies (capability `policies`/`policy_attach`), the owner is made
 //! before the bucket and becomes its owner instead.
 //!
 //! - If a step fails, everything this run created is removed again in reverse order, and the
@@ -92,7 +92,7 @@ pub struct Tenant {
     /// The owner.
     pub owner: User,
     /// The owner's read-write policy (attached). `None` on backends without attachable policies
-    /// (e.g. ECS object users), where the owner owns the bucket instead.
+    /// where the owner owns the bucket instead.
     pub policy: Option<Policy>,
     /// The owner's new access key, with its secret (shown once).
     pub access_key: NewAccessKey,

@@ -2,7 +2,7 @@
 //!
 //! Each function returns an [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) error
 //! that names the field and the rule it breaks. The rules are the portable intersection of what
-//! RustFS, MinIO and ECS accept, so a name that passes here works on every backend.
+//! every supported server accepts, so a name that passes here works on every backend.
 
 use crate::error::{Error, Result};
 use crate::model::Tags;
@@ -10,9 +10,9 @@ use crate::policy::{MAX_POLICY_BYTES, MAX_SESSION_POLICY_BYTES, PolicyDocument, 
 use std::time::Duration;
 use time::OffsetDateTime;
 
-/// Shortest access-key expiry accepted, from now (MinIO's lower bound).
+/// Shortest access-key expiry accepted, from now (the strictest server's lower bound).
 pub const MIN_KEY_EXPIRY: Duration = Duration::from_secs(15 * 60);
-/// Longest access-key expiry accepted, from now (MinIO's upper bound).
+/// Longest access-key expiry accepted, from now (the strictest server's upper bound).
 pub const MAX_KEY_EXPIRY: Duration = Duration::from_secs(365 * 24 * 3600);
 /// Most tags on a bucket, user or instance (the S3 limit).
 pub const MAX_TAGS: usize = 50;
@@ -82,7 +82,7 @@ pub fn bucket_name(field: &str, name: &str) -> Result<()> {
 }
 
 /// Instance names: 3–32 characters; lower-case letters, digits and `-`; starts with a letter;
-/// does not end with `-` and has no `--`. They fit in bucket names, group names and ECS
+/// does not end with `-` and has no `--`. They fit in bucket names, group names and
 /// namespace names.
 pub fn instance_name(field: &str, name: &str) -> Result<()> {
     let len = name.len();
@@ -125,7 +125,7 @@ pub fn user_name(field: &str, name: &str) -> Result<()> {
 }
 
 /// Policy names: 1–128 characters; letters, digits, `.`, `_`, `@` and `-`; starts with a letter
-/// or digit. (No `,`: MinIO and RustFS use it as a list separator.)
+/// or digit. (No `,`: some admin APIs use it as a list separator.)
 pub fn policy_name(field: &str, name: &str) -> Result<()> {
     ident(field, name, "policy name", 1, 128, &['.', '_', '@', '-'])
 }

@@ -52,7 +52,7 @@ impl CreateAccessKey {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct AccessKey {
-    /// The handle to manage this key with. On RustFS and MinIO it is the access key id; on ECS,
+    /// The handle to manage this key with: the access key id on most backends; where a backend
     /// where both keys of an object user share the user id as access key id, it names the key.
     pub id: String,
     /// What an S3 client sends as access key id.
@@ -125,8 +125,8 @@ impl NewAccessKey {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RotateAccessKey {
-    /// Keep the old key working for this long (at least 15 minutes on RustFS and MinIO, whole
-    /// minutes on ECS); `None` deletes it at once.
+    /// Keep the old key working for this long (backends set their own bounds, such as a minimum of
+    /// 15 minutes or whole minutes; see each backend's docs); `None` deletes it at once.
     pub grace: Option<Duration>,
 }
 

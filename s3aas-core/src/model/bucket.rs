@@ -8,10 +8,10 @@ use time::OffsetDateTime;
 #[non_exhaustive]
 pub struct Quota {
     /// Hard limit in bytes: writes beyond it are refused. Backends enforce it from usage that may
-    /// lag behind (RustFS and MinIO count with a background scanner), so treat it as a cap that
+    /// lag behind (some servers count with a background scanner), so treat it as a cap that
     /// can be overshot briefly.
     pub hard_limit_bytes: u64,
-    /// Soft limit in bytes that only raises a notification (ECS `notificationSize`).
+    /// Soft limit in bytes that only raises a notification.
     pub notification_bytes: Option<u64>,
 }
 
@@ -69,7 +69,7 @@ pub struct CreateBucket {
     pub policy: Option<PolicyDocument>,
     /// Bucket tags.
     pub tags: Tags,
-    /// Owner user (ECS: the object user that owns the bucket).
+    /// Owner user (where the backend records one).
     pub owner: Option<String>,
 }
 

@@ -25,7 +25,7 @@ pub struct CreateInstance {
     pub mfa_delete: bool,
     /// Free-form labels stored with the instance where the backend can (e.g. for billing).
     pub labels: Tags,
-    /// Backend-specific settings, documented per backend (e.g. ECS `replication_group`).
+    /// Backend-specific settings, documented per backend.
     pub options: BTreeMap<String, String>,
 }
 

@@ -35,7 +35,7 @@ pub enum Encryption {
     /// No default encryption.
     #[default]
     None,
-    /// Server-side encryption with keys managed by the storage (SSE-S3, AES-256; ECS D@RE).
+    /// Server-side encryption with keys managed by the storage (SSE-S3, AES-256, or the backend's data-at-rest encryption).
     Aes256,
 }
 
