@@ -347,52 +347,96 @@ impl EcsProvider {
                 "s3_access_key/s3_secret_key are no longer used: ECS takes an S3 request's namespace from the user who signs it, so s3aas signs bucket calls as the bucket's owner (see the ecs crate docs); remove them",
             ));
         }
-        let known: Vec<&str> = crate::KEYS
-            .iter()
-            .chain(HttpConfig::KEYS)
-            .copied()
-            .collect();
-        cfg.check_known(&known)?;
-        let mut b = Self::builder(
-            cfg.require("endpoint")?,
-            cfg.require("username")?,
-            cfg.require_secret("password")?.clone(),
-        )
-        .http(HttpConfig::from_provider_config(cfg)?);
-        if let Some(v) = cfg.get("s3_endpoint") {
+        let o: EcsOptions = cfg.typed(HttpConfig::KEYS)?;
+        let mut b = Self::builder(o.endpoint, o.username, o.password.0)
+            .http(HttpConfig::from_provider_config(cfg)?)
+            .iam(o.iam);
+        if let Some(v) = o.s3_endpoint {
             b = b.s3_endpoint(v);
         }
-        if let Some(v) = cfg.get("s3_public_endpoint") {
+        if let Some(v) = o.s3_public_endpoint {
             b = b.s3_public_endpoint(v);
         }
-        if let Some(v) = cfg.get("region") {
+        if let Some(v) = o.region {
             b = b.region(v);
         }
-        if let Some(v) = cfg.get("replication_group") {
+        if let Some(v) = o.replication_group {
             b = b.replication_group(v);
         }
-        if let Some(v) = cfg.get("user_prefix") {
+        if let Some(v) = o.user_prefix {
             b = b.user_prefix(v);
         }
-        if let Some(v) = cfg.get("user_name_template") {
+        if let Some(v) = o.user_name_template {
             b = b.user_name_template(v);
         }
-        if let Some(v) = cfg.get("namespace") {
+        if let Some(v) = o.namespace {
             b = b.namespace(v);
         }
-        if let Some(v) = cfg.get("version") {
+        if let Some(v) = o.version {
             b = b.version(v);
         }
-        b = b.iam(cfg.get_bool("iam", false)?);
-        if let Some(spec) = cfg.get("capabilities") {
-            b = b.capabilities(Capabilities::all().with_overrides(spec)?);
+        if let Some(spec) = o.capabilities {
+            b = b.capabilities(Capabilities::all().with_overrides(&spec)?);
         }
-        let t = cfg.get_u64("empty_bucket_timeout_secs", 600)?;
-        let poll = cfg.get_u64("empty_bucket_poll_ms", 2000)?;
-        b.empty_bucket_timeout(Duration::from_secs(t))
-            .empty_bucket_poll(Duration::from_millis(poll))
-            .build()
+        if let Some(t) = o.empty_bucket_timeout_secs {
+            b = b.empty_bucket_timeout(Duration::from_secs(t));
+        }
+        if let Some(ms) = o.empty_bucket_poll_ms {
+            b = b.empty_bucket_poll(Duration::from_millis(ms));
+        }
+        b.build()
     }
+}
+
+/// The configuration options of the `ecs` backend (besides the transport options of
+/// [`HttpConfig::KEYS`]), as `S3AAS_ECS_<KEY>` variables, URI query parameters or options.
+/// Each option is declared here once: the key list ([`crate::KEYS`]) is read from this struct,
+/// and `tests/options.rs` checks that the crate docs' and the README's tables name every one.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EcsOptions {
+    /// Management API, e.g. `https://ecs:4443`.
+    endpoint: String,
+    /// Management user (System Admin; Namespace Admin with `namespace`).
+    username: String,
+    /// Its password.
+    password: s3aas_core::typed::SecretOption,
+    /// The S3 endpoint the SDK calls (ports 9020/9021); without it, no versioning.
+    #[serde(default)]
+    s3_endpoint: Option<String>,
+    /// The S3 endpoint shown to tenants (default: `s3_endpoint`).
+    #[serde(default)]
+    s3_public_endpoint: Option<String>,
+    /// SigV4 region of S3 calls (default `us-east-1`).
+    #[serde(default)]
+    region: Option<String>,
+    /// Replication group (vpool id) of new namespaces and buckets.
+    #[serde(default)]
+    replication_group: Option<String>,
+    /// Prefix of the users s3aas makes (e.g. `cs-`).
+    #[serde(default)]
+    user_prefix: Option<String>,
+    /// How users are named (`{user}`, `{instance}`; e.g. `cs-{user}`).
+    #[serde(default)]
+    user_name_template: Option<String>,
+    /// An existing namespace to adopt as the one instance.
+    #[serde(default)]
+    namespace: Option<String>,
+    /// The ECS release until it is read from ECS (`3.8`, `3.6.2`).
+    #[serde(default)]
+    version: Option<String>,
+    /// IAM mode (ECS 3.6+).
+    #[serde(default)]
+    iam: bool,
+    /// Restrictions of the capabilities (`bucket_tags=no,...`; off only).
+    #[serde(default)]
+    capabilities: Option<String>,
+    /// How long a forced bucket delete waits for ECS to empty it (default 600).
+    #[serde(default)]
+    empty_bucket_timeout_secs: Option<u64>,
+    /// How often it polls (default 2000).
+    #[serde(default)]
+    empty_bucket_poll_ms: Option<u64>,
 }
 
 #[cfg(test)]

@@ -162,24 +162,10 @@ use std::sync::Arc;
 pub const SCHEME: &str = "ecs";
 
 /// The configuration keys this backend reads (besides the transport keys of
-/// [`s3aas_http::HttpConfig::KEYS`]).
-pub const KEYS: &[&str] = &[
-    "endpoint",
-    "username",
-    "password",
-    "s3_endpoint",
-    "s3_public_endpoint",
-    "region",
-    "replication_group",
-    "user_prefix",
-    "user_name_template",
-    "namespace",
-    "version",
-    "empty_bucket_timeout_secs",
-    "empty_bucket_poll_ms",
-    "capabilities",
-    "iam",
-];
+/// [`s3aas_http::HttpConfig::KEYS`]), read from the options struct itself so the list cannot
+/// drift from what [`EcsProvider::from_config`] accepts.
+pub static KEYS: std::sync::LazyLock<&'static [&'static str]> =
+    std::sync::LazyLock::new(s3aas_core::typed::option_keys::<config::EcsOptions>);
 
 /// Feeds one answer body to every management-API decoder this backend has (for the fuzz targets
 /// in `fuzz/`; never panics, whatever the input).

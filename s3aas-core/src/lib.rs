@@ -35,6 +35,7 @@ pub mod provider;
 pub mod registry;
 pub mod secret;
 pub mod tenant;
+pub mod typed;
 pub mod validate;
 
 pub use capabilities::Capabilities;
