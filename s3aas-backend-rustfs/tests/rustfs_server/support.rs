@@ -1,0 +1,97 @@
+//! Helpers the proofs share: results, instances, tenants, bounded polling.
+
+use crate::*;
+
+pub(crate) type R = std::result::Result<(), String>;
+
+pub(crate) fn ensure(c: bool, msg: impl Into<String>) -> R {
+    if c { Ok(()) } else { Err(msg.into()) }
+}
+
+pub(crate) async fn cleanup(p: &RustfsProvider, inst: &str) -> R {
+    p.delete_instance(inst, DeleteInstance::new().force(true))
+        .await
+        .map_err(|e| format!("cleanup: {e}"))
+}
+
+pub(crate) async fn with_instance<F, Fut>(
+    p: Arc<RustfsProvider>,
+    inst: String,
+    req: CreateInstance,
+    f: F,
+) -> R
+where
+    F: FnOnce(Arc<RustfsProvider>, String) -> Fut,
+    Fut: Future<Output = R>,
+{
+    p.create_instance(req).await.map_err(|e| e.to_string())?;
+    let r = f(p.clone(), inst.clone()).await;
+    let c = cleanup(&p, &inst).await;
+    r.and(c)
+}
+
+pub(crate) async fn tenant(
+    p: &RustfsProvider,
+    inst: &str,
+    user: &str,
+    policy_bucket: &str,
+) -> std::result::Result<(NewAccessKey, S3Client), String> {
+    p.create_user(inst, CreateUser::new(user))
+        .await
+        .map_err(|e| e.to_string())?;
+    p.put_policy(
+        inst,
+        PutPolicy::new(
+            format!("{user}-rw"),
+            PolicyDocument::bucket_read_write(policy_bucket),
+        ),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    p.attach_policy(inst, user, &format!("{user}-rw"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let k = p
+        .create_access_key(inst, user, CreateAccessKey::new())
+        .await
+        .map_err(|e| e.to_string())?;
+    let s3 = p.s3_client_for(&k.key.access_key_id, k.secret_access_key.clone());
+    Ok((k, s3))
+}
+
+/// How long [`eventually`] polls: IAM changes reach RustFS's request path asynchronously.
+pub(crate) const EVENTUALLY: Duration = Duration::from_secs(15);
+
+/// Polls an S3 call (every 200 ms, for at most [`EVENTUALLY`]) until it succeeds (`want_ok`) or
+/// is refused as AccessDenied/Unauthenticated (`!want_ok`).
+pub(crate) async fn eventually<F, Fut>(what: &str, want_ok: bool, f: F) -> R
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    let started = Instant::now();
+    let mut last = String::new();
+    while started.elapsed() < EVENTUALLY {
+        match (f().await, want_ok) {
+            (Ok(()), true) => return Ok(()),
+            (Err(e), false)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::PermissionDenied | ErrorKind::Unauthenticated
+                ) =>
+            {
+                return Ok(());
+            }
+            (r, _) => last = format!("{r:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Err(format!(
+        "{what}: expected {} within {EVENTUALLY:?}, last result {last}",
+        if want_ok {
+            "success"
+        } else {
+            "AccessDenied/Unauthenticated"
+        }
+    ))
+}
