@@ -146,6 +146,7 @@ mod naming;
 mod owner_s3;
 mod policy;
 mod provider;
+#[path = "client.rs"]
 pub mod session;
 mod user;
 mod wire;
