@@ -283,6 +283,12 @@ async fn run(
         Err(e) if e.kind() == ErrorKind::NotFound => false,
         Err(e) => return Err((Step::Policy, e)),
     };
+    // A policy that did not exist is this run's even if writing it fails: the write may have
+    // landed with its answer lost (or only reading it back failed), and deleting a policy that
+    // is not there succeeds, so the rollback removes it either way.
+    if !existed {
+        made.policy = Some(policy_name.clone());
+    }
     let policy = p
         .put_policy(
             &id,
@@ -293,18 +299,17 @@ async fn run(
         )
         .await
         .map_err(|e| (Step::Policy, e))?;
-    if !existed {
-        made.policy = Some(policy_name.clone());
-    }
     let already = p
         .list_attached_policies(&id, &owner.name)
         .await
         .map_err(|e| (Step::Attach, e))?;
     if !already.contains(&policy_name) {
+        // Likewise the attachment: it was not there, and a failed attach may still have
+        // attached it; detaching a policy that is not attached succeeds.
+        made.attached = true;
         p.attach_policy(&id, &owner.name, &policy_name)
             .await
             .map_err(|e| (Step::Attach, e))?;
-        made.attached = true;
     }
     let access_key = p
         .create_access_key(&id, &owner.name, spec.access_key.clone())
