@@ -120,6 +120,12 @@ impl Dialect for Rustfs {
         &["health", "ready"]
     }
 
+    /// `/health/ready` stays `200` with read quorum only; this one answers `503` without write
+    /// quorum.
+    fn write_quorum_path(&self) -> Option<&'static [&'static str]> {
+        Some(&["minio", "health", "cluster"])
+    }
+
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }

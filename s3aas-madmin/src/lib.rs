@@ -96,6 +96,13 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
     /// Path of the unauthenticated readiness probe.
     fn ready_path(&self) -> &'static [&'static str];
 
+    /// Path of the unauthenticated probe that answers `200` only while the cluster has write
+    /// quorum (`/minio/health/cluster` on both servers), when the readiness probe does not
+    /// say so itself (RustFS's `/health/ready` reflects read quorum). `None`: not probed.
+    fn write_quorum_path(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+
     /// What the backend supports.
     fn capabilities(&self) -> Capabilities;
 
