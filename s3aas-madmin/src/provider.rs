@@ -600,19 +600,33 @@ impl<D: Dialect> MadminProvider<D> {
                 op,
             ));
         }
-        if let Err(e) = self
-            .s3
-            .create_bucket(name, req.object_lock, Some(&self.region))
-            .await
-        {
-            let e = ctx::<D>(e, op).with_resource(ResourceKind::Bucket, name);
+        let mut sent = 0;
+        loop {
+            sent += 1;
+            let e = match self
+                .s3
+                .create_bucket(name, req.object_lock, Some(&self.region))
+                .await
+            {
+                Ok(()) => break,
+                Err(e) => ctx::<D>(e, op).with_resource(ResourceKind::Bucket, name),
+            };
+            // The bucket was absent before the first PUT: "exists" on a repeat means that PUT
+            // landed after all (MinIO answers 409 to its owner; RustFS 200 to root).
+            if sent > 1 && e.kind() == ErrorKind::AlreadyExists {
+                break;
+            }
             if !e.outcome_unknown() {
                 return Err(e);
             }
             match lost::confirm("bucket", || self.s3.bucket_exists(name)).await {
                 Ok(true) => {
                     tracing::debug!(bucket = name, error = %e, "the answer to creating the bucket was lost, but it exists: carrying on");
+                    break;
                 }
+                // It did not take effect (the request never reached the server, say): send it
+                // again, which also settles a PUT still on its way.
+                Ok(false) if sent < lost::CREATE_SENDS => {}
                 Ok(false) => return Err(e),
                 Err(c) => {
                     // Whether it exists cannot be found out: remove it in case, so that nothing
@@ -890,31 +904,40 @@ impl<D: Dialect> MadminProvider<D> {
         struct Resp {
             credentials: Creds,
         }
-        // Sent once: a repeat of a create that landed would be refused ("access key is already
-        // in use") or, on a server that ignores the chosen id, make a second key.
-        let answer: Result<Resp> = self
-            .admin
-            .json(
-                Call::new(op, Method::PUT, "add-service-account")
-                    .json(&body)
-                    .idempotency(Idempotency::NonIdempotent),
-                Some((ResourceKind::User, user)),
-            )
-            .await;
-        let (key_id, key_secret) = match answer {
-            Ok(r) => {
-                let (id, secret) = (
-                    r.credentials.access_key,
-                    SecretString::from(r.credentials.secret_key),
-                );
-                self.verify_key_parent(instance, user, &id).await?;
-                (id, secret)
+        let mut sent = 0;
+        let (key_id, key_secret) = loop {
+            sent += 1;
+            // Not repeated by the transport: a repeat on a server that ignored the chosen id
+            // would make a second key. Lost answers are resolved below instead.
+            let answer: Result<Resp> = self
+                .admin
+                .json(
+                    Call::new(op, Method::PUT, "add-service-account")
+                        .json(&body)
+                        .idempotency(Idempotency::NonIdempotent),
+                    Some((ResourceKind::User, user)),
+                )
+                .await;
+            let e = match answer {
+                Ok(r) => {
+                    let id = r.credentials.access_key;
+                    self.verify_key_parent(instance, user, &id).await?;
+                    break (id, SecretString::from(r.credentials.secret_key));
+                }
+                Err(e) => e,
+            };
+            // A repeat that fails in any way (RustFS: 400 "access key is already in use") may
+            // mean the first attempt landed late: the id tells.
+            if !e.outcome_unknown() && sent == 1 {
+                return Err(e);
             }
-            Err(e) if e.outcome_unknown() => {
-                self.resolve_lost_key(instance, user, &chosen_id, e).await?;
-                (chosen_id, chosen_secret)
+            match self.resolve_lost_key(instance, user, &chosen_id, e).await? {
+                None => break (chosen_id.clone(), chosen_secret.clone()),
+                // It did not take effect: send it again. With the id chosen here, a copy of the
+                // first request landing late cannot make a second key.
+                Some(_) if sent < lost::CREATE_SENDS => {}
+                Some(e) => return Err(e),
             }
-            Err(e) => return Err(e),
         };
         let mut k = AccessKey::new(instance, user, &key_id, &key_id);
         k.name = req.name.clone();
@@ -925,17 +948,18 @@ impl<D: Dialect> MadminProvider<D> {
         Ok(NewAccessKey::new(k, key_secret))
     }
 
-    /// After `add-service-account` lost its answer (`e`): finds out whether the key `key_id`
-    /// chosen for it exists. `Ok` if it does and belongs to `user` (the caller holds its secret);
-    /// `e` if it does not; if it belongs to someone else, or whether it exists cannot be found
-    /// out, it is deleted (in case), and the error is `Partial` naming it when that fails too.
+    /// After `add-service-account` failed with `e` and may have landed: finds out whether the
+    /// key `key_id` chosen for it exists. `Ok(None)` if it does and belongs to `user` (the caller
+    /// holds its secret); `Ok(Some(e))` if it does not. If it belongs to someone else, or whether
+    /// it exists cannot be found out, it is deleted (in case) and the error returned, `Partial`
+    /// naming the key when deleting failed too.
     async fn resolve_lost_key(
         &self,
         instance: &str,
         user: &str,
         key_id: &str,
         e: Error,
-    ) -> Result<()> {
+    ) -> Result<Option<Error>> {
         let op = "create_access_key";
         let want = iam(instance, user);
         let parent = lost::confirm("access key", || async {
@@ -959,9 +983,9 @@ impl<D: Dialect> MadminProvider<D> {
         let note = match parent {
             Ok(Some(p)) if p == want => {
                 tracing::debug!(key = key_id, error = %e, "the answer to creating the access key was lost, but it exists: carrying on");
-                return Ok(());
+                return Ok(None);
             }
-            Ok(None) => return Err(e),
+            Ok(None) => return Ok(Some(e)),
             Ok(Some(p)) => format!(
                 "the server created access key {key_id} for '{p}' instead of '{want}' (it ignored targetUser)"
             ),

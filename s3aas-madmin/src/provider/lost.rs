@@ -3,16 +3,24 @@
 //! A server can act on a request and the answer still never reach the SDK: the connection is
 //! reset after the server answered, the answer is cut short, or it comes after the client gave
 //! up. The SDK then holds an error whose [`Error::outcome_unknown`] is true for a create that may
-//! have happened. Sending the create again is not always safe or telling (RustFS answers `200`
-//! to root re-creating a bucket that exists, so a repeat cannot tell the bucket it made from one
-//! that was there), so the provider asks the server whether the thing exists now ([`confirm`]):
-//! it checked just before that it did not, so if it does, this call made it. Then it carries on
-//! as if the create had answered, fails cleanly, or, when even that cannot be found out,
-//! removes the thing in case it exists and reports `Partial` naming it if that fails too.
+//! have happened. Blindly sending the create again is not always safe or telling (RustFS answers
+//! `200` to root re-creating a bucket that exists, so a repeat cannot tell the bucket it made
+//! from one that was there), so the provider first asks the server whether the thing exists now
+//! ([`confirm`]): it checked just before that it did not, so if it does, this call made it, and
+//! creation carries on as if the answer had come. If it does not, the create did not take
+//! effect: a create the transport does not repeat itself (a bucket, an access key with an id
+//! chosen by the SDK) is sent once more ([`CREATE_SENDS`]), else the call fails cleanly. When
+//! even that cannot be found out, the thing is removed in case it exists, and the error is
+//! `Partial`, naming it, if that fails too.
 
 use s3aas_core::{Error, ErrorKind, Result};
 use std::future::Future;
 use std::time::Duration;
+
+/// How often a create that is not repeated by the transport (a bucket, an access key) is sent
+/// at most: once more after the server confirmed that a first attempt whose answer was lost did
+/// not take effect.
+pub(super) const CREATE_SENDS: u32 = 2;
 
 /// How often the server is asked whether a create took effect.
 const CONFIRM_ATTEMPTS: u32 = 4;
