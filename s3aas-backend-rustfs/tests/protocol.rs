@@ -891,7 +891,8 @@ async fn an_unknowable_bucket_is_removed_in_case_or_named() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Partial, "{e}");
     assert!(
-        e.message().contains("bucket 'b1' may have been left behind")
+        e.message()
+            .contains("bucket 'b1' may have been left behind")
             && e.message().contains("PUT /b1"),
         "{e}"
     );
@@ -941,8 +942,12 @@ async fn a_key_whose_answer_was_lost_is_found_by_its_chosen_id() {
         Some(k.secret_access_key.expose_secret())
     );
     assert!(
-        sent.iter().any(|r| r.url.path().ends_with("info-service-account")
-            && r.url.query().unwrap_or_default().contains(&k.key.access_key_id)),
+        sent.iter()
+            .any(|r| r.url.path().ends_with("info-service-account")
+                && r.url
+                    .query()
+                    .unwrap_or_default()
+                    .contains(&k.key.access_key_id)),
         "looked up by its id"
     );
 }
@@ -1027,9 +1032,7 @@ async fn a_just_written_policy_hidden_by_rustfs_is_written_again() {
 #[tokio::test]
 async fn health_reports_degradation_and_missing_write_quorum() {
     let server = MockServer::start().await;
-    let ready_body = |unavailable: serde_json::Value, write: bool| {
-        json!({"status":"ok","ready":true,"details":{"storage":{"readQuorum":true,"writeQuorum":write,"unavailableDrives":unavailable}}})
-    };
+    let ready_body = |unavailable: serde_json::Value, write: bool| json!({"status":"ok","ready":true,"details":{"storage":{"readQuorum":true,"writeQuorum":write,"unavailableDrives":unavailable}}});
     // The second node's state; its drive is "ok" while it is online, else the same.
     let info = |second: &str| {
         let drive = if second == "online" { "ok" } else { second };
@@ -1065,7 +1068,10 @@ async fn health_reports_degradation_and_missing_write_quorum() {
     let p = provider(&server);
     mount(ready_body(json!([]), true), 200, info("online")).await;
     let h = p.health().await.unwrap();
-    assert!(h.ready && h.problem.is_none() && h.detail.is_none(), "{h:?}");
+    assert!(
+        h.ready && h.problem.is_none() && h.detail.is_none(),
+        "{h:?}"
+    );
     assert_eq!(h.version.as_deref(), Some("1.0.1"));
 
     let drive = json!([{"poolIndex":0,"setIndex":0,"diskIndex":1,"runtimeState":"offline","hostOnline":false}]);
@@ -1074,7 +1080,10 @@ async fn health_reports_degradation_and_missing_write_quorum() {
     assert!(h.ready, "{h:?}");
     assert_eq!(h.problem, Some(HealthProblem::Degraded));
     assert!(
-        h.detail.as_deref().unwrap().contains("node 127.0.0.1:9002 (offline)"),
+        h.detail
+            .as_deref()
+            .unwrap()
+            .contains("node 127.0.0.1:9002 (offline)"),
         "{h:?}"
     );
 

@@ -600,11 +600,7 @@ fn after_recovery(ctx: &mut Ctx) -> R {
         "health() ready without a problem after recovery",
         Duration::from_secs(30),
         || async {
-            let h = ctx
-                .provider(0)
-                .health()
-                .await
-                .map_err(|e| e.to_string())?;
+            let h = ctx.provider(0).health().await.map_err(|e| e.to_string())?;
             if h.ready && h.problem.is_none() {
                 Ok(())
             } else {

@@ -639,11 +639,15 @@ impl<D: Dialect> MadminProvider<D> {
                         {
                             Ok(()) => lost::noted(
                                 e,
-                                format!("whether the bucket was created could not be checked ({c}), so it was deleted in case"),
+                                format!(
+                                    "whether the bucket was created could not be checked ({c}), so it was deleted in case"
+                                ),
                             ),
                             Err(d) => lost::partial(
                                 e,
-                                format!("whether the bucket was created could not be checked ({c}) and deleting it in case failed too ({d}); bucket '{name}' may have been left behind"),
+                                format!(
+                                    "whether the bucket was created could not be checked ({c}) and deleting it in case failed too ({d}); bucket '{name}' may have been left behind"
+                                ),
                             ),
                         },
                     );
@@ -1688,11 +1692,15 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
                     return Err(match self.remove_iam_user(&iam, op).await {
                         Ok(()) => lost::noted(
                             e,
-                            format!("whether the user was created could not be checked ({c}), so it was removed in case"),
+                            format!(
+                                "whether the user was created could not be checked ({c}), so it was removed in case"
+                            ),
                         ),
                         Err(d) => lost::partial(
                             e,
-                            format!("whether the user was created could not be checked ({c}) and removing it in case failed too ({d}); user '{name}' may have been left behind"),
+                            format!(
+                                "whether the user was created could not be checked ({c}) and removing it in case failed too ({d}); user '{name}' may have been left behind"
+                            ),
                         ),
                     });
                 }
@@ -1711,7 +1719,9 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
                 Ok(()) => lost::noted(e, "the user was removed again"),
                 Err(d) => lost::partial(
                     e,
-                    format!("removing the user failed too ({d}); user '{name}' was left behind (deleting it retries)"),
+                    format!(
+                        "removing the user failed too ({d}); user '{name}' was left behind (deleting it retries)"
+                    ),
                 ),
             });
         }
@@ -1796,11 +1806,15 @@ impl<D: Dialect> MadminProvider<D> {
             Err(c) => Err(match self.system.delete(name).await {
                 Ok(()) => lost::noted(
                     e,
-                    format!("whether the registry record was written could not be checked ({c}), so it was deleted in case"),
+                    format!(
+                        "whether the registry record was written could not be checked ({c}), so it was deleted in case"
+                    ),
                 ),
                 Err(d) => lost::partial(
                     e,
-                    format!("whether the registry record was written could not be checked ({c}) and deleting it in case failed too ({d}); the registry record of instance '{name}' may have been left behind (delete the instance to finish)"),
+                    format!(
+                        "whether the registry record was written could not be checked ({c}) and deleting it in case failed too ({d}); the registry record of instance '{name}' may have been left behind (delete the instance to finish)"
+                    ),
                 ),
             }),
         }

@@ -75,7 +75,9 @@ impl<D: Dialect> MadminProvider<D> {
                     Err(c) => {
                         return Err(lost::noted(
                             e,
-                            format!("whether the policy was written could not be checked ({c}); policy '{name}' may hold the new document"),
+                            format!(
+                                "whether the policy was written could not be checked ({c}); policy '{name}' may hold the new document"
+                            ),
                         ));
                     }
                 }
