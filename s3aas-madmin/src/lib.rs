@@ -37,6 +37,14 @@
 //! docs); deleting an instance also clears members whose users are gone. Encryption
 //! (`encryption: aes256`) is probed before anything is created: a server that cannot serve SSE-S3
 //! refuses it with `Unsupported` (see [`MadminProvider::probe_capabilities`]).
+//!
+//! A create whose answer is lost (connection reset after the server acted, answer cut short or
+//! too late) may have happened: instead of reporting it failed and leaving the thing behind,
+//! the provider asks the server whether it exists (it was absent just before, so then it is this
+//! call's) and carries on, sends it again, or removes it, reporting `Partial` naming what it
+//! could not remove. Access keys get an id and secret chosen by the SDK for this. `health()`
+//! reports missing write quorum as not ready and a cluster with nodes or drives missing as
+//! ready but degraded. The RustFS crate docs say what was measured.
 
 mod admin;
 pub mod codec;
