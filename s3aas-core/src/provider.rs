@@ -131,7 +131,9 @@ pub trait AccessKeyAdmin: Send + Sync + Debug {
     /// shown). `NotFound` if the user is missing; `Conflict` if the user already holds the most
     /// keys the backend allows.
     ///
-    /// Not idempotent: every call makes a new key, so it is never retried automatically.
+    /// Not idempotent: every call makes a new key, so it is never repeated blindly. When its
+    /// answer is lost, a backend finds out whether the key was made (and hands it out if so)
+    /// and sends it again only once it knows the first attempt made nothing.
     async fn create_access_key(
         &self,
         instance: &str,
