@@ -195,6 +195,12 @@ impl Dialect for Minio {
         &["minio", "health", "ready"]
     }
 
+    /// MinIO's readiness probe says nothing about quorum; this one answers `503` without write
+    /// quorum.
+    fn write_quorum_path(&self) -> Option<&'static [&'static str]> {
+        Some(&["minio", "health", "cluster"])
+    }
+
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }

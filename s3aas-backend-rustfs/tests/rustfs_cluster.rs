@@ -11,8 +11,9 @@
 //! - `/health/ready` stays 200 with one and with two nodes down: it reports read quorum
 //!   (`details.storage.unavailableDrives` lists the missing drives, `writeQuorum` turns false
 //!   with two down); `/minio/health/cluster` is the write-quorum probe (503 with two down).
-//!   `health()` uses the first, so it says "ready" in both cases and names no node: the gap is
-//!   printed as a `GAP` line, and `Instance.nodes` (server info) is what names the offline node.
+//!   `health()` reads both and server info: with one node down it is ready but
+//!   `HealthProblem::Degraded`, its detail naming the offline node; with two down it is not
+//!   ready (`NotReady`, with the server's answer). Both are asserted.
 //! - Without write quorum the S3 side refuses at once with `503 ServiceUnavailable` (HEAD
 //!   requests with an empty 503), while admin IAM writes take about 12 s and answer
 //!   `500 InternalError` "Storage resources are insufficient for the write operation" (or
@@ -22,7 +23,7 @@
 
 use s3aas_backend_rustfs::RustfsProvider;
 use s3aas_core::prelude::*;
-use s3aas_core::{TenantSpec, provision_tenant};
+use s3aas_core::{HealthProblem, TenantSpec, provision_tenant};
 use s3aas_http::{HttpConfig, RetryConfig, S3Client};
 use s3aas_testkit::rustfs_cluster::RustfsCluster;
 use std::collections::BTreeSet;
@@ -284,10 +285,10 @@ fn all_nodes_online(ctx: &mut Ctx) -> R {
         h.ready,
         h.version.as_deref().unwrap_or("?")
     );
-    if !h.ready {
+    if !h.ready || h.problem.is_some() {
         return Err(format!(
-            "health() not ready on a healthy cluster: {:?}",
-            h.detail
+            "health() not ready, or reports a problem, on a healthy cluster: {:?} {:?}",
+            h.problem, h.detail
         ));
     }
     // Every node answers for the same cluster: the instance is visible through each of them.
@@ -319,21 +320,28 @@ fn one_node_down(ctx: &mut Ctx) -> R {
         h.ready,
         h.detail
     );
-    // One of four drives gone leaves read and write quorum: the cluster is ready, degraded.
+    // One of four drives gone leaves read and write quorum: the cluster is ready, degraded, and
+    // health() says which node is missing.
+    let down = format!("127.0.0.1:{}", ctx.cluster.port(3));
     if !h.ready {
         return Err(format!(
             "health() not ready with one node down: {:?}",
             h.detail
         ));
     }
-    if h.detail.is_none() {
-        // The provider only fills `detail` when the server is not ready, so a degraded but
-        // ready cluster looks exactly like a healthy one through health(); the node list
-        // (Instance.nodes) is where the SDK says which node is gone.
-        println!(
-            "{FIG} GAP health() does not report degradation: ready=true, detail=None while the server lists {} unavailable drive(s); only Instance.nodes names the offline node",
+    if h.problem != Some(HealthProblem::Degraded) {
+        return Err(format!(
+            "health() does not report degradation with one node down: problem={:?} detail={:?} while the server lists {} unavailable drive(s)",
+            h.problem,
+            h.detail,
             unavailable.as_array().map_or(0, Vec::len)
-        );
+        ));
+    }
+    if !h.detail.as_deref().unwrap_or_default().contains(&down) {
+        return Err(format!(
+            "health() reports degradation but does not name the offline node {down}: {:?}",
+            h.detail
+        ));
     }
     Ok(())
 }
@@ -441,10 +449,18 @@ fn two_nodes_down(ctx: &mut Ctx) -> R {
         h.ready,
         h.detail
     );
-    if h.ready {
-        println!(
-            "{FIG} GAP health() says ready=true without write quorum: it probes /health/ready (read quorum), not /minio/health/cluster"
-        );
+    // Without write quorum management calls fail: not ready, with the server's own answer.
+    if h.ready || h.problem != Some(HealthProblem::NotReady) {
+        return Err(format!(
+            "health() without write quorum: ready={} problem={:?} detail={:?} (the server's /minio/health/cluster answered HTTP {cluster_status})",
+            h.ready, h.problem, h.detail
+        ));
+    }
+    let detail = h.detail.as_deref().unwrap_or_default();
+    if !detail.contains("write quorum") || !detail.contains("degraded") {
+        return Err(format!(
+            "health() without write quorum does not carry the server's answer: {detail:?}"
+        ));
     }
     let inst = ctx.inst.clone();
     let pre = &ctx.prefix;
@@ -579,6 +595,19 @@ fn after_recovery(ctx: &mut Ctx) -> R {
     }
     let quorum_after = t.elapsed();
     wait_for_nodes(ctx, &[], Duration::from_secs(30))?;
+    // Every node is back: health() is ready with nothing missing again.
+    ctx.rt.block_on(poll(
+        "health() ready without a problem after recovery",
+        Duration::from_secs(30),
+        || async {
+            let h = ctx.provider(0).health().await.map_err(|e| e.to_string())?;
+            if h.ready && h.problem.is_none() {
+                Ok(())
+            } else {
+                Err(format!("ready={} {:?} {:?}", h.ready, h.problem, h.detail))
+            }
+        },
+    ))?;
     let p = ctx.provider(0);
     let inst = ctx.inst.clone();
     let mut problems = Vec::new();

@@ -17,16 +17,18 @@
 //! requests met) and fail the test. Skipped, with one line saying so, when no RustFS binary is
 //! installed (`S3AAS_REQUIRE_RUSTFS=1` turns the skip into a failure).
 //!
-//! Found with RustFS 1.0.1 (seed 13): every run leaves a few tenants' buckets behind, unreported.
-//! `PUT /<bucket>` is sent once (not idempotent for the SDK); when its answer is lost (reset
-//! after the answer, truncated, or delayed past the timeout) the bucket exists but
-//! `create_bucket` reports `Unavailable`/`Timeout`, removes nothing, and `provision_tenant` does
-//! not count the bucket as made, so its rollback keeps it. Less often the same happens to the
-//! instance's registry record when all attempts of its first `PUT` lose their answers. And
-//! RustFS itself: `list-canned-policies` (which deleting an instance calls) racing with
-//! `add-canned-policy` hides just-added policies from `info-canned-policy` and from policy
-//! attach (404 / 500 "policy does not exist") until a later listing, so some tenants fail at
-//! 'policy' or 'attach' on a policy that exists.
+//! Found with RustFS 1.0.1 (seed 13), before the SDK handled them: every run left a few tenants'
+//! buckets behind, unreported. `PUT /<bucket>` is sent once (not idempotent for the SDK); when
+//! its answer was lost (reset after the answer, truncated, or delayed past the timeout) the
+//! bucket existed but `create_bucket` reported `Unavailable`/`Timeout` and removed nothing, and
+//! `provision_tenant` did not count the bucket as made, so its rollback kept it. Less often the
+//! same happened to the instance's registry record when all attempts of its first `PUT` lost
+//! their answers. And RustFS itself: `list-canned-policies` (which deleting an instance calls)
+//! racing with `add-canned-policy` hides just-added policies from `info-canned-policy` and from
+//! policy attach (404 / 500 "policy does not exist") until a later listing, so some tenants
+//! failed at 'policy' or 'attach' on a policy that exists. Now every create resolves a lost
+//! answer by asking the server, and a policy just written is written again while it is hidden
+//! (see the `s3aas_backend_rustfs` crate docs); this target checks that the audit holds.
 //!
 //! Knobs: `S3AAS_FAULT_SEED` (default 13), `S3AAS_FAULT_SCALE` (multiplies every fault rate;
 //! 0 = a baseline through the proxy without faults), `S3AAS_FAULT_TRACE=1` (list every request

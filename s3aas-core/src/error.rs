@@ -286,6 +286,18 @@ impl Error {
         self.inner.kind == ErrorKind::Timeout
     }
 
+    /// Whether the call may have taken effect although it failed: no answer arrived (the
+    /// connection broke, the answer was cut short, or the call timed out) or the SDK's retries
+    /// ran out. A server can act on a request and the answer still be lost, so after such an
+    /// error a create may have created something; ask the server before assuming either way.
+    /// A definite refusal (an answer with an error status the SDK did not retry) is not
+    /// ambiguous.
+    pub fn outcome_unknown(&self) -> bool {
+        self.retries_exhausted()
+            || self.inner.kind == ErrorKind::Timeout
+            || self.inner.kind == ErrorKind::Unavailable && self.inner.http_status.is_none()
+    }
+
     /// Sets the backend name.
     pub fn with_backend(mut self, backend: &'static str) -> Self {
         self.inner.backend = Some(backend);
@@ -500,6 +512,26 @@ mod tests {
         let mut e = Error::new(ErrorKind::NotFound, "x");
         e.set_retries_exhausted();
         assert!(!e.retries_exhausted());
+    }
+
+    #[test]
+    fn outcome_unknown_means_no_answer_or_retries_spent() {
+        // No answer at all (what the transport reports for resets and cut-short answers).
+        assert!(Error::new(ErrorKind::Unavailable, "connection reset").outcome_unknown());
+        assert!(Error::new(ErrorKind::Timeout, "timed out").outcome_unknown());
+        // An answer refusing the call is definite, even when its kind is transient.
+        let refused = Error::new(ErrorKind::Unavailable, "busy").with_http_status(503);
+        assert!(!refused.outcome_unknown());
+        assert!(
+            !Error::new(ErrorKind::Backend, "x")
+                .with_http_status(500)
+                .outcome_unknown()
+        );
+        // Unless the SDK retried it and every attempt failed: an earlier one may have landed.
+        let mut spent = refused;
+        spent.set_retries_exhausted();
+        assert!(spent.outcome_unknown());
+        assert!(!Error::not_found(ResourceKind::User, "u").outcome_unknown());
     }
 
     #[test]

@@ -131,7 +131,9 @@ pub trait AccessKeyAdmin: Send + Sync + Debug {
     /// shown). `NotFound` if the user is missing; `Conflict` if the user already holds the most
     /// keys the backend allows.
     ///
-    /// Not idempotent: every call makes a new key, so it is never retried automatically.
+    /// Not idempotent: every call makes a new key, so it is never repeated blindly. When its
+    /// answer is lost, a backend finds out whether the key was made (and hands it out if so)
+    /// and sends it again only once it knows the first attempt made nothing.
     async fn create_access_key(
         &self,
         instance: &str,
@@ -173,18 +175,21 @@ pub trait AccessKeyAdmin: Send + Sync + Debug {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Health {
-    /// Whether the backend answers and is ready for management calls.
+    /// Whether the backend answers and is ready for management calls: they can succeed now.
+    /// A degraded backend ([`HealthProblem::Degraded`]) is still ready.
     pub ready: bool,
     /// Backend version, when known.
     pub version: Option<String>,
-    /// What is wrong, when not ready.
+    /// What is wrong, when not ready or degraded (for a degraded cluster: which nodes or drives
+    /// are missing).
     pub detail: Option<String>,
-    /// Why it is not ready, as a kind a caller can act on (`None` when ready, or when the
-    /// backend cannot tell).
+    /// What is wrong, as a kind a caller can act on: why it is not ready, or
+    /// [`HealthProblem::Degraded`] when it is ready with parts missing. `None` when all is well,
+    /// or when the backend cannot tell.
     pub problem: Option<HealthProblem>,
 }
 
-/// Why a backend is not ready.
+/// Why a backend is not ready, or that it is ready but degraded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HealthProblem {
@@ -194,8 +199,13 @@ pub enum HealthProblem {
     Unauthenticated,
     /// The credentials are valid but lack the rights the provider needs.
     PermissionDenied,
-    /// The server answered that it is not ready (starting, degraded, no quorum).
+    /// The server answered that it is not ready (starting, no quorum for writes).
     NotReady,
+    /// The server is ready (management calls can succeed) but runs with parts missing: nodes
+    /// or drives of a cluster are offline, so its redundancy is reduced and one more failure
+    /// may stop writes. [`Health::detail`] names what is missing. Only reported with
+    /// `ready: true`.
+    Degraded,
 }
 
 impl HealthProblem {
@@ -206,6 +216,7 @@ impl HealthProblem {
             HealthProblem::Unauthenticated => "unauthenticated",
             HealthProblem::PermissionDenied => "permission_denied",
             HealthProblem::NotReady => "not_ready",
+            HealthProblem::Degraded => "degraded",
         }
     }
 
@@ -234,6 +245,17 @@ impl Health {
             version,
             detail,
             problem: (!ready).then_some(HealthProblem::NotReady),
+        }
+    }
+
+    /// A report that is ready but degraded ([`HealthProblem::Degraded`]): `detail` says which
+    /// nodes or drives are missing.
+    pub fn degraded(version: Option<String>, detail: impl Into<String>) -> Self {
+        Health {
+            ready: true,
+            version,
+            detail: Some(detail.into()),
+            problem: Some(HealthProblem::Degraded),
         }
     }
 

@@ -8,7 +8,11 @@
 //!
 //! - If a step fails, everything this run created is removed again in reverse order, and the
 //!   error names the failed step and says whether the cleanup was complete (kind `Partial`, with
-//!   what was left, when it was not).
+//!   what was left, when it was not). A policy or attachment that was not there before counts
+//!   as made even when writing it failed: the write may have landed with its answer lost, and
+//!   removing one that is not there succeeds. Creates of instances, buckets, users and keys
+//!   resolve lost answers themselves (the backend asks the server whether the thing exists and
+//!   either finishes it or removes it, reporting `Partial` naming it when it cannot).
 //! - Re-running converges: an instance, bucket, user or policy that already exists in the same
 //!   tenant (e.g. left by an interrupted run) is adopted rather than refused, and never removed by
 //!   a later rollback. Only the access key is always new (its secret is shown once).
@@ -283,6 +287,12 @@ async fn run(
         Err(e) if e.kind() == ErrorKind::NotFound => false,
         Err(e) => return Err((Step::Policy, e)),
     };
+    // A policy that did not exist is this run's even if writing it fails: the write may have
+    // landed with its answer lost (or only reading it back failed), and deleting a policy that
+    // is not there succeeds, so the rollback removes it either way.
+    if !existed {
+        made.policy = Some(policy_name.clone());
+    }
     let policy = p
         .put_policy(
             &id,
@@ -293,18 +303,17 @@ async fn run(
         )
         .await
         .map_err(|e| (Step::Policy, e))?;
-    if !existed {
-        made.policy = Some(policy_name.clone());
-    }
     let already = p
         .list_attached_policies(&id, &owner.name)
         .await
         .map_err(|e| (Step::Attach, e))?;
     if !already.contains(&policy_name) {
+        // Likewise the attachment: it was not there, and a failed attach may still have
+        // attached it; detaching a policy that is not attached succeeds.
+        made.attached = true;
         p.attach_policy(&id, &owner.name, &policy_name)
             .await
             .map_err(|e| (Step::Attach, e))?;
-        made.attached = true;
     }
     let access_key = p
         .create_access_key(&id, &owner.name, spec.access_key.clone())
@@ -468,6 +477,180 @@ mod tests {
             "{e}"
         );
         p.get_instance("acme").await.unwrap();
+    }
+
+    /// A memory provider whose `put_policy` (if `put`) or `attach_policy` (if not) acts and
+    /// then fails as if its answer was lost.
+    #[derive(Debug)]
+    struct LosesAnswers(MemoryProvider, bool);
+
+    fn lost() -> Error {
+        Error::new(ErrorKind::Unavailable, "connection reset after the answer")
+    }
+
+    #[async_trait::async_trait]
+    impl InstanceAdmin for LosesAnswers {
+        async fn create_instance(&self, req: CreateInstance) -> Result<Instance> {
+            self.0.create_instance(req).await
+        }
+        async fn get_instance(&self, id: &str) -> Result<Instance> {
+            self.0.get_instance(id).await
+        }
+        async fn list_instances(&self, opts: ListOptions) -> Result<Page<Instance>> {
+            self.0.list_instances(opts).await
+        }
+        async fn update_instance(&self, id: &str, req: UpdateInstance) -> Result<Instance> {
+            self.0.update_instance(id, req).await
+        }
+        async fn delete_instance(&self, id: &str, req: DeleteInstance) -> Result<()> {
+            self.0.delete_instance(id, req).await
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl BucketAdmin for LosesAnswers {
+        async fn create_bucket(&self, i: &str, req: CreateBucket) -> Result<Bucket> {
+            self.0.create_bucket(i, req).await
+        }
+        async fn get_bucket(&self, i: &str, n: &str) -> Result<Bucket> {
+            self.0.get_bucket(i, n).await
+        }
+        async fn list_buckets(&self, i: &str, o: ListOptions) -> Result<Page<Bucket>> {
+            self.0.list_buckets(i, o).await
+        }
+        async fn update_bucket(&self, i: &str, n: &str, r: UpdateBucket) -> Result<Bucket> {
+            self.0.update_bucket(i, n, r).await
+        }
+        async fn delete_bucket(&self, i: &str, n: &str, r: DeleteBucket) -> Result<()> {
+            self.0.delete_bucket(i, n, r).await
+        }
+        async fn bucket_usage(&self, i: &str, n: &str) -> Result<BucketUsage> {
+            self.0.bucket_usage(i, n).await
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl UserAdmin for LosesAnswers {
+        async fn create_user(&self, i: &str, req: CreateUser) -> Result<User> {
+            self.0.create_user(i, req).await
+        }
+        async fn get_user(&self, i: &str, n: &str) -> Result<User> {
+            self.0.get_user(i, n).await
+        }
+        async fn list_users(&self, i: &str, o: ListOptions) -> Result<Page<User>> {
+            self.0.list_users(i, o).await
+        }
+        async fn set_user_enabled(&self, i: &str, n: &str, e: bool) -> Result<()> {
+            self.0.set_user_enabled(i, n, e).await
+        }
+        async fn delete_user(&self, i: &str, n: &str) -> Result<()> {
+            self.0.delete_user(i, n).await
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl PolicyAdmin for LosesAnswers {
+        async fn put_policy(&self, i: &str, req: PutPolicy) -> Result<Policy> {
+            let made = self.0.put_policy(i, req).await?;
+            if self.1 { Err(lost()) } else { Ok(made) }
+        }
+        async fn get_policy(&self, i: &str, n: &str) -> Result<Policy> {
+            self.0.get_policy(i, n).await
+        }
+        async fn list_policies(&self, i: &str, o: ListOptions) -> Result<Page<Policy>> {
+            self.0.list_policies(i, o).await
+        }
+        async fn delete_policy(&self, i: &str, n: &str) -> Result<()> {
+            self.0.delete_policy(i, n).await
+        }
+        async fn attach_policy(&self, i: &str, u: &str, p: &str) -> Result<()> {
+            self.0.attach_policy(i, u, p).await?;
+            if self.1 { Ok(()) } else { Err(lost()) }
+        }
+        async fn detach_policy(&self, i: &str, u: &str, p: &str) -> Result<()> {
+            self.0.detach_policy(i, u, p).await
+        }
+        async fn list_attached_policies(&self, i: &str, u: &str) -> Result<Vec<String>> {
+            self.0.list_attached_policies(i, u).await
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl AccessKeyAdmin for LosesAnswers {
+        async fn create_access_key(
+            &self,
+            i: &str,
+            u: &str,
+            r: CreateAccessKey,
+        ) -> Result<NewAccessKey> {
+            self.0.create_access_key(i, u, r).await
+        }
+        async fn list_access_keys(&self, i: &str, u: &str) -> Result<Vec<AccessKey>> {
+            self.0.list_access_keys(i, u).await
+        }
+        async fn get_access_key(&self, i: &str, u: &str, k: &str) -> Result<AccessKey> {
+            self.0.get_access_key(i, u, k).await
+        }
+        async fn set_access_key_enabled(&self, i: &str, u: &str, k: &str, e: bool) -> Result<()> {
+            self.0.set_access_key_enabled(i, u, k, e).await
+        }
+        async fn delete_access_key(&self, i: &str, u: &str, k: &str) -> Result<()> {
+            self.0.delete_access_key(i, u, k).await
+        }
+        async fn rotate_access_key(
+            &self,
+            i: &str,
+            u: &str,
+            k: &str,
+            r: RotateAccessKey,
+        ) -> Result<RotatedAccessKey> {
+            self.0.rotate_access_key(i, u, k, r).await
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl ObjectStoreProvider for LosesAnswers {
+        fn backend(&self) -> &'static str {
+            "memory"
+        }
+        fn capabilities(&self) -> Capabilities {
+            self.0.capabilities()
+        }
+        async fn health(&self) -> Result<crate::Health> {
+            self.0.health().await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_policy_or_attachment_whose_answer_was_lost_is_rolled_back() {
+        for put_loses in [true, false] {
+            // The instance exists already (adopted, so kept): what the rollback leaves shows.
+            let p = LosesAnswers(MemoryProvider::new(), put_loses);
+            p.create_instance(CreateInstance::new("acme"))
+                .await
+                .unwrap();
+            let e = provision_tenant(&p, &spec()).await.unwrap_err();
+            let step = if put_loses { "policy" } else { "attach" };
+            assert!(e.message().contains(&format!("step '{step}'")), "{e}");
+            // Complete cleanup keeps the failing step's kind; an attachment left would have
+            // blocked deleting the policy (Conflict) and made this Partial.
+            assert_eq!(e.kind(), ErrorKind::Unavailable, "{e}");
+            assert!(
+                p.list_policies("acme", ListOptions::new())
+                    .await
+                    .unwrap()
+                    .items
+                    .is_empty(),
+                "the policy written despite the error is removed: {e}"
+            );
+            assert!(
+                p.list_users("acme", ListOptions::new())
+                    .await
+                    .unwrap()
+                    .items
+                    .is_empty()
+            );
+        }
     }
 
     #[tokio::test]

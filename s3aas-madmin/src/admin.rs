@@ -201,18 +201,24 @@ impl<D: Dialect> Admin<D> {
 
     /// The unauthenticated readiness probe: whether the server is ready, and what it said.
     pub(crate) async fn ready(&self) -> Result<(bool, String)> {
+        let (status, body) = self.probe(self.dialect.ready_path()).await?;
+        Ok((status == 200, body))
+    }
+
+    /// An unauthenticated `GET` of a health path: the status and (the start of) the body.
+    pub(crate) async fn probe(&self, path: &[&str]) -> Result<(u16, String)> {
         let mut u = self.endpoint.clone();
         u.path_segments_mut()
             .expect("http URL")
             .pop_if_empty()
-            .extend(self.dialect.ready_path());
+            .extend(path);
         let resp = self
             .http
             .execute("health", Idempotency::Idempotent, None, || {
                 Ok(Request::new(Method::GET, u.clone()))
             })
             .await?;
-        Ok((resp.status == 200, resp.body_snippet(300)))
+        Ok((resp.status, resp.body_snippet(2000)))
     }
 }
 

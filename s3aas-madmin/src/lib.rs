@@ -37,6 +37,14 @@
 //! docs); deleting an instance also clears members whose users are gone. Encryption
 //! (`encryption: aes256`) is probed before anything is created: a server that cannot serve SSE-S3
 //! refuses it with `Unsupported` (see [`MadminProvider::probe_capabilities`]).
+//!
+//! A create whose answer is lost (connection reset after the server acted, answer cut short or
+//! too late) may have happened: instead of reporting it failed and leaving the thing behind,
+//! the provider asks the server whether it exists (it was absent just before, so then it is this
+//! call's) and carries on, sends it again, or removes it, reporting `Partial` naming what it
+//! could not remove. Access keys get an id and secret chosen by the SDK for this. `health()`
+//! reports missing write quorum as not ready and a cluster with nodes or drives missing as
+//! ready but degraded. The RustFS crate docs say what was measured.
 
 mod admin;
 pub mod codec;
@@ -95,6 +103,13 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
 
     /// Path of the unauthenticated readiness probe.
     fn ready_path(&self) -> &'static [&'static str];
+
+    /// Path of the unauthenticated probe that answers `200` only while the cluster has write
+    /// quorum (`/minio/health/cluster` on both servers), when the readiness probe does not
+    /// say so itself (RustFS's `/health/ready` reflects read quorum). `None`: not probed.
+    fn write_quorum_path(&self) -> Option<&'static [&'static str]> {
+        None
+    }
 
     /// What the backend supports.
     fn capabilities(&self) -> Capabilities;

@@ -25,6 +25,9 @@ use time::format_description::well_known::Rfc3339;
 use url::Url;
 
 mod group;
+mod health;
+mod lost;
+mod policy;
 mod sse;
 
 use sse::SseProbe;
@@ -53,6 +56,9 @@ pub struct MadminProvider<D: Dialect> {
     group_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// The last SSE-S3 probe and when it ran.
     sse: Mutex<Option<(Instant, SseProbe)>>,
+    /// Canned policies this provider wrote lately (IAM name -> when, and the document), for
+    /// RustFS's hidden-policy race (see `policy.rs`).
+    recent_policies: Mutex<HashMap<String, (Instant, String)>>,
 }
 
 impl<D: Dialect> std::fmt::Debug for MadminProvider<D> {
@@ -147,6 +153,7 @@ impl<D: Dialect> MadminBuilder<D> {
             info: Mutex::new(None),
             group_locks: Mutex::new(HashMap::new()),
             sse: Mutex::new(None),
+            recent_policies: Mutex::new(HashMap::new()),
         })
     }
 }
@@ -401,12 +408,39 @@ impl<D: Dialect> MadminProvider<D> {
         crate::admin::decode::<D, _>(op, &resp)
     }
 
+    /// Whether a user of the instance exists.
+    async fn user_exists(&self, instance: &str, user: &str, op: &'static str) -> Result<bool> {
+        match self.user_info(instance, user, op).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `remove-user` by IAM name; a user already gone is success.
+    async fn remove_iam_user(&self, iam: &str, op: &'static str) -> Result<()> {
+        let resp = self
+            .admin
+            .send(&Call::new(op, Method::DELETE, "remove-user").q("accessKey", iam))
+            .await?;
+        if resp.is_success() || resp.status == 404 {
+            Ok(())
+        } else {
+            Err(self.admin.error(op, &resp, None))
+        }
+    }
+
     async fn server_info(&self) -> Result<ServerInfo> {
         if let Some((at, info)) = self.info.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
             if at.elapsed() < Duration::from_secs(5) {
                 return Ok(info.clone());
             }
         }
+        self.fresh_server_info().await
+    }
+
+    /// Server info read now (and cached for [`Self::server_info`]).
+    async fn fresh_server_info(&self) -> Result<ServerInfo> {
         let raw: serde_json::Value = self
             .admin
             .json(Call::new("server_info", Method::GET, "info"), None)
@@ -548,7 +582,10 @@ impl<D: Dialect> MadminProvider<D> {
         .map(drop)
     }
 
-    /// Creates and configures a bucket; removes it again if any setting fails.
+    /// Creates and configures a bucket; removes it again if any setting fails, or if it cannot
+    /// be read back. A `PUT /{bucket}` whose answer was lost is resolved by asking whether the
+    /// bucket exists (see [`lost`]): it did not a moment before, so if it does it is this call's
+    /// and is configured as if the answer had come.
     async fn create_bucket_inner(
         &self,
         instance: &str,
@@ -556,44 +593,107 @@ impl<D: Dialect> MadminProvider<D> {
         req: &CreateBucket,
     ) -> Result<Bucket> {
         let op = "create_bucket";
-        if self.s3.bucket_exists(&req.name).await? {
+        let name = req.name.as_str();
+        if self.s3.bucket_exists(name).await? {
             return Err(ctx::<D>(
-                Error::already_exists(ResourceKind::Bucket, &req.name),
+                Error::already_exists(ResourceKind::Bucket, name),
                 op,
             ));
         }
-        self.s3
-            .create_bucket(&req.name, req.object_lock, Some(&self.region))
-            .await
-            .map_err(|e| ctx::<D>(e, op))?;
-        let configured = self.configure_new_bucket(instance, rec, req).await;
-        if let Err((step, e)) = configured {
-            let cleanup = self
+        let mut sent = 0;
+        loop {
+            sent += 1;
+            let e = match self
                 .s3
-                .delete_bucket(&req.name, Some(self.admin.dialect.force_delete_header()))
-                .await;
-            let left = match cleanup {
-                Ok(()) => "the bucket was removed again".to_string(),
-                Err(c) => format!(
-                    "removing the bucket failed too ({c}); bucket '{}' was left behind",
-                    req.name
-                ),
+                .create_bucket(name, req.object_lock, Some(&self.region))
+                .await
+            {
+                Ok(()) => break,
+                Err(e) => ctx::<D>(e, op).with_resource(ResourceKind::Bucket, name),
             };
-            let kind = if left.contains("left behind") {
-                ErrorKind::Partial
-            } else {
-                e.kind()
-            };
-            let msg = format!("setting {step} failed: {}; {left}", e.message());
-            return Err(e
-                .with_kind(kind)
-                .with_message(msg)
-                .with_backend(D::NAME)
-                .with_operation(op)
-                .with_resource(ResourceKind::Bucket, &req.name));
+            // The bucket was absent before the first PUT: "exists" on a repeat means that PUT
+            // landed after all (MinIO answers 409 to its owner; RustFS 200 to root).
+            if sent > 1 && e.kind() == ErrorKind::AlreadyExists {
+                break;
+            }
+            if !e.outcome_unknown() {
+                return Err(e);
+            }
+            match lost::confirm("bucket", || self.s3.bucket_exists(name)).await {
+                Ok(true) => {
+                    tracing::debug!(bucket = name, error = %e, "the answer to creating the bucket was lost, but it exists: carrying on");
+                    break;
+                }
+                // It did not take effect (the request never reached the server, say): send it
+                // again, which also settles a PUT still on its way.
+                Ok(false) if sent < lost::CREATE_SENDS => {}
+                Ok(false) => return Err(e),
+                Err(c) => {
+                    // Whether it exists cannot be found out: remove it in case, so that nothing
+                    // unregistered (which deleting the instance would not find) stays behind.
+                    return Err(
+                        match self
+                            .s3
+                            .delete_bucket(name, Some(self.admin.dialect.force_delete_header()))
+                            .await
+                        {
+                            Ok(()) => lost::noted(
+                                e,
+                                format!(
+                                    "whether the bucket was created could not be checked ({c}), so it was deleted in case"
+                                ),
+                            ),
+                            Err(d) => lost::partial(
+                                e,
+                                format!(
+                                    "whether the bucket was created could not be checked ({c}) and deleting it in case failed too ({d}); bucket '{name}' may have been left behind"
+                                ),
+                            ),
+                        },
+                    );
+                }
+            }
         }
-        self.bucket_state(instance, &req.name, Some(OffsetDateTime::now_utc()))
+        let made = match self.configure_new_bucket(instance, rec, req).await {
+            Ok(()) => self
+                .bucket_state(instance, name, Some(OffsetDateTime::now_utc()))
+                .await
+                .map_err(|e| ("reading it back".to_string(), e)),
+            Err((step, e)) => Err((format!("setting {step}"), e)),
+        };
+        let (step, e) = match made {
+            Ok(b) => return Ok(b),
+            Err(x) => x,
+        };
+        // Undo: the bucket first, then its registry marker (which the last setting step may
+        // have written, even if its answer was lost). If the bucket stays, so does the marker,
+        // so that deleting the instance still finds the bucket.
+        let cleanup = match self
+            .s3
+            .delete_bucket(name, Some(self.admin.dialect.force_delete_header()))
             .await
+        {
+            Ok(()) => match self.system.delete_bucket(instance, name).await {
+                Ok(()) => Ok("the bucket was removed again".to_string()),
+                Err(m) => Err(format!(
+                    "the bucket was removed again, but removing its registry marker failed ({m}); the registry marker of bucket '{name}' was left behind (deleting the bucket again retries)"
+                )),
+            },
+            Err(c) => Err(format!(
+                "removing the bucket failed too ({c}); bucket '{name}' was left behind"
+            )),
+        };
+        let (kind, left) = match cleanup {
+            Ok(m) => (e.kind(), m),
+            Err(m) => (ErrorKind::Partial, m),
+        };
+        let msg = format!("{step} failed: {}; {left}", e.message());
+        Err(e
+            .with_kind(kind)
+            .with_message(msg)
+            .with_backend(D::NAME)
+            .with_operation(op)
+            .with_resource(ResourceKind::Bucket, name))
     }
 
     /// Applies a new bucket's settings. Each call is retried briefly on `NoSuchBucket`: RustFS
@@ -766,13 +866,26 @@ impl<D: Dialect> MadminProvider<D> {
             .map(drop)
     }
 
+    /// Creates a service account for `user`. Its access key id and secret are chosen here and
+    /// sent along (`accessKey`/`secretKey`, which madmin servers honour), so that a call whose
+    /// answer was lost can be resolved: the server is asked whether a key with that id exists
+    /// and whose it is (see [`lost`]). The answer's credentials are used when one comes (a
+    /// server that picks its own wins).
     async fn add_key(
         &self,
         instance: &str,
         user: &str,
         req: &CreateAccessKey,
     ) -> Result<NewAccessKey> {
-        let mut body = json!({ "targetUser": iam(instance, user) });
+        let op = "create_access_key";
+        let want = iam(instance, user);
+        let chosen_id = secret::random_access_key_id();
+        let chosen_secret = secret::random_secret_key();
+        let mut body = json!({
+            "targetUser": want,
+            "accessKey": chosen_id,
+            "secretKey": chosen_secret.expose_secret(),
+        });
         if let Some(n) = &req.name {
             body["name"] = json!(n);
         }
@@ -795,32 +908,115 @@ impl<D: Dialect> MadminProvider<D> {
         struct Resp {
             credentials: Creds,
         }
-        let r: Resp = self
-            .admin
-            .json(
-                Call::new("create_access_key", Method::PUT, "add-service-account")
-                    .json(&body)
-                    .idempotency(Idempotency::NonIdempotent),
-                Some((ResourceKind::User, user)),
-            )
-            .await?;
-        self.verify_key_parent(instance, user, &r.credentials.access_key)
-            .await?;
-        let mut k = AccessKey::new(
-            instance,
-            user,
-            &r.credentials.access_key,
-            &r.credentials.access_key,
-        );
+        let mut sent = 0;
+        let (key_id, key_secret) = loop {
+            sent += 1;
+            // Not repeated by the transport: a repeat on a server that ignored the chosen id
+            // would make a second key. Lost answers are resolved below instead.
+            let answer: Result<Resp> = self
+                .admin
+                .json(
+                    Call::new(op, Method::PUT, "add-service-account")
+                        .json(&body)
+                        .idempotency(Idempotency::NonIdempotent),
+                    Some((ResourceKind::User, user)),
+                )
+                .await;
+            let e = match answer {
+                Ok(r) => {
+                    let id = r.credentials.access_key;
+                    self.verify_key_parent(instance, user, &id).await?;
+                    break (id, SecretString::from(r.credentials.secret_key));
+                }
+                Err(e) => e,
+            };
+            // A repeat that fails in any way (RustFS: 400 "access key is already in use") may
+            // mean the first attempt landed late: the id tells.
+            if !e.outcome_unknown() && sent == 1 {
+                return Err(e);
+            }
+            match self.resolve_lost_key(instance, user, &chosen_id, e).await? {
+                None => break (chosen_id.clone(), chosen_secret.clone()),
+                // It did not take effect: send it again. With the id chosen here, a copy of the
+                // first request landing late cannot make a second key.
+                Some(_) if sent < lost::CREATE_SENDS => {}
+                Some(e) => return Err(e),
+            }
+        };
+        let mut k = AccessKey::new(instance, user, &key_id, &key_id);
         k.name = req.name.clone();
         k.description = req.description.clone();
         k.expiration = req.expiration.map(|e| e.replace_nanosecond(0).unwrap_or(e));
         k.created = Some(OffsetDateTime::now_utc());
         k.session_policy = req.session_policy.clone();
-        Ok(NewAccessKey::new(
-            k,
-            SecretString::from(r.credentials.secret_key),
-        ))
+        Ok(NewAccessKey::new(k, key_secret))
+    }
+
+    /// After `add-service-account` failed with `e` and may have landed: finds out whether the
+    /// key `key_id` chosen for it exists. `Ok(None)` if it does and belongs to `user` (the caller
+    /// holds its secret); `Ok(Some(e))` if it does not. If it belongs to someone else, or whether
+    /// it exists cannot be found out, it is deleted (in case) and the error returned, `Partial`
+    /// naming the key when deleting failed too.
+    async fn resolve_lost_key(
+        &self,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+        e: Error,
+    ) -> Result<Option<Error>> {
+        let op = "create_access_key";
+        let want = iam(instance, user);
+        let parent = lost::confirm("access key", || async {
+            let resp = self
+                .admin
+                .send(&Call::new(op, Method::GET, "info-service-account").q("accessKey", key_id))
+                .await?;
+            // RustFS answers 400 for a key that does not exist, MinIO 404.
+            if resp.status == 404 || resp.status == 400 {
+                return Ok(None);
+            }
+            if !resp.is_success() {
+                return Err(self
+                    .admin
+                    .error(op, &resp, Some((ResourceKind::AccessKey, key_id))));
+            }
+            let info: KeyInfo = crate::admin::decode::<D, _>(op, &resp)?;
+            Ok(Some(info.parent_user))
+        })
+        .await;
+        let note = match parent {
+            Ok(Some(p)) if p == want => {
+                tracing::debug!(key = key_id, error = %e, "the answer to creating the access key was lost, but it exists: carrying on");
+                return Ok(None);
+            }
+            Ok(None) => return Ok(Some(e)),
+            Ok(Some(p)) => format!(
+                "the server created access key {key_id} for '{p}' instead of '{want}' (it ignored targetUser)"
+            ),
+            Err(c) => format!("whether access key {key_id} was created could not be checked ({c})"),
+        };
+        let resp = self
+            .admin
+            .send(&Call::new(op, Method::DELETE, "delete-service-account").q("accessKey", key_id))
+            .await;
+        Err(match resp {
+            Ok(r) if r.is_success() || r.status == 404 || r.status == 400 => {
+                lost::noted(e, format!("{note}, so it was deleted in case"))
+            }
+            Ok(r) => lost::partial(
+                e,
+                format!(
+                    "{note} and deleting it in case failed too (HTTP {}: {}); access key {key_id} of user '{user}' may have been left behind",
+                    r.status,
+                    r.body_snippet(200)
+                ),
+            ),
+            Err(d) => lost::partial(
+                e,
+                format!("{note} and deleting it in case failed too ({d}); access key {key_id} of user '{user}' may have been left behind"),
+            ),
+        }
+        .with_resource(ResourceKind::User, user))
     }
 
     /// Checks that a service account just created for `user` belongs to it. A server that
@@ -964,6 +1160,16 @@ struct ServerEntry {
     endpoint: String,
     #[serde(default)]
     version: Option<String>,
+    #[serde(default)]
+    drives: Vec<DriveEntry>,
+}
+
+#[derive(Clone, Debug, Deserialize, Default)]
+struct DriveEntry {
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    endpoint: String,
 }
 
 #[derive(Clone, Debug, Deserialize, Default)]
@@ -1099,7 +1305,7 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
                 return Err(ctx::<D>(Error::already_exists(ResourceKind::Bucket, b), op));
             }
         }
-        self.system.put(&rec).await.map_err(|e| ctx::<D>(e, op))?;
+        self.write_first_record(&rec, op).await?;
         let mut made_bucket = false;
         let result: Result<()> = async {
             if let Some(b) = &req.default_bucket {
@@ -1109,44 +1315,20 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
             }
             self.group_members(&req.name, Vec::new(), false).await?;
             rec.state = State::Active;
-            self.system.put(&rec).await
+            match self.system.put(&rec).await {
+                // The answer was lost: the instance is made if the record now says so.
+                Err(e) if e.outcome_unknown() => {
+                    match lost::confirm("registry record", || self.system.get(&req.name)).await {
+                        Ok(Some(r)) if r.state == State::Active => Ok(()),
+                        _ => Err(e),
+                    }
+                }
+                r => r,
+            }
         }
         .await;
         if let Err(e) = result {
-            // Roll back in reverse order; say exactly what could not be removed.
-            let mut left = Vec::new();
-            if made_bucket {
-                let b = req.default_bucket.as_deref().unwrap_or_default();
-                if let Err(c) = self
-                    .s3
-                    .delete_bucket(b, Some(self.admin.dialect.force_delete_header()))
-                    .await
-                {
-                    left.push(format!("bucket '{b}' ({c})"));
-                } else {
-                    let _ = self.system.delete_bucket(&req.name, b).await;
-                }
-            }
-            let _ = self.group_members(&req.name, Vec::new(), true).await;
-            if left.is_empty() {
-                if let Err(c) = self.system.delete(&req.name).await {
-                    left.push(format!("registry record ({c})"));
-                }
-            } else {
-                rec.state = State::Error;
-                rec.reason = Some(format!("creation failed: {}", e.message()));
-                let _ = self.system.put(&rec).await;
-            }
-            return Err(if left.is_empty() {
-                ctx::<D>(e, op)
-            } else {
-                let msg = format!(
-                    "{}; cleanup incomplete, left behind: {} (delete the instance to finish)",
-                    e.message(),
-                    left.join(", ")
-                );
-                ctx::<D>(e.with_kind(ErrorKind::Partial).with_message(msg), op)
-            });
+            return Err(self.undo_instance(rec, made_bucket, e, op).await);
         }
         self.to_instance(rec).await
     }
@@ -1481,25 +1663,67 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
             Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        let iam = iam(instance, &req.name);
+        let name = req.name.as_str();
+        let iam = iam(instance, name);
         let secret = secret::random_secret_key();
         let body = json!({"secretKey": secret.expose_secret(), "status": if req.enabled { "enabled" } else { "disabled" }});
-        self.admin
+        // `add-user` is an upsert of this very body, so the transport repeats it; when every
+        // attempt lost its answer, the server is asked (it was absent a moment ago, so a user
+        // there now is this call's).
+        if let Err(e) = self
+            .admin
             .ok(
                 Call::new(op, Method::PUT, "add-user")
                     .q("accessKey", &iam)
                     .json(&body),
-                Some((ResourceKind::User, &req.name)),
+                Some((ResourceKind::User, name)),
             )
-            .await?;
+            .await
+        {
+            if !e.outcome_unknown() {
+                return Err(e);
+            }
+            match lost::confirm("user", || self.user_exists(instance, name, op)).await {
+                Ok(true) => {
+                    tracing::debug!(user = %iam, error = %e, "the answer to adding the user was lost, but it exists: carrying on");
+                }
+                Ok(false) => return Err(e),
+                Err(c) => {
+                    return Err(match self.remove_iam_user(&iam, op).await {
+                        Ok(()) => lost::noted(
+                            e,
+                            format!(
+                                "whether the user was created could not be checked ({c}), so it was removed in case"
+                            ),
+                        ),
+                        Err(d) => lost::partial(
+                            e,
+                            format!(
+                                "whether the user was created could not be checked ({c}) and removing it in case failed too ({d}); user '{name}' may have been left behind"
+                            ),
+                        ),
+                    });
+                }
+            }
+        }
         if let Err(e) = self.group_members(instance, vec![iam.clone()], false).await {
-            let _ = self
-                .admin
-                .send(&Call::new(op, Method::DELETE, "remove-user").q("accessKey", &iam))
-                .await;
-            return Err(ctx::<D>(e, op).with_message(
-                "adding the user to the instance group failed; the user was removed again",
-            ));
+            // A user outside the instance group is not part of the instance: remove it again,
+            // leaving the group first in case the add took effect with its answer lost.
+            let e = ctx::<D>(e, op).with_resource(ResourceKind::User, name);
+            let msg = format!(
+                "adding the user to the instance group failed: {}",
+                e.message()
+            );
+            let e = e.with_message(msg);
+            return Err(match self.delete_user_inner(instance, name, true).await {
+                Ok(()) => lost::noted(e, "the user was removed again"),
+                Err(d) => lost::partial(
+                    e,
+                    format!(
+                        "removing the user failed too ({d}); user '{name}' was left behind (deleting it retries)"
+                    ),
+                ),
+            });
         }
         let mut u = User::new(instance, &req.name);
         u.enabled = req.enabled;
@@ -1555,6 +1779,103 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
         let op = "delete_user";
         self.require_instance(instance, op).await?;
         self.delete_user_inner(instance, name, true).await
+    }
+}
+
+impl<D: Dialect> MadminProvider<D> {
+    /// Writes a new instance's first registry record (state `creating`). If the answer is lost,
+    /// asks whether the record exists: it did not a moment before, so if it does it is this
+    /// call's and creation carries on; if that cannot be found out, it is deleted in case, and
+    /// the error is `Partial` naming it when that fails too (a record left in state `creating`
+    /// would list an instance nobody finishes).
+    async fn write_first_record(&self, rec: &Record, op: &'static str) -> Result<()> {
+        let name = rec.name.as_str();
+        let e = match self.system.put(rec).await {
+            Ok(()) => return Ok(()),
+            Err(e) => ctx::<D>(e, op).with_resource(ResourceKind::Instance, name),
+        };
+        if !e.outcome_unknown() {
+            return Err(e);
+        }
+        match lost::confirm("registry record", || self.system.exists(name)).await {
+            Ok(true) => {
+                tracing::debug!(instance = name, error = %e, "the answer to writing the registry record was lost, but it exists: carrying on");
+                Ok(())
+            }
+            Ok(false) => Err(e),
+            Err(c) => Err(match self.system.delete(name).await {
+                Ok(()) => lost::noted(
+                    e,
+                    format!(
+                        "whether the registry record was written could not be checked ({c}), so it was deleted in case"
+                    ),
+                ),
+                Err(d) => lost::partial(
+                    e,
+                    format!(
+                        "whether the registry record was written could not be checked ({c}) and deleting it in case failed too ({d}); the registry record of instance '{name}' may have been left behind (delete the instance to finish)"
+                    ),
+                ),
+            }),
+        }
+    }
+
+    /// Undoes a failed `create_instance` in reverse order (default bucket, group, record) and
+    /// returns the error to report: `e` itself when everything was removed, else `Partial`
+    /// naming what was left. Then the record stays, in state `error`, so that deleting the
+    /// instance finds and finishes it.
+    async fn undo_instance(
+        &self,
+        mut rec: Record,
+        made_bucket: bool,
+        e: Error,
+        op: &'static str,
+    ) -> Error {
+        let name = rec.name.clone();
+        let mut left = Vec::new();
+        if made_bucket {
+            let b = rec.default_bucket.clone().unwrap_or_default();
+            match self
+                .s3
+                .delete_bucket(&b, Some(self.admin.dialect.force_delete_header()))
+                .await
+            {
+                Ok(()) => {
+                    if let Err(m) = self.system.delete_bucket(&name, &b).await {
+                        left.push(format!("the registry marker of bucket '{b}' ({m})"));
+                    }
+                }
+                Err(c) => left.push(format!("bucket '{b}' ({c})")),
+            }
+        } else if e.kind() == ErrorKind::Partial {
+            // Creating the default bucket failed and left it (its error names it): keep the
+            // record, so that deleting the instance can finish.
+            left.push(format!(
+                "bucket '{}' (as the bucket error says)",
+                rec.default_bucket.as_deref().unwrap_or_default()
+            ));
+        }
+        // The group may exist even if making it failed (its answer lost): delete it whatever.
+        if let Err(g) = self.delete_instance_group(&name, op).await {
+            left.push(g);
+        }
+        if left.is_empty() {
+            match self.system.delete(&name).await {
+                Ok(()) => return ctx::<D>(e, op),
+                Err(c) => left.push(format!("registry record ({c})")),
+            }
+        } else {
+            rec.state = State::Error;
+            rec.reason = Some(format!("creation failed: {}", e.message()));
+            if let Err(c) = self.system.put(&rec).await {
+                tracing::warn!(instance = %name, error = %c, "marking the half-made instance as failed did not work; its record still says creating");
+            }
+        }
+        let note = format!(
+            "cleanup incomplete, left behind: {}; the registry record of instance '{name}' is kept (delete the instance to finish)",
+            left.join(", ")
+        );
+        ctx::<D>(lost::partial(e, note), op)
     }
 }
 
@@ -1616,47 +1937,17 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     async fn put_policy(&self, instance: &str, req: PutPolicy) -> Result<Policy> {
         let op = "put_policy";
         self.require_instance(instance, op).await?;
-        let iam = iam(instance, &req.name);
-        self.admin
-            .ok(
-                Call::new(op, Method::PUT, "add-canned-policy")
-                    .q("name", &iam)
-                    .raw(req.document.to_json().into_bytes()),
-                Some((ResourceKind::Policy, &req.name)),
-            )
+        let doc = req.document.to_json();
+        self.write_policy(instance, &req.name, &req.document, &doc, op)
             .await?;
-        self.get_policy(instance, &req.name).await
+        self.read_back_policy(instance, &req.name, &doc, op).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_policy", instance = %instance))]
     async fn get_policy(&self, instance: &str, name: &str) -> Result<Policy> {
         let op = "get_policy";
         self.require_instance(instance, op).await?;
-        let iam = iam(instance, name);
-        let mut info: serde_json::Value = self
-            .admin
-            .json(
-                Call::new(op, Method::GET, "info-canned-policy")
-                    .q("name", &iam)
-                    .q("v", "2"),
-                Some((ResourceKind::Policy, name)),
-            )
-            .await?;
-        // RustFS: {"policy_name", "policy", ...}; MinIO v2: {"PolicyName", "Policy", ...}; older
-        // MinIO: the document itself.
-        let policy = match info.get_mut("policy").or(None) {
-            Some(p) => p.take(),
-            None => match info.get_mut("Policy") {
-                Some(p) => p.take(),
-                None => info,
-            },
-        };
-        let doc = PolicyDocument::from_value(strip_empty(policy)).map_err(|e| {
-            Error::decode("the stored policy", e.message())
-                .with_backend(D::NAME)
-                .with_operation(op)
-        })?;
-        Ok(Policy::new(instance, name, doc))
+        self.policy_info(instance, name, op).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_policies", instance = %instance))]
@@ -1687,6 +1978,7 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
             .send(&Call::new(op, Method::DELETE, "remove-canned-policy").q("name", &iam))
             .await?;
         if resp.is_success() || resp.status == 404 {
+            self.forget_policy(&iam);
             return Ok(());
         }
         Err(self
@@ -1702,10 +1994,7 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
         if info.policies(instance).iter().any(|p| p == policy) {
             return Ok(());
         }
-        self.get_policy(instance, policy)
-            .await
-            .map_err(|e| ctx::<D>(e, op))?;
-        self.change_policies(instance, user, &info, vec![policy.to_string()], true, op)
+        self.attach_existing(instance, user, policy, &info, op)
             .await
     }
 
@@ -1913,27 +2202,12 @@ impl<D: Dialect> ObjectStoreProvider for MadminProvider<D> {
         c
     }
 
+    /// Ready when management calls can succeed: the readiness probe answers `200` and, where
+    /// the dialect has one, the write-quorum probe too. A ready cluster with nodes or drives
+    /// missing is reported [`HealthProblem::Degraded`], naming them (see `health.rs`).
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "health"))]
     async fn health(&self) -> Result<Health> {
-        // The readiness probe is anonymous; the server-info call then proves the credentials,
-        // so a wrong secret reads `unauthenticated`, not ready.
-        let (ready, body) = match self.admin.ready().await {
-            Ok(r) => r,
-            Err(e) => return Ok(Health::failed(&e)),
-        };
-        let version = match self.server_info().await {
-            Ok(i) => i.servers.iter().find_map(|s| s.version.clone()),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::Unauthenticated | ErrorKind::PermissionDenied
-                ) =>
-            {
-                return Ok(Health::failed(&e));
-            }
-            Err(_) => None,
-        };
-        Ok(Health::new(ready, version, (!ready).then_some(body)))
+        self.check_health().await
     }
 }
 

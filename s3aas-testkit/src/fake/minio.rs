@@ -770,8 +770,35 @@ impl MinioState {
                     }
                     None => None,
                 };
-                let ak = self.next_key(20);
-                let sk = format!("{}{}", self.next_key(20), self.next_key(20));
+                // Like MinIO: `accessKey` and `secretKey` are taken when the client chose them
+                // (both or neither), else generated.
+                let (ak, sk) = match (v["accessKey"].as_str(), v["secretKey"].as_str()) {
+                    (Some(a), Some(s)) if !a.is_empty() && !s.is_empty() => {
+                        if !(3..=20).contains(&a.len()) || !(8..=40).contains(&s.len()) {
+                            return Err(jerr(
+                                400,
+                                "XMinioAdminInvalidAccessKey",
+                                "invalid access key or secret key length",
+                                path,
+                            ));
+                        }
+                        if self.service_accounts.contains_key(a) || self.users.contains_key(a) {
+                            // The real server's code for this was not checked; the SDK reads
+                            // the key back by id whatever a repeat is refused with.
+                            return Err(jerr(
+                                409,
+                                "XMinioAdminServiceAccountAlreadyExists",
+                                "the access key is already in use",
+                                path,
+                            ));
+                        }
+                        (a.to_string(), s.to_string())
+                    }
+                    _ => (
+                        self.next_key(20),
+                        format!("{}{}", self.next_key(20), self.next_key(20)),
+                    ),
+                };
                 self.service_accounts.insert(
                     ak.clone(),
                     ServiceAccount {
