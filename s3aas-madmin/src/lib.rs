@@ -46,16 +46,29 @@
 //! reports missing write quorum as not ready and a cluster with nodes or drives missing as
 //! ready but degraded. The RustFS crate docs say what was measured.
 
+mod access_key;
 mod admin;
+mod bucket;
+mod canned;
 pub mod codec;
+mod config;
+mod group;
+mod health;
+mod instance;
+mod lost;
+mod policy;
 mod provider;
 mod registry;
+mod sse;
+mod user;
+mod wire;
 
 pub use codec::{
     Algorithm, CodecError, FRAGMENT, HEADER_LEN, decrypt, derive_key, encrypt, encrypt_with,
     looks_encrypted,
 };
-pub use provider::{KEYS, MadminBuilder, MadminProvider};
+pub use config::MadminBuilder;
+pub use provider::{KEYS, MadminProvider};
 
 use s3aas_core::{Capabilities, Error};
 use s3aas_http::Response;

@@ -17,9 +17,10 @@
 //! are met by writing it again and asking again, at most [`HIDDEN_POLICY_ATTEMPTS`] times. A
 //! policy not written lately gets the server's answer as it is (`NotFound`).
 
-use super::{MadminProvider, ctx, iam, lost, strip_empty};
 use crate::Dialect;
 use crate::admin::Call;
+use crate::lost;
+use crate::provider::{MadminProvider, ctx, iam, strip_empty};
 use http::Method;
 use s3aas_core::{Error, ErrorKind, Policy, PolicyDocument, ResourceKind, Result};
 use std::time::{Duration, Instant};
@@ -122,7 +123,7 @@ impl<D: Dialect> MadminProvider<D> {
         instance: &str,
         user: &str,
         policy: &str,
-        info: &super::UserInfo,
+        info: &crate::wire::UserInfo,
         op: &'static str,
     ) -> Result<()> {
         let iam = iam(instance, policy);

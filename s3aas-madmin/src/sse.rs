@@ -1,7 +1,7 @@
 //! Whether the server can serve SSE-S3, found by trying, before anything encrypted is made.
 
-use super::{MadminProvider, ctx};
 use crate::Dialect;
+use crate::provider::{MadminProvider, ctx};
 use s3aas_core::{Capabilities, Error, ObjectStoreProvider, Result, Support};
 use std::time::{Duration, Instant};
 

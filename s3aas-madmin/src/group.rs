@@ -1,8 +1,8 @@
 //! The instance group: membership changes under a per-group lock, and deleting a group whose
 //! members RustFS lost track of.
 
-use super::{MadminProvider, iam};
 use crate::admin::Call;
+use crate::provider::{MadminProvider, iam};
 use crate::{Dialect, GroupDelete};
 use http::Method;
 use s3aas_core::{ExposeSecret, Result, secret};

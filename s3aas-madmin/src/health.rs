@@ -14,8 +14,9 @@
 //!
 //! [`HealthProblem::Degraded`]: s3aas_core::HealthProblem::Degraded
 
-use super::{MadminProvider, ServerInfo};
 use crate::Dialect;
+use crate::provider::MadminProvider;
+use crate::wire::ServerInfo;
 use s3aas_core::{ErrorKind, Health, Result};
 
 impl<D: Dialect> MadminProvider<D> {

@@ -1,0 +1,409 @@
+//! Buckets: made and configured through S3, quotas through the admin API.
+
+use crate::provider::*;
+
+impl<D: Dialect> MadminProvider<D> {
+    pub(crate) async fn require_bucket(
+        &self,
+        instance: &str,
+        bucket: &str,
+        op: &'static str,
+    ) -> Result<Option<OffsetDateTime>> {
+        self.require_instance(instance, op).await?;
+        match self
+            .system
+            .bucket_created(instance, bucket)
+            .await
+            .map_err(|e| ctx::<D>(e, op))?
+        {
+            Some(created) => Ok(created),
+            None => Err(ctx::<D>(Error::not_found(ResourceKind::Bucket, bucket), op)),
+        }
+    }
+
+    pub(crate) async fn bucket_state(
+        &self,
+        instance: &str,
+        name: &str,
+        created: Option<OffsetDateTime>,
+    ) -> Result<Bucket> {
+        let settings = async {
+            futures::try_join!(
+                self.settle(|| self.s3.get_versioning(name)),
+                self.settle(|| self.s3.get_encryption(name)),
+                self.settle(|| self.s3.get_object_lock(name)),
+                self.settle(|| self.s3.get_policy(name)),
+                self.settle(|| self.s3.get_tagging(name)),
+            )
+        };
+        let (settings, quota) = futures::join!(settings, self.settle(|| self.get_quota(name)));
+        let (versioning, encryption, lock, policy, tags) = settings?;
+        let mut b = Bucket::new(instance, name);
+        b.created = created;
+        b.versioning = Some(versioning);
+        b.encryption = Some(encryption);
+        b.object_lock = Some(lock);
+        // The quota lives in the admin API, which can fail on its own (RustFS answers 503 while
+        // its quota subsystem starts): report it as unknown rather than failing the whole read.
+        b.quota = match quota {
+            Ok(q) => Some(q),
+            Err(e) => {
+                tracing::warn!(bucket = %name, error = %e, "bucket quota unknown: reading it failed");
+                None
+            }
+        };
+        b.policy = Some(policy);
+        b.tags = Some(tags);
+        Ok(b)
+    }
+
+    pub(crate) async fn get_quota(&self, bucket: &str) -> Result<Option<Quota>> {
+        #[derive(Deserialize, Default)]
+        struct Q {
+            #[serde(default)]
+            quota: u64,
+            #[serde(default)]
+            size: u64,
+        }
+        let op = "get_bucket_quota";
+        let resp = self
+            .admin
+            .send(&Call::new(op, Method::GET, "get-bucket-quota").q("bucket", bucket))
+            .await?;
+        // MinIO answers 404 XMinioAdminNoSuchQuotaConfiguration for a bucket without a quota.
+        if resp.status == 404 && resp.body_snippet(1000).contains("NoSuchQuota") {
+            return Ok(None);
+        }
+        if !resp.is_success() {
+            return Err(self
+                .admin
+                .error(op, &resp, Some((ResourceKind::Bucket, bucket))));
+        }
+        let q: Q = crate::admin::decode::<D, _>(op, &resp)?;
+        let n = if q.size > 0 { q.size } else { q.quota };
+        Ok((n > 0).then(|| Quota::hard(n)))
+    }
+
+    /// Sets or clears a bucket's hard quota. Retried for a while on RustFS's passing answers
+    /// (see [`settling`]): a server that started seconds ago refuses quotas with 503.
+    pub(crate) async fn set_quota(&self, bucket: &str, quota: Option<Quota>) -> Result<()> {
+        let body = match quota {
+            Some(q) => {
+                json!({"size": q.hard_limit_bytes, "quota": q.hard_limit_bytes, "quotatype": "hard"})
+            }
+            None => json!({"size": 0, "quota": 0}),
+        };
+        self.settle(|| {
+            self.admin.ok(
+                Call::new("set_bucket_quota", Method::PUT, "set-bucket-quota")
+                    .q("bucket", bucket)
+                    .json(&body),
+                Some((ResourceKind::Bucket, bucket)),
+            )
+        })
+        .await
+        .map(drop)
+    }
+
+    /// Creates and configures a bucket; removes it again if any setting fails, or if it cannot
+    /// be read back. A `PUT /{bucket}` whose answer was lost is resolved by asking whether the
+    /// bucket exists (see [`lost`]): it did not a moment before, so if it does it is this call's
+    /// and is configured as if the answer had come.
+    pub(crate) async fn create_bucket_inner(
+        &self,
+        instance: &str,
+        rec: &Record,
+        req: &CreateBucket,
+    ) -> Result<Bucket> {
+        let op = "create_bucket";
+        let name = req.name.as_str();
+        if self.s3.bucket_exists(name).await? {
+            return Err(ctx::<D>(
+                Error::already_exists(ResourceKind::Bucket, name),
+                op,
+            ));
+        }
+        let mut sent = 0;
+        loop {
+            sent += 1;
+            let e = match self
+                .s3
+                .create_bucket(name, req.object_lock, Some(&self.region))
+                .await
+            {
+                Ok(()) => break,
+                Err(e) => ctx::<D>(e, op).with_resource(ResourceKind::Bucket, name),
+            };
+            // The bucket was absent before the first PUT: "exists" on a repeat means that PUT
+            // landed after all (MinIO answers 409 to its owner; RustFS 200 to root).
+            if sent > 1 && e.kind() == ErrorKind::AlreadyExists {
+                break;
+            }
+            if !e.outcome_unknown() {
+                return Err(e);
+            }
+            match lost::confirm("bucket", || self.s3.bucket_exists(name)).await {
+                Ok(true) => {
+                    tracing::debug!(bucket = name, error = %e, "the answer to creating the bucket was lost, but it exists: carrying on");
+                    break;
+                }
+                // It did not take effect (the request never reached the server, say): send it
+                // again, which also settles a PUT still on its way.
+                Ok(false) if sent < lost::CREATE_SENDS => {}
+                Ok(false) => return Err(e),
+                Err(c) => {
+                    // Whether it exists cannot be found out: remove it in case, so that nothing
+                    // unregistered (which deleting the instance would not find) stays behind.
+                    return Err(
+                        match self
+                            .s3
+                            .delete_bucket(name, Some(self.admin.dialect.force_delete_header()))
+                            .await
+                        {
+                            Ok(()) => lost::noted(
+                                e,
+                                format!(
+                                    "whether the bucket was created could not be checked ({c}), so it was deleted in case"
+                                ),
+                            ),
+                            Err(d) => lost::partial(
+                                e,
+                                format!(
+                                    "whether the bucket was created could not be checked ({c}) and deleting it in case failed too ({d}); bucket '{name}' may have been left behind"
+                                ),
+                            ),
+                        },
+                    );
+                }
+            }
+        }
+        let made = match self.configure_new_bucket(instance, rec, req).await {
+            Ok(()) => self
+                .bucket_state(instance, name, Some(OffsetDateTime::now_utc()))
+                .await
+                .map_err(|e| ("reading it back".to_string(), e)),
+            Err((step, e)) => Err((format!("setting {step}"), e)),
+        };
+        let (step, e) = match made {
+            Ok(b) => return Ok(b),
+            Err(x) => x,
+        };
+        // Undo: the bucket first, then its registry marker (which the last setting step may
+        // have written, even if its answer was lost). If the bucket stays, so does the marker,
+        // so that deleting the instance still finds the bucket.
+        let cleanup = match self
+            .s3
+            .delete_bucket(name, Some(self.admin.dialect.force_delete_header()))
+            .await
+        {
+            Ok(()) => match self.system.delete_bucket(instance, name).await {
+                Ok(()) => Ok("the bucket was removed again".to_string()),
+                Err(m) => Err(format!(
+                    "the bucket was removed again, but removing its registry marker failed ({m}); the registry marker of bucket '{name}' was left behind (deleting the bucket again retries)"
+                )),
+            },
+            Err(c) => Err(format!(
+                "removing the bucket failed too ({c}); bucket '{name}' was left behind"
+            )),
+        };
+        let (kind, left) = match cleanup {
+            Ok(m) => (e.kind(), m),
+            Err(m) => (ErrorKind::Partial, m),
+        };
+        let msg = format!("{step} failed: {}; {left}", e.message());
+        Err(e
+            .with_kind(kind)
+            .with_message(msg)
+            .with_backend(D::NAME)
+            .with_operation(op)
+            .with_resource(ResourceKind::Bucket, name))
+    }
+
+    /// Applies a new bucket's settings. Each call is retried briefly on `NoSuchBucket`: RustFS
+    /// can deny a bucket it has just created (see [`settling`]).
+    pub(crate) async fn configure_new_bucket(
+        &self,
+        instance: &str,
+        rec: &Record,
+        req: &CreateBucket,
+    ) -> std::result::Result<(), (&'static str, Error)> {
+        let b = req.name.as_str();
+        let versioning = req.versioning.unwrap_or(rec.versioning);
+        if versioning && !req.object_lock {
+            self.settle(|| self.s3.put_versioning(b, true))
+                .await
+                .map_err(|e| ("versioning", e))?;
+        }
+        if req.encryption.unwrap_or(rec.encryption) == Encryption::Aes256 {
+            self.settle(|| self.s3.put_encryption_aes256(b))
+                .await
+                .map_err(|e| ("encryption", e))?;
+        }
+        if let Some(q) = req.quota {
+            self.set_quota(b, Some(q)).await.map_err(|e| ("quota", e))?;
+        }
+        if let Some(p) = &req.policy {
+            self.settle(|| self.s3.put_policy(b, p))
+                .await
+                .map_err(|e| ("policy", e))?;
+        }
+        if !req.tags.is_empty() {
+            self.settle(|| self.s3.put_tagging(b, &req.tags))
+                .await
+                .map_err(|e| ("tags", e))?;
+        }
+        self.system
+            .put_bucket(instance, b)
+            .await
+            .map_err(|e| ("registration", e))
+    }
+}
+
+#[async_trait]
+impl<D: Dialect> BucketAdmin for MadminProvider<D> {
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "create_bucket", instance = %instance))]
+    async fn create_bucket(&self, instance: &str, req: CreateBucket) -> Result<Bucket> {
+        let op = "create_bucket";
+        let rec = self.record(instance, op).await?;
+        match req.encryption {
+            Some(Encryption::Aes256) => {
+                self.require_sse_s3(op, "bucket encryption", "bucket_encryption")
+                    .await?;
+            }
+            None if rec.encryption == Encryption::Aes256 => {
+                let what = format!("bucket encryption (the default of instance '{instance}')");
+                self.require_sse_s3(op, &what, "bucket_encryption").await?;
+            }
+            _ => {}
+        }
+        self.create_bucket_inner(instance, &rec, &req).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_bucket", instance = %instance))]
+    async fn get_bucket(&self, instance: &str, name: &str) -> Result<Bucket> {
+        let op = "get_bucket";
+        let created = self.require_bucket(instance, name, op).await?;
+        self.bucket_state(instance, name, created)
+            .await
+            .map_err(|e| ctx::<D>(e, op))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_buckets", instance = %instance))]
+    async fn list_buckets(&self, instance: &str, opts: ListOptions) -> Result<Page<Bucket>> {
+        let op = "list_buckets";
+        self.require_instance(instance, op).await?;
+        let limit = opts.limit.unwrap_or(100).clamp(1, 1000);
+        let (names, more) = self
+            .system
+            .list_buckets(
+                instance,
+                opts.prefix.as_deref().unwrap_or(""),
+                opts.continuation.as_deref(),
+                limit,
+            )
+            .await
+            .map_err(|e| ctx::<D>(e, op))?;
+        let next = if more { names.last().cloned() } else { None };
+        Ok(Page::new(
+            names
+                .into_iter()
+                .map(|n| Bucket::new(instance, n))
+                .collect(),
+            next,
+        ))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "update_bucket", instance = %instance))]
+    async fn update_bucket(&self, instance: &str, name: &str, req: UpdateBucket) -> Result<Bucket> {
+        let op = "update_bucket";
+        let created = self.require_bucket(instance, name, op).await?;
+        if req.encryption == Some(Encryption::Aes256) {
+            self.require_sse_s3(op, "bucket encryption", "bucket_encryption")
+                .await?;
+        }
+        let r: Result<()> = async {
+            if let Some(v) = req.versioning {
+                if v || self.settle(|| self.s3.get_versioning(name)).await?
+                    != Versioning::Unversioned
+                {
+                    self.settle(|| self.s3.put_versioning(name, v)).await?;
+                }
+            }
+            if let Some(e) = req.encryption {
+                match e {
+                    Encryption::Aes256 => {
+                        self.settle(|| self.s3.put_encryption_aes256(name)).await?
+                    }
+                    _ => self.settle(|| self.s3.delete_encryption(name)).await?,
+                }
+            }
+            if let Some(q) = req.quota {
+                self.set_quota(name, q).await?;
+            }
+            if let Some(p) = &req.policy {
+                match p {
+                    Some(doc) => self.settle(|| self.s3.put_policy(name, doc)).await?,
+                    None => self.settle(|| self.s3.delete_policy(name)).await?,
+                }
+            }
+            if let Some(t) = &req.tags {
+                self.settle(|| self.s3.put_tagging(name, t)).await?;
+            }
+            Ok(())
+        }
+        .await;
+        r.map_err(|e| ctx::<D>(e, op).with_resource(ResourceKind::Bucket, name))?;
+        self.bucket_state(instance, name, created).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_bucket", instance = %instance))]
+    async fn delete_bucket(&self, instance: &str, name: &str, req: DeleteBucket) -> Result<()> {
+        let op = "delete_bucket";
+        self.require_instance(instance, op).await?;
+        if self
+            .system
+            .bucket_created(instance, name)
+            .await
+            .map_err(|e| ctx::<D>(e, op))?
+            .is_none()
+        {
+            return Ok(());
+        }
+        self.s3
+            .delete_bucket(
+                name,
+                req.force
+                    .then_some(self.admin.dialect.force_delete_header()),
+            )
+            .await
+            .map_err(|e| ctx::<D>(e, op))?;
+        self.system
+            .delete_bucket(instance, name)
+            .await
+            .map_err(|e| ctx::<D>(e, op))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "bucket_usage", instance = %instance))]
+    async fn bucket_usage(&self, instance: &str, name: &str) -> Result<BucketUsage> {
+        let op = "bucket_usage";
+        self.require_bucket(instance, name, op).await?;
+        let raw: serde_json::Value = self
+            .admin
+            .json(Call::new(op, Method::GET, "datausageinfo"), None)
+            .await?;
+        let (usage, sampled) = self.admin.dialect.bucket_usage(&raw, name);
+        let as_of = sampled
+            .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok())
+            .filter(|t| t.unix_timestamp() > 0);
+        // A bucket the usage scanner has not visited yet is reported as empty, as of the last scan
+        // (or now, if there was none): callers see how fresh the figures are.
+        Ok(match usage {
+            Some((bytes, objects)) => BucketUsage::new(bytes, Some(objects), as_of),
+            None => BucketUsage::new(
+                0,
+                Some(0),
+                as_of.or_else(|| Some(OffsetDateTime::now_utc())),
+            ),
+        })
+    }
+}
