@@ -305,7 +305,7 @@ async fn fault_matrix() {
         "admin",
         SecretString::from("admin-secret-123".to_string()),
     )
-    .http(s3aas_testkit::fault_test_http(Duration::from_millis(1500)))
+    .http(s3aas_fakes::fault_test_http(Duration::from_millis(1500)))
     .build()
     .unwrap();
     // The healthy answer, behind every fault below (faults have priority 1).
