@@ -12,7 +12,7 @@ use s3aas::SecretString;
 use s3aas::http::SigV4Signer;
 use s3aas::prelude::*;
 use s3aas::rustfs::RustfsProvider;
-use s3aas_testkit::rustfs::RustfsServer;
+use s3aas_fakes::rustfs::RustfsServer;
 use std::time::SystemTime;
 
 fn e2e(c: &mut Criterion) {

@@ -16,8 +16,9 @@
 use futures::StreamExt;
 use s3aas::SecretString;
 use s3aas::minio::MinioProvider;
+use s3aas_fakes::repo;
+use s3aas_fakes::rustfs::RustfsServer;
 use s3aas_madmin::Algorithm;
-use s3aas_testkit::rustfs::RustfsServer;
 use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Instant;
@@ -143,7 +144,8 @@ fn main() {
     let Some(server) = RustfsServer::start_or_skip("the MinioAdmin comparison") else {
         std::process::exit(2);
     };
-    let py = s3aas_testkit::python::installed("S3AAS_MINIO_PYTHON", "install-python-minio.sh")
+    let install = repo::script(env!("CARGO_MANIFEST_DIR"), "install-python-minio.sh");
+    let py = s3aas_fakes::python::installed("S3AAS_MINIO_PYTHON", &install)
         .map(|p| p.to_string_lossy().into_owned());
     let Some(py) = py else {
         eprintln!("the MinIO Python SDK is not installed: run scripts/install-python-minio.sh");
@@ -168,9 +170,9 @@ fn main() {
     let id0 = rt.block_on(s3aas_side(&mk(Algorithm::Argon2idAesGcm), n, conc, "cmp-b"));
     let hostport = server.endpoint.trim_start_matches("http://").to_string();
     let out = Command::new(&py)
-        .arg(concat!(
+        .arg(repo::script(
             env!("CARGO_MANIFEST_DIR"),
-            "/scripts/compare_minioadmin.py"
+            "compare_minioadmin.py",
         ))
         .args([
             hostport.as_str(),
@@ -191,7 +193,7 @@ fn main() {
         serde_json::from_slice(&out.stdout).expect("peer JSON");
     println!(
         "RustFS {} on 127.0.0.1, N = {n}, concurrency = {conc}, {} cores",
-        s3aas_testkit::rustfs::RUSTFS_VERSION,
+        s3aas_fakes::rustfs::RUSTFS_VERSION,
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)

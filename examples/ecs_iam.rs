@@ -2,7 +2,7 @@
 //! managed policy, a user disabled and enabled again, then everything removed.
 //!
 //! ```text
-//! cargo run --example ecs_iam                  # against the local ECS simulator (s3aas-testkit)
+//! cargo run --example ecs_iam                  # against the local ECS simulator (s3aas-fakes)
 //! S3AAS_ECS_ENDPOINT=https://ecs:4443 S3AAS_ECS_USERNAME=svc S3AAS_ECS_PASSWORD=... \
 //!   S3AAS_ECS_S3_ENDPOINT=https://ecs:9021 S3AAS_ECS_VERSION=3.8 cargo run --example ecs_iam
 //! ```
@@ -34,7 +34,7 @@ async fn run() -> s3aas::Result<()> {
             var("S3AAS_ECS_S3_ENDPOINT"),
         ),
         None => {
-            let sim = s3aas_testkit::fake::ecs::EcsSimulator::start("root", "example-pw").await;
+            let sim = s3aas_fakes::ecs::EcsSimulator::start("root", "example-pw").await;
             println!(
                 "no S3AAS_ECS_ENDPOINT: using the local ECS simulator at {}",
                 sim.mgmt.uri()

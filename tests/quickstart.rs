@@ -4,8 +4,8 @@
 //! installed. Then the two ways a user's first run fails: a wrong password and an endpoint that
 //! does not answer must stop it with that reason.
 
-use s3aas_testkit::fake::ecs::EcsSimulator;
-use s3aas_testkit::fake::minio::FakeMinio;
+use s3aas_fakes::ecs::EcsSimulator;
+use s3aas_fakes::minio::FakeMinio;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -121,7 +121,7 @@ async fn runs_on_minio() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_on_a_real_rustfs_when_installed() {
-    let Some(server) = s3aas_testkit::rustfs::RustfsServer::start_or_skip("the quickstart") else {
+    let Some(server) = s3aas_fakes::rustfs::RustfsServer::start_or_skip("the quickstart") else {
         return;
     };
     let o = quickstart(vec![

@@ -90,7 +90,7 @@
 //! - More than 10 tags on a bucket (9 on an instance's default bucket): `InvalidInput`.
 //!
 //! ## Checked against Dell's references
-//! The simulator in `s3aas-testkit` (and so every test of this crate) was checked endpoint by
+//! The simulator in `s3aas-fakes` (and so every test of this crate) was checked endpoint by
 //! endpoint against Dell's OpenAPI spec of the ECS management API (`ecs_metadata_openapi_4.1.json`
 //! in dell/terraform-provider-objectscale, and that repository's generated Go client), Dell's
 //! python-ecsclient 1.1.12 (which also drives the simulator in `tests/python_ecsclient.rs`), the

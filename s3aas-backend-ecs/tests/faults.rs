@@ -7,7 +7,7 @@
 use s3aas_backend_ecs::EcsProvider;
 use s3aas_core::prelude::*;
 use s3aas_core::{ErrorKind, TenantSpec, provision_tenant};
-use s3aas_testkit::fake::ecs::{EcsSimulator, Fault};
+use s3aas_fakes::ecs::{EcsSimulator, Fault};
 use std::time::{Duration, Instant};
 
 const ADMIN: (&str, &str) = ("root", "ecs-sim-password-1");
@@ -15,7 +15,7 @@ const ADMIN: (&str, &str) = ("root", "ecs-sim-password-1");
 fn provider(uri: &str, s3: &str) -> EcsProvider {
     EcsProvider::builder(uri, ADMIN.0, SecretString::from(ADMIN.1.to_string()))
         .s3_endpoint(s3)
-        .http(s3aas_testkit::fault_test_http(Duration::from_millis(1500)))
+        .http(s3aas_fakes::fault_test_http(Duration::from_millis(1500)))
         .build()
         .unwrap()
 }

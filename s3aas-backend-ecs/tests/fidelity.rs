@@ -2,7 +2,7 @@
 //! permissive than real ECS (each check names its reference). Raw HTTP, no s3aas in between,
 //! so that a lenient simulator cannot hide a backend bug.
 
-use s3aas_testkit::fake::ecs::EcsSimulator;
+use s3aas_fakes::ecs::EcsSimulator;
 use serde_json::{Value, json};
 
 const ADMIN: (&str, &str) = ("root", "ecs-sim-password-1");
@@ -229,7 +229,7 @@ async fn billing_units_are_binary_and_numbers_are_numbers() {
         let b = st.s3.buckets.get_mut("fid-b").unwrap();
         b.objects.insert(
             "k".into(),
-            vec![s3aas_testkit::fake::s3::Version {
+            vec![s3aas_fakes::s3::Version {
                 id: "null".into(),
                 data: vec![0u8; 3 * 1024 * 1024],
                 delete_marker: false,

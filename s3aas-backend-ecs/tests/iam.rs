@@ -6,8 +6,8 @@
 use s3aas_backend_ecs::EcsProvider;
 use s3aas_core::prelude::*;
 use s3aas_core::{ErrorKind, ResourceKind, TenantSpec, provision_tenant};
+use s3aas_fakes::ecs::{EcsSimulator, Fault};
 use s3aas_http::{HttpConfig, RetryConfig, S3Client};
-use s3aas_testkit::fake::ecs::{EcsSimulator, Fault};
 use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -14,7 +14,7 @@ use peak_alloc::PeakAlloc;
 use s3aas_backend_ecs::EcsProvider;
 use s3aas_core::bulk::stream_users;
 use s3aas_core::prelude::*;
-use s3aas_testkit::fake::ecs::EcsSimulator;
+use s3aas_fakes::ecs::EcsSimulator;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::Instant;

@@ -6,8 +6,8 @@
 use s3aas_backend_ecs::EcsProvider;
 use s3aas_core::prelude::*;
 use s3aas_core::{ErrorKind, ResourceKind};
+use s3aas_fakes::ecs::{EcsSimulator, Fault};
 use s3aas_http::{HttpConfig, RetryConfig, S3Client};
-use s3aas_testkit::fake::ecs::{EcsSimulator, Fault};
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -6,12 +6,13 @@
 //! Needs boto3 installed by `scripts/install-python-boto3.sh` (or a Python with `boto3` named
 //! by `S3AAS_BOTO3_PYTHON`); without it the test says it was skipped.
 
-use s3aas_testkit::fake::ecs::EcsSimulator;
-use s3aas_testkit::python;
+use s3aas_fakes::ecs::EcsSimulator;
+use s3aas_fakes::{python, repo};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn boto3_agrees_with_the_simulators_iam_api() {
-    let Some(py) = python::installed("S3AAS_BOTO3_PYTHON", "install-python-boto3.sh") else {
+    let install = repo::script(env!("CARGO_MANIFEST_DIR"), "install-python-boto3.sh");
+    let Some(py) = python::installed("S3AAS_BOTO3_PYTHON", &install) else {
         println!("boto3 IAM check SKIPPED: not installed (run scripts/install-python-boto3.sh)");
         return;
     };

@@ -5,13 +5,13 @@
 //! Needs the client installed by `scripts/install-python-ecsclient.sh` (or a Python with
 //! `ecsclient` named by `S3AAS_ECSCLIENT_PYTHON`); without it the test says it was skipped.
 
-use s3aas_testkit::fake::ecs::EcsSimulator;
-use s3aas_testkit::python;
+use s3aas_fakes::ecs::EcsSimulator;
+use s3aas_fakes::{python, repo};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn python_ecsclient_agrees_with_the_simulator() {
-    let Some(py) = python::installed("S3AAS_ECSCLIENT_PYTHON", "install-python-ecsclient.sh")
-    else {
+    let install = repo::script(env!("CARGO_MANIFEST_DIR"), "install-python-ecsclient.sh");
+    let Some(py) = python::installed("S3AAS_ECSCLIENT_PYTHON", &install) else {
         println!(
             "python-ecsclient check SKIPPED: not installed (run scripts/install-python-ecsclient.sh)"
         );

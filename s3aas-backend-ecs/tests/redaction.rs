@@ -7,8 +7,8 @@ use base64::Engine;
 use s3aas_backend_ecs::EcsProvider;
 use s3aas_core::ProviderConfig;
 use s3aas_core::prelude::*;
-use s3aas_testkit::fake::ecs::EcsSimulator;
-use s3aas_testkit::logs::{LogCapture, assert_no_secret};
+use s3aas_fakes::ecs::EcsSimulator;
+use s3aas_fakes::logs::{LogCapture, assert_no_secret};
 
 const PASSWORD: &str = "mgmt-PASSWORD-very-distinctive-77";
 

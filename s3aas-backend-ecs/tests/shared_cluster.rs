@@ -3,8 +3,8 @@
 
 use s3aas_backend_ecs::EcsProvider;
 use s3aas_core::prelude::*;
+use s3aas_fakes::ecs::EcsSimulator;
 use s3aas_http::{HttpConfig, RetryConfig};
-use s3aas_testkit::fake::ecs::EcsSimulator;
 use std::time::Duration;
 
 const ADMIN: (&str, &str) = ("root", "ecs-sim-password-1");

@@ -1,4 +1,4 @@
-//! The shared conformance suite against the ECS simulator (s3aas-testkit), twice: with object
+//! The shared conformance suite against the ECS simulator (s3aas-fakes), twice: with object
 //! users and secret keys (the default), then in IAM mode (ECS 3.6+ IAM API: IAM users, access
 //! keys, managed policies attached to users). Both with an S3 endpoint (versioning goes through
 //! S3, signed by each bucket's owner, as the simulator's strict S3 side demands) and ECS 3.8
@@ -7,8 +7,8 @@
 
 use s3aas_backend_ecs::EcsProvider;
 use s3aas_core::prelude::*;
+use s3aas_fakes::ecs::EcsSimulator;
 use s3aas_http::{HttpConfig, RetryConfig};
-use s3aas_testkit::fake::ecs::EcsSimulator;
 use s3aas_testkit::{Suite, run};
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 
 use s3aas_backend_minio::MinioProvider;
 use s3aas_core::prelude::*;
-use s3aas_testkit::fake::minio::FakeMinio;
+use s3aas_fakes::minio::FakeMinio;
 
 #[tokio::test]
 async fn bulk_listing_with_fallback() {

@@ -1,10 +1,10 @@
-//! The MinIO backend against the stateful MinIO fake (s3aas-testkit): the conformance suite and
+//! The MinIO backend against the stateful MinIO fake (s3aas-fakes): the conformance suite and
 //! MinIO protocol checks.
 
 use s3aas_backend_minio::MinioProvider;
 use s3aas_core::prelude::*;
+use s3aas_fakes::minio::FakeMinio;
 use s3aas_http::{HttpConfig, RetryConfig};
-use s3aas_testkit::fake::minio::FakeMinio;
 use s3aas_testkit::{S3Seeder, Suite, run};
 use std::sync::Arc;
 

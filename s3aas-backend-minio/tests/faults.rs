@@ -6,8 +6,8 @@
 use s3aas_backend_minio::MinioProvider;
 use s3aas_core::prelude::*;
 use s3aas_core::{ErrorKind, TenantSpec, provision_tenant};
+use s3aas_fakes::minio::FakeMinio;
 use s3aas_madmin::Algorithm;
-use s3aas_testkit::fake::minio::FakeMinio;
 use std::time::{Duration, Instant};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -18,7 +18,7 @@ async fn setup() -> (MockServer, FakeMinio, MinioProvider) {
     let (server, fake) = FakeMinio::start(ROOT.0, ROOT.1).await;
     fake.state().response_algorithm = Algorithm::Pbkdf2AesGcm;
     let p = MinioProvider::builder(server.uri(), ROOT.0, SecretString::from(ROOT.1.to_string()))
-        .http(s3aas_testkit::fault_test_http(Duration::from_millis(1500)))
+        .http(s3aas_fakes::fault_test_http(Duration::from_millis(1500)))
         .build()
         .unwrap();
     p.create_instance(CreateInstance::new("flt")).await.unwrap();

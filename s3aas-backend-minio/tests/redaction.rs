@@ -5,8 +5,8 @@
 use s3aas_backend_minio::MinioProvider;
 use s3aas_core::ProviderConfig;
 use s3aas_core::prelude::*;
-use s3aas_testkit::fake::minio::FakeMinio;
-use s3aas_testkit::logs::{LogCapture, assert_no_secret};
+use s3aas_fakes::logs::{LogCapture, assert_no_secret};
+use s3aas_fakes::minio::FakeMinio;
 
 const ROOT_SECRET: &str = "root-secret-VERY-distinctive-42";
 

@@ -4,7 +4,7 @@
 
 use s3aas_backend_minio::MinioProvider;
 use s3aas_core::prelude::*;
-use s3aas_testkit::rustfs::RustfsServer;
+use s3aas_fakes::rustfs::RustfsServer;
 use s3aas_testkit::{S3Seeder, Suite, run};
 use std::sync::Arc;
 

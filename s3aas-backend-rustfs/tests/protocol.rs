@@ -306,7 +306,7 @@ async fn fault_matrix() {
         "admin",
         SecretString::from("admin-secret-123".to_string()),
     )
-    .http(s3aas_testkit::fault_test_http(Duration::from_millis(1500)))
+    .http(s3aas_fakes::fault_test_http(Duration::from_millis(1500)))
     .build()
     .unwrap();
     // The healthy answer, behind every fault below (faults have priority 1).
@@ -764,14 +764,14 @@ async fn sse_probe_aborts_its_upload_and_needs_the_encryption_header() {
 }
 
 /// A provider whose requests time out after `ms` and are tried three times (see
-/// [`s3aas_testkit::fault_test_http`]).
+/// [`s3aas_fakes::fault_test_http`]).
 fn faulty(server: &MockServer, ms: u64) -> RustfsProvider {
     RustfsProvider::builder(
         server.uri(),
         "admin",
         SecretString::from("admin-secret-123".to_string()),
     )
-    .http(s3aas_testkit::fault_test_http(
+    .http(s3aas_fakes::fault_test_http(
         std::time::Duration::from_millis(ms),
     ))
     .build()

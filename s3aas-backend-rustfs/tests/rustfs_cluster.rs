@@ -24,8 +24,8 @@
 use s3aas_backend_rustfs::RustfsProvider;
 use s3aas_core::prelude::*;
 use s3aas_core::{HealthProblem, TenantSpec, provision_tenant};
+use s3aas_fakes::rustfs_cluster::RustfsCluster;
 use s3aas_http::{HttpConfig, RetryConfig, S3Client};
-use s3aas_testkit::rustfs_cluster::RustfsCluster;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::sync::Arc;

@@ -7,8 +7,8 @@
 use s3aas_backend_rustfs::RustfsProvider;
 use s3aas_core::ErrorKind;
 use s3aas_core::prelude::*;
+use s3aas_fakes::rustfs::{RustfsServer, StartOptions};
 use s3aas_http::S3Client;
-use s3aas_testkit::rustfs::{RustfsServer, StartOptions};
 use s3aas_testkit::{S3Seeder, Suite, run};
 use std::future::Future;
 use std::sync::Arc;

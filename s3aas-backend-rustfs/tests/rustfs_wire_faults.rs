@@ -38,9 +38,9 @@
 use s3aas_backend_rustfs::RustfsProvider;
 use s3aas_core::prelude::*;
 use s3aas_core::{Tenant, TenantSpec, provision_tenant};
+use s3aas_fakes::fault_proxy::{FaultConfig, FaultProxy};
+use s3aas_fakes::rustfs::RustfsServer;
 use s3aas_http::{HttpConfig, RetryConfig};
-use s3aas_testkit::fault_proxy::{FaultConfig, FaultProxy};
-use s3aas_testkit::rustfs::RustfsServer;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::sync::Arc;

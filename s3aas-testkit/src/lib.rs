@@ -8,6 +8,9 @@
 //! Cases that need objects in buckets (non-empty delete refusal, forced delete, usage) run when
 //! an [`ObjectSeeder`] is given: the in-memory seeder here, or a signed S3 `PUT` for real servers.
 //!
+//! This crate is the contract only: the servers s3aas's own tests run it against (the ECS
+//! simulator, the MinIO and S3 fakes, the RustFS launcher) are in the unpublished `s3aas-fakes`.
+//!
 //! ```no_run
 //! // tests/conformance.rs, with `harness = false` in Cargo.toml
 //! use std::sync::Arc;
@@ -19,12 +22,6 @@
 //! ```
 
 mod cases;
-pub mod fake;
-pub mod fault_proxy;
-pub mod logs;
-pub mod python;
-pub mod rustfs;
-pub mod rustfs_cluster;
 
 use async_trait::async_trait;
 use futures::future::BoxFuture;
@@ -34,19 +31,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub use cases::all_cases;
-
-/// Transport settings for fault tests: `timeout` per request and three attempts with millisecond
-/// backoff, so retries and timeouts are exercised without slowing the suite.
-pub fn fault_test_http(timeout: std::time::Duration) -> s3aas_http::HttpConfig {
-    s3aas_http::HttpConfig::new()
-        .request_timeout(timeout)
-        .retry(
-            s3aas_http::RetryConfig::default()
-                .max_attempts(3)
-                .initial_backoff(std::time::Duration::from_millis(5))
-                .max_backoff(std::time::Duration::from_millis(20)),
-        )
-}
 
 /// Writes objects into buckets, so the suite can test what depends on bucket contents.
 #[async_trait]

@@ -11,9 +11,9 @@
 //!   the action to the caller, or (IAM users) an attached policy that allows it. An explicit
 //!   `Deny` wins.
 
-use super::super::s3::{xml, xml_error};
 use super::EcsState;
 use super::iam::{glob, s3_action, s3_allowed, strings};
+use crate::s3::{xml, xml_error};
 use serde_json::Value;
 use wiremock::{Request, ResponseTemplate};
 

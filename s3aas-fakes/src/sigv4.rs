@@ -1,17 +1,5 @@
-//! Stateful fakes of servers that cannot run here, built on `wiremock`.
-//!
-//! - [`s3`]: an in-memory S3 server (buckets, versioning, default encryption, object lock,
-//!   policy, tagging, objects and versions, listing), with S3 XML errors.
-//! - [`minio`]: a MinIO server: the S3 part plus the `/minio/admin/v3` API, following
-//!   `minio-admin.md` (paths, query parameters, madmin-encrypted bodies keyed on the caller's
-//!   secret, status codes, JSON error bodies).
-//!
-//! Each fake checks the SigV4 signature of every signed request against the secret of the
-//! credential it names, so a signing bug fails here too.
-
-pub mod ecs;
-pub mod minio;
-pub mod s3;
+//! SigV4 checks shared by the fakes: each verifies the signature of every signed request against
+//! the secret of the credential it names, so a signing bug fails there too.
 
 use wiremock::Request;
 

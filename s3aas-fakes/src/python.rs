@@ -4,22 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The workspace root (where `scripts/` lives).
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the testkit lives in the workspace")
-        .to_path_buf()
-}
-
-/// The interpreter of the virtualenv `scripts/<script>` installs: `env_var` when set, else what
-/// the script prints with `--print` (`None` when it is not installed; nothing is installed here).
-pub fn installed(env_var: &str, script: &str) -> Option<PathBuf> {
+/// The interpreter of the virtualenv `install_script` installs (a path in the repository's
+/// `scripts/`, see [`crate::repo::script`]): `env_var` when set, else what the script prints
+/// with `--print` (`None` when it is not installed; nothing is installed here).
+pub fn installed(env_var: &str, install_script: &Path) -> Option<PathBuf> {
     if let Ok(p) = std::env::var(env_var) {
         return Some(PathBuf::from(p));
     }
     let out = Command::new("bash")
-        .arg(workspace().join("scripts").join(script))
+        .arg(install_script)
         .arg("--print")
         .output()
         .ok()?;

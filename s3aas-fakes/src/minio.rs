@@ -5,8 +5,8 @@
 //! encrypts are encrypted with it, by default with algorithm id 0 (Argon2id + AES-GCM, what an x86
 //! MinIO server sends). IAM policies are stored and attached but not evaluated on S3 calls.
 
-use super::s3::{S3State, query};
-use super::{access_key_of, signature_ok};
+use crate::s3::{S3State, query};
+use crate::sigv4::{access_key_of, signature_ok};
 use s3aas_madmin::Algorithm;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -152,7 +152,7 @@ impl Respond for FakeMinio {
             if admin {
                 jerr(403, code, msg, &path)
             } else {
-                super::s3::xml_error(403, code, msg)
+                crate::s3::xml_error(403, code, msg)
             }
         };
         let Some(ak) = access_key_of(req) else {

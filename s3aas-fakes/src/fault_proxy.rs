@@ -26,7 +26,7 @@
 //!
 //! ```no_run
 //! # async fn f() -> std::io::Result<()> {
-//! use s3aas_testkit::fault_proxy::{FaultConfig, FaultProxy};
+//! use s3aas_fakes::fault_proxy::{FaultConfig, FaultProxy};
 //! let proxy = FaultProxy::start("127.0.0.1:9000".parse().unwrap(), FaultConfig::new(42).reset(0.05)).await?;
 //! println!("talk to {} instead; {}", proxy.endpoint(), proxy.stats());
 //! # Ok(()) }

@@ -38,8 +38,8 @@ mod s3auth;
 
 pub use iam::{IamKey, IamPolicy, IamUser};
 
-use super::s3::{S3State, xml_error};
-use super::{access_key_of, signature_ok};
+use crate::s3::{S3State, xml_error};
+use crate::sigv4::{access_key_of, signature_ok};
 use base64::Engine as _;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, VecDeque};
@@ -301,7 +301,7 @@ impl EcsState {
         );
         self.s3
             .buckets
-            .insert(name.into(), super::s3::Bucket::default());
+            .insert(name.into(), crate::s3::Bucket::default());
     }
 
     /// Adds an object user with one secret key (for S3 credentials in tests).
@@ -482,7 +482,7 @@ impl EcsSeeder {
 }
 
 #[async_trait::async_trait]
-impl crate::ObjectSeeder for EcsSeeder {
+impl s3aas_testkit::ObjectSeeder for EcsSeeder {
     async fn put_object(
         &self,
         _instance: &str,
@@ -1551,7 +1551,7 @@ fn create_bucket(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
     st.buckets.insert(name.into(), meta.clone());
     st.s3.buckets.insert(
         name.into(),
-        super::s3::Bucket {
+        crate::s3::Bucket {
             versioning: object_lock.then_some(true),
             object_lock,
             sse: meta.encryption,
