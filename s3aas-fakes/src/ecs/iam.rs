@@ -23,7 +23,8 @@
 // Handlers return the answer to send as their error: built once per request, never stored.
 #![allow(clippy::result_large_err)]
 
-use super::{Ctx, EcsState, fmt_time, new_secret, rand_hex, xml_escape};
+use super::EcsState;
+use super::wire::{Ctx, fmt_time, new_secret, rand_hex, xml_escape};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
