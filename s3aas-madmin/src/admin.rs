@@ -1,9 +1,13 @@
 //! Admin calls of a madmin-family server, shaped by its [`Dialect`].
 
 use crate::Dialect;
-use crate::codec::{Algorithm, decrypt, encrypt};
+use crate::codec::Algorithm;
+#[cfg(feature = "encryption")]
+use crate::codec::{decrypt, encrypt};
 use http::Method;
-use s3aas_core::{Error, ErrorKind, ExposeSecret, ResourceKind, Result};
+#[cfg(feature = "encryption")]
+use s3aas_core::ExposeSecret;
+use s3aas_core::{Error, ErrorKind, ResourceKind, Result};
 use s3aas_http::{HttpClient, Idempotency, Request, Response, SigV4Signer};
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -15,6 +19,8 @@ pub(crate) struct Admin<D: Dialect> {
     pub(crate) endpoint: Url,
     pub(crate) signer: SigV4Signer,
     pub(crate) dialect: Arc<D>,
+    /// The algorithm sealed bodies use (read only when the `encryption` feature seals).
+    #[cfg_attr(not(feature = "encryption"), allow(dead_code))]
     pub(crate) algorithm: Algorithm,
 }
 
@@ -85,6 +91,7 @@ impl<D: Dialect> Admin<D> {
     }
 
     /// Encrypts with the signing secret; the key derivation runs on a blocking thread.
+    #[cfg(feature = "encryption")]
     async fn seal(&self, plain: Vec<u8>) -> Result<Vec<u8>> {
         let pw = self.signer.secret_key().expose_secret().as_bytes().to_vec();
         let alg = self.algorithm;
@@ -98,6 +105,7 @@ impl<D: Dialect> Admin<D> {
             })
     }
 
+    #[cfg(feature = "encryption")]
     async fn open(&self, op: &'static str, sealed: bytes::Bytes) -> Result<bytes::Bytes> {
         let pw = self.signer.secret_key().expose_secret().as_bytes().to_vec();
         let out = tokio::task::spawn_blocking(move || decrypt(&pw, &sealed))
@@ -116,6 +124,17 @@ impl<D: Dialect> Admin<D> {
             .with_backend(D::NAME)
             .with_operation(op)
         })
+    }
+
+    /// Without the `encryption` feature a dialect that encrypts cannot be spoken.
+    #[cfg(not(feature = "encryption"))]
+    async fn seal(&self, _plain: Vec<u8>) -> Result<Vec<u8>> {
+        Err(no_encryption())
+    }
+
+    #[cfg(not(feature = "encryption"))]
+    async fn open(&self, _op: &'static str, _sealed: bytes::Bytes) -> Result<bytes::Bytes> {
+        Err(no_encryption())
     }
 
     /// Sends a call and returns the response whatever its status; encrypted bodies are sealed
@@ -234,4 +253,12 @@ pub(crate) fn decode<D: Dialect, T: DeserializeOwned>(
         .with_backend(D::NAME)
         .with_operation(op)
     })
+}
+
+#[cfg(not(feature = "encryption"))]
+fn no_encryption() -> Error {
+    Error::new(
+        ErrorKind::ConfigInvalid,
+        "this admin API encrypts its payloads, and this build of s3aas-madmin has no payload encryption (enable its `encryption` feature, as the MinIO backend does)",
+    )
 }

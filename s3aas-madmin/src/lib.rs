@@ -4,8 +4,9 @@
 //! copy) share their IAM model: users, groups, canned policies, policy attachment, service
 //! accounts, bucket quotas, server info. This crate holds what the two backends really share:
 //!
-//! - [`codec`]: the madmin payload encryption (re-exported at the root: [`encrypt`],
-//!   [`decrypt`], [`Algorithm`]);
+//! - [`codec`]: the madmin payload encryption, a crate of its own (`s3aas-madmin-codec`: fuzzed,
+//!   benched, checked against madmin-go); sealing and opening come with the `encryption`
+//!   feature (re-exported at the root: `encrypt`, `decrypt`, [`Algorithm`]);
 //! - [`MadminProvider`]: the whole `ObjectStoreProvider` implementation — the instance mapping
 //!   (registry in a system bucket, `{instance}--{name}` IAM names, one group per instance), users,
 //!   policies, service accounts as access keys, buckets through signed S3 — generic over a
@@ -50,7 +51,6 @@ mod access_key;
 mod admin;
 mod bucket;
 mod canned;
-pub mod codec;
 mod config;
 mod group;
 mod health;
@@ -63,12 +63,14 @@ mod sse;
 mod user;
 mod wire;
 
-pub use codec::{
-    Algorithm, CodecError, FRAGMENT, HEADER_LEN, decrypt, derive_key, encrypt, encrypt_with,
-    looks_encrypted,
-};
 pub use config::MadminBuilder;
 pub use provider::{KEYS, MadminProvider};
+/// The madmin payload encryption (the `s3aas-madmin-codec` crate; sealing and opening with the
+/// `encryption` feature, which the MinIO backend turns on and RustFS's does not).
+pub use s3aas_madmin_codec as codec;
+pub use s3aas_madmin_codec::{Algorithm, CodecError, FRAGMENT, HEADER_LEN, looks_encrypted};
+#[cfg(feature = "encryption")]
+pub use s3aas_madmin_codec::{decrypt, derive_key, encrypt, encrypt_with};
 
 use s3aas_core::{Capabilities, Error};
 use s3aas_http::Response;

@@ -26,7 +26,7 @@ pub(super) fn content_md5(body: &[u8]) -> String {
 }
 
 /// Parses a `ListAllMyBucketsResult` body into bucket names (no I/O; used by
-/// [`S3Client::list_buckets`] and the benches).
+/// [`S3Client::list_buckets`](super::S3Client::list_buckets) and the benches).
 pub fn parse_bucket_list(body: &[u8]) -> Result<Vec<String>> {
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]

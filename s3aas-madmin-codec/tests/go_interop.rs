@@ -4,7 +4,7 @@
 //! line saying it was skipped.
 
 use rand::{Rng, RngCore};
-use s3aas_madmin::{Algorithm, decrypt, encrypt};
+use s3aas_madmin_codec::{Algorithm, decrypt, encrypt};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

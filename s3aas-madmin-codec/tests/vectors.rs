@@ -1,7 +1,9 @@
 //! Known-answer vectors from the reference (minio-admin.md §2.8, cross-checked against Debian's
 //! madmin-go) and madmin-go's own `decryptDataTests`, plus tamper and size tests.
 
-use s3aas_madmin::{Algorithm, CodecError, HEADER_LEN, decrypt, derive_key, encrypt, encrypt_with};
+use s3aas_madmin_codec::{
+    Algorithm, CodecError, HEADER_LEN, decrypt, derive_key, encrypt, encrypt_with,
+};
 use sha2::{Digest, Sha256};
 
 const PW: &[u8] = b"minio123";
@@ -133,7 +135,7 @@ fn madmin_go_upstream_vectors() {
     ];
     for (i, (pw, hexdata, len)) in cases.iter().enumerate() {
         let ct = hex::decode(hexdata).unwrap();
-        assert!(s3aas_madmin::looks_encrypted(&ct));
+        assert!(s3aas_madmin_codec::looks_encrypted(&ct));
         assert_eq!(ct[32], 0, "upstream vectors use id 0");
         let pt = decrypt(pw.as_bytes(), &ct).unwrap_or_else(|e| panic!("vector {i}: {e}"));
         assert_eq!(pt, vec![0u8; *len], "vector {i}");
