@@ -29,15 +29,19 @@
 //! - The same code talks to RustFS's `/minio/admin` alias, whose answers keep RustFS shapes
 //!   (wrapped `info`, snake_case usage, XML errors); this dialect reads both.
 
-use s3aas_core::{
-    Capabilities, Error, ErrorKind, ObjectStoreProvider, ProviderConfig, Registry, Result,
-};
-use s3aas_http::Response;
-use s3aas_madmin::{Dialect, GroupDelete, MadminProvider};
+use s3aas_core::{Capabilities, ObjectStoreProvider, ProviderConfig, Registry, Result};
+use s3aas_madmin::MadminProvider;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, Ordering};
 
-pub use s3aas_madmin::{KEYS, MadminBuilder as MinioBuilder};
+pub use config::{KEYS, MinioBuilder};
+pub use error::kind_for_code;
+
+mod config;
+mod dialect;
+mod error;
+mod wire;
+
+pub use dialect::Minio;
 
 /// The backend name and URI scheme.
 pub const SCHEME: &str = "minio";
@@ -48,232 +52,6 @@ pub type MinioProvider = MadminProvider<Minio>;
 /// What this backend supports on MinIO (community, RELEASE.2023-06 and later): the madmin-family set, see
 /// [`s3aas_madmin::CAPABILITIES`].
 pub const CAPABILITIES: Capabilities = s3aas_madmin::CAPABILITIES;
-
-/// The MinIO dialect of the madmin admin API.
-#[derive(Debug)]
-pub struct Minio {
-    version: AtomicU8,
-}
-
-impl Default for Minio {
-    fn default() -> Self {
-        Minio {
-            version: AtomicU8::new(3),
-        }
-    }
-}
-
-impl Minio {
-    /// The admin API version in use (3 or 4).
-    pub fn api_version(&self) -> u8 {
-        self.version.load(Ordering::Relaxed)
-    }
-}
-
-const ENCRYPTED_REQUESTS: &[&str] = &[
-    "add-user",
-    "add-service-account",
-    "update-service-account",
-    "idp/builtin/policy/attach",
-    "idp/builtin/policy/detach",
-    "set-config-kv",
-    "set-remote-target",
-];
-const ENCRYPTED_RESPONSES: &[&str] = &[
-    "list-users",
-    "add-service-account",
-    "info-service-account",
-    "list-service-accounts",
-    "temporary-account-info",
-    "list-access-keys-bulk",
-    "info-access-key",
-    "idp/builtin/policy/attach",
-    "idp/builtin/policy/detach",
-    "idp/builtin/policy-entities",
-    "get-config-kv",
-];
-
-/// The [`ErrorKind`] of a MinIO admin error code at a status, when the code decides it.
-pub fn kind_for_code(code: &str, status: u16) -> Option<ErrorKind> {
-    Some(match code {
-        "XMinioAdminNoSuchUser"
-        | "XMinioAdminNoSuchPolicy"
-        | "XMinioAdminNoSuchGroup"
-        | "XMinioAdminNoSuchAccessKey"
-        | "XMinioAdminNoSuchQuotaConfiguration"
-        | "NoSuchBucket" => ErrorKind::NotFound,
-        "XMinioInvalidIAMCredentials" if status == 404 => ErrorKind::NotFound,
-        "XMinioInvalidIAMCredentials" => ErrorKind::PermissionDenied,
-        "XMinioAdminGroupNotEmpty"
-        | "XMinioIAMPolicyInUse"
-        | "XMinioAdminPolicyChangeAlreadyApplied" => ErrorKind::Conflict,
-        "XMinioMalformedIAMPolicy"
-        | "MalformedPolicy"
-        | "PolicyInvalidName"
-        | "XMinioInvalidResource"
-        | "XMinioAdminConfigBadJSON"
-        | "XMinioAdminInvalidAccessKey"
-        | "XMinioAdminInvalidSecretKey"
-        | "XMinioAdminInvalidArgument"
-        | "XMinioAdminConfigTooLarge"
-        | "XMinioIAMServiceAccountSessionPolicyTooLarge"
-        | "EntityTooLarge" => ErrorKind::InvalidInput,
-        "XMinioIAMActionNotAllowed" => ErrorKind::PermissionDenied,
-        "XMinioAdminVersionMismatch" => ErrorKind::Unsupported,
-        "XMinioServerNotInitialized" | "XMinioIAMNotInitialized" | "XMinioAdminConfigNoQuorum" => {
-            ErrorKind::Unavailable
-        }
-        other => return s3aas_http::s3::kind_for_s3_code(other),
-    })
-}
-
-impl Dialect for Minio {
-    const NAME: &'static str = "minio";
-
-    fn admin_path(&self) -> Vec<&'static str> {
-        vec![
-            "minio",
-            "admin",
-            if self.api_version() == 4 { "v4" } else { "v3" },
-        ]
-    }
-
-    fn encryption(&self, cmd: &str) -> (bool, bool) {
-        (
-            ENCRYPTED_REQUESTS.contains(&cmd),
-            ENCRYPTED_RESPONSES.contains(&cmd),
-        )
-    }
-
-    fn content_type(&self, _cmd: &str) -> &'static str {
-        // MinIO requires it on attach/detach and accepts it everywhere.
-        "application/octet-stream"
-    }
-
-    fn error(&self, op: &'static str, resp: &Response) -> Error {
-        #[derive(serde::Deserialize)]
-        #[serde(rename_all = "PascalCase")]
-        struct J {
-            code: Option<String>,
-            message: Option<String>,
-            request_id: Option<String>,
-        }
-        let Ok(j) = serde_json::from_slice::<J>(&resp.body) else {
-            let e = s3aas_http::s3::s3_error(Self::NAME, op, resp);
-            // RustFS's `/minio/admin` alias answers "policy in use" as 500 InternalError (XML).
-            if resp.status == 500 && e.message().to_ascii_lowercase().contains("in use") {
-                return e.with_kind(ErrorKind::Conflict);
-            }
-            return e;
-        };
-        let code = j.code.unwrap_or_default();
-        let kind = kind_for_code(&code, resp.status)
-            .unwrap_or_else(|| s3aas_core::error::kind_for_status(resp.status));
-        let message = j
-            .message
-            .filter(|m| !m.is_empty())
-            .unwrap_or_else(|| format!("HTTP {}", resp.status));
-        let mut e = Error::new(kind, message)
-            .with_backend(Self::NAME)
-            .with_operation(op)
-            .with_http_status(resp.status)
-            .with_code(code);
-        if let Some(r) = j.request_id.as_deref().or(resp.request_id()) {
-            e = e.with_request_id(r);
-        }
-        if resp.retries_exhausted {
-            e.set_retries_exhausted();
-        }
-        e
-    }
-
-    fn force_delete_header(&self) -> &'static str {
-        "x-minio-force-delete"
-    }
-
-    fn ready_path(&self) -> &'static [&'static str] {
-        &["minio", "health", "ready"]
-    }
-
-    /// MinIO's readiness probe says nothing about quorum; this one answers `503` without write
-    /// quorum.
-    fn write_quorum_path(&self) -> Option<&'static [&'static str]> {
-        Some(&["minio", "health", "cluster"])
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        CAPABILITIES
-    }
-
-    fn sse_s3_setup_hint(&self) -> &'static str {
-        "MinIO serves SSE-S3 only through a KMS: configure one (MINIO_KMS_KES_ENDPOINT with a KES server, or MINIO_KMS_SECRET_KEY for a single static key) and restart the server."
-    }
-
-    fn group_delete(&self) -> GroupDelete {
-        GroupDelete::EmptyRemove
-    }
-
-    fn server_info(&self, mut v: serde_json::Value) -> serde_json::Value {
-        // RustFS's alias wraps the message in {"info": ...}; MinIO does not.
-        if v.get("servers").is_none() {
-            if let Some(i) = v.get_mut("info") {
-                return i.take();
-            }
-        }
-        v
-    }
-
-    fn bucket_usage(
-        &self,
-        v: &serde_json::Value,
-        bucket: &str,
-    ) -> (Option<(u64, u64)>, Option<i64>) {
-        let num = |b: &serde_json::Value, keys: &[&str]| {
-            keys.iter()
-                .find_map(|k| b.get(*k).and_then(serde_json::Value::as_u64))
-                .unwrap_or(0)
-        };
-        let sampled = v
-            .get("lastUpdate")
-            .and_then(|t| t.as_str())
-            .and_then(|t| {
-                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
-            })
-            .map(|t| t.unix_timestamp())
-            .or_else(|| {
-                v.pointer("/last_update/secs_since_epoch")
-                    .and_then(serde_json::Value::as_i64)
-            });
-        let b = v
-            .get("bucketsUsageInfo")
-            .or_else(|| v.get("buckets_usage"))
-            .and_then(|m| m.get(bucket));
-        (
-            b.map(|b| {
-                (
-                    num(b, &["size"]),
-                    num(b, &["objectsCount", "objects_count"]),
-                )
-            }),
-            sampled,
-        )
-    }
-
-    fn on_version_mismatch(&self, resp: &Response) -> bool {
-        let text = resp.body_snippet(2000);
-        if !text.contains("XMinioAdminVersionMismatch") && !resp.body.is_empty() {
-            return false;
-        }
-        let want = if text.contains("'v4'") && text.contains("expects") {
-            4
-        } else if self.api_version() == 4 {
-            3
-        } else {
-            return false;
-        };
-        self.version.swap(want, Ordering::Relaxed) != want
-    }
-}
 
 /// Registers the `minio` backend (options: see [`MadminProvider::from_config`]).
 pub fn register(registry: &mut Registry) {
@@ -287,6 +65,8 @@ fn factory(cfg: &ProviderConfig) -> Result<Arc<dyn ObjectStoreProvider>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use s3aas_core::ErrorKind;
+    use s3aas_madmin::Dialect;
 
     #[test]
     fn code_table() {

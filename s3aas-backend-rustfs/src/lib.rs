@@ -99,14 +99,18 @@
 //! [`s3aas_core::HealthProblem::Degraded`], its detail naming the node; without write quorum it
 //! is not ready (`NotReady`) with the server's answer.
 
-use s3aas_core::{
-    Capabilities, Error, ErrorKind, ObjectStoreProvider, ProviderConfig, Registry, Result,
-};
-use s3aas_http::Response;
-use s3aas_madmin::{Dialect, GroupDelete, MadminProvider};
+use s3aas_core::{Capabilities, ObjectStoreProvider, ProviderConfig, Registry, Result};
+use s3aas_madmin::MadminProvider;
 use std::sync::Arc;
 
-pub use s3aas_madmin::{KEYS, MadminBuilder as RustfsBuilder};
+pub use config::{KEYS, RustfsBuilder};
+
+mod config;
+mod dialect;
+mod error;
+mod wire;
+
+pub use dialect::Rustfs;
 
 mod quorum;
 
@@ -119,90 +123,6 @@ pub type RustfsProvider = MadminProvider<Rustfs>;
 /// What this backend supports on RustFS 1.0: the madmin-family set, see
 /// [`s3aas_madmin::CAPABILITIES`].
 pub const CAPABILITIES: Capabilities = s3aas_madmin::CAPABILITIES;
-
-/// The RustFS dialect of the madmin-family admin API.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Rustfs;
-
-impl Dialect for Rustfs {
-    const NAME: &'static str = "rustfs";
-
-    fn admin_path(&self) -> Vec<&'static str> {
-        vec!["rustfs", "admin", "v3"]
-    }
-
-    fn encryption(&self, _cmd: &str) -> (bool, bool) {
-        (false, false)
-    }
-
-    fn content_type(&self, _cmd: &str) -> &'static str {
-        "application/json"
-    }
-
-    fn error(&self, op: &'static str, resp: &Response) -> Error {
-        let e = s3aas_http::s3::s3_error(Self::NAME, op, resp);
-        // RustFS reports "policy in use" as 500 InternalError.
-        if resp.status == 500 && e.message().to_ascii_lowercase().contains("in use") {
-            return e.with_kind(ErrorKind::Conflict);
-        }
-        quorum::classify(resp, e)
-    }
-
-    fn force_delete_header(&self) -> &'static str {
-        "x-rustfs-force-delete"
-    }
-
-    fn ready_path(&self) -> &'static [&'static str] {
-        &["health", "ready"]
-    }
-
-    /// `/health/ready` stays `200` with read quorum only; this one answers `503` without write
-    /// quorum.
-    fn write_quorum_path(&self) -> Option<&'static [&'static str]> {
-        Some(&["minio", "health", "cluster"])
-    }
-
-    fn capabilities(&self) -> Capabilities {
-        CAPABILITIES
-    }
-
-    fn group_delete(&self) -> GroupDelete {
-        GroupDelete::Route
-    }
-
-    fn sse_s3_setup_hint(&self) -> &'static str {
-        "To serve SSE-S3, start RustFS with RUSTFS_SSE_S3_MASTER_KEY set to a base64-encoded 32-byte key, or with a KMS that has a default key (RUSTFS_KMS_ENABLE=true, a KMS backend, and RUSTFS_KMS_DEFAULT_KEY_ID naming a key that exists; with KMS running, the master key is not used)."
-    }
-
-    fn server_info(&self, mut v: serde_json::Value) -> serde_json::Value {
-        match v.get_mut("info") {
-            Some(i) => i.take(),
-            None => v,
-        }
-    }
-
-    fn bucket_usage(
-        &self,
-        v: &serde_json::Value,
-        bucket: &str,
-    ) -> (Option<(u64, u64)>, Option<i64>) {
-        let sampled = v
-            .pointer("/last_update/secs_since_epoch")
-            .and_then(serde_json::Value::as_i64);
-        let b = v.get("buckets_usage").and_then(|m| m.get(bucket));
-        let usage = b.map(|b| {
-            (
-                b.get("size")
-                    .and_then(serde_json::Value::as_u64)
-                    .unwrap_or(0),
-                b.get("objects_count")
-                    .and_then(serde_json::Value::as_u64)
-                    .unwrap_or(0),
-            )
-        });
-        (usage, sampled)
-    }
-}
 
 /// Registers the `rustfs` backend (options: see [`MadminProvider::from_config`]).
 pub fn register(registry: &mut Registry) {

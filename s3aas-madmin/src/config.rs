@@ -44,7 +44,8 @@ impl<D: Dialect> MadminBuilder<D> {
 
     /// Narrows the capabilities (e.g. for an older server).
     pub fn capabilities(mut self, caps: Capabilities) -> Self {
-        self.caps = caps;
+        // A restriction: the dialect's capabilities ∧ these (an override only switches off).
+        self.caps = self.caps.intersect(caps);
         self
     }
 
@@ -110,31 +111,25 @@ impl<D: Dialect + Default> MadminProvider<D> {
         }
     }
 
-    /// Builds from configuration options: `endpoint`, `access_key`, `secret_key`, `region`
-    /// (default `us-east-1`), `system_bucket` (default `s3aas-system`), `public_endpoint` (the S3
-    /// URL shown to tenants; default `endpoint`), `payload_algorithm` (0, 1 or 2; default 2), and
-    /// the transport options of [`HttpConfig::from_provider_config`].
+    /// Builds from configuration options (the [`MadminOptions`] struct: `endpoint`,
+    /// `access_key`, `secret_key`, `region`, `system_bucket`, `public_endpoint`,
+    /// `payload_algorithm`, `capabilities`) and the transport options of
+    /// [`HttpConfig::from_provider_config`]. Unknown keys are refused naming the known ones.
     pub fn from_config(cfg: &ProviderConfig) -> Result<Self> {
-        let known: Vec<&str> = KEYS.iter().chain(HttpConfig::KEYS).copied().collect();
-        cfg.check_known(&known)?;
-        let mut b = Self::builder(
-            cfg.require("endpoint")?,
-            cfg.require("access_key")?,
-            cfg.require_secret("secret_key")?.clone(),
-        )
-        .http(HttpConfig::from_provider_config(cfg)?);
-        if let Some(r) = cfg.get("region") {
+        let o: MadminOptions = cfg.typed(HttpConfig::KEYS)?;
+        let mut b = Self::builder(o.endpoint, o.access_key, o.secret_key.0)
+            .http(HttpConfig::from_provider_config(cfg)?);
+        if let Some(r) = o.region {
             b = b.region(r);
         }
-        if let Some(s) = cfg.get("system_bucket") {
+        if let Some(s) = o.system_bucket {
             b = b.system_bucket(s);
         }
-        if let Some(p) = cfg.get("public_endpoint") {
+        if let Some(p) = o.public_endpoint {
             b = b.public_endpoint(p);
         }
-        if let Some(a) = cfg.get("payload_algorithm") {
-            let alg = a
-                .parse::<u8>()
+        if let Some(a) = o.payload_algorithm {
+            let alg = u8::try_from(a)
                 .ok()
                 .and_then(Algorithm::from_id)
                 .ok_or_else(|| {
@@ -145,6 +140,44 @@ impl<D: Dialect + Default> MadminProvider<D> {
                 })?;
             b = b.payload_algorithm(alg);
         }
+        if let Some(spec) = o.capabilities {
+            b = b.capabilities(Capabilities::all().with_overrides(&spec)?);
+        }
         b.build()
     }
 }
+
+/// The configuration options of the madmin-family backends (`rustfs`, `minio`), besides the
+/// transport options of [`HttpConfig::KEYS`], as `S3AAS_<BACKEND>_<KEY>` variables, URI query
+/// parameters or options. Declared once: [`KEYS`] is read from this struct, and a test keeps
+/// the README's list complete.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MadminOptions {
+    /// The server, e.g. `http://127.0.0.1:9000`.
+    endpoint: String,
+    /// The admin credential's access key (usually root).
+    access_key: String,
+    /// Its secret key.
+    secret_key: s3aas_core::typed::SecretOption,
+    /// SigV4 region (default `us-east-1`).
+    #[serde(default)]
+    region: Option<String>,
+    /// Where instance records are kept (default `s3aas-system`).
+    #[serde(default)]
+    system_bucket: Option<String>,
+    /// The S3 URL shown to tenants (default `endpoint`).
+    #[serde(default)]
+    public_endpoint: Option<String>,
+    /// Payload encryption algorithm id (0, 1 or 2; default 2).
+    #[serde(default)]
+    payload_algorithm: Option<u64>,
+    /// Restrictions of the capabilities (`bucket_tags=no,...`; off only).
+    #[serde(default)]
+    capabilities: Option<String>,
+}
+
+/// The configuration keys the madmin-family backends read (besides the transport keys of
+/// [`HttpConfig::KEYS`]), read from the options struct itself.
+pub static KEYS: std::sync::LazyLock<&'static [&'static str]> =
+    std::sync::LazyLock::new(s3aas_core::typed::option_keys::<MadminOptions>);

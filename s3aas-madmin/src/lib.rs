@@ -63,8 +63,8 @@ mod sse;
 mod user;
 mod wire;
 
-pub use config::MadminBuilder;
-pub use provider::{KEYS, MadminProvider};
+pub use config::{KEYS, MadminBuilder};
+pub use provider::MadminProvider;
 /// The madmin payload encryption (the `s3aas-madmin-codec` crate; sealing and opening with the
 /// `encryption` feature, which the MinIO backend turns on and RustFS's does not).
 pub use s3aas_madmin_codec as codec;

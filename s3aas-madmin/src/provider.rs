@@ -261,17 +261,6 @@ pub(crate) fn strip_empty(v: serde_json::Value) -> serde_json::Value {
     }
 }
 
-/// Option names [`MadminProvider::from_config`] reads (besides the transport options).
-pub const KEYS: &[&str] = &[
-    "endpoint",
-    "access_key",
-    "secret_key",
-    "region",
-    "system_bucket",
-    "public_endpoint",
-    "payload_algorithm",
-];
-
 pub(crate) fn iam(instance: &str, name: &str) -> String {
     format!("{instance}{SEP}{name}")
 }

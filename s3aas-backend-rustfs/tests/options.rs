@@ -1,0 +1,38 @@
+//! The options are declared once (the madmin family's typed options struct); the README, which
+//! users read, must name every one, so the two cannot drift apart.
+
+#[test]
+fn the_readme_names_every_option() {
+    let readme = include_str!("../../README.md");
+    let section = readme
+        .split("### RustFS and MinIO")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .expect("the README has a RustFS and MinIO section");
+    let missing: Vec<&str> = s3aas_backend_rustfs::KEYS
+        .iter()
+        .copied()
+        .filter(|k| !section.contains(&format!("`{k}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the README's RustFS and MinIO section lacks {missing:?}"
+    );
+    assert!(s3aas_backend_rustfs::KEYS.contains(&"system_bucket"));
+}
+
+#[test]
+fn unknown_options_are_refused_naming_the_known_ones() {
+    let cfg = s3aas_core::ProviderConfig::new("rustfs")
+        .with("endpoint", "http://127.0.0.1:9")
+        .with("access_key", "root")
+        .with("secret_key", "root-secret-value")
+        .with("sytem_bucket", "typo");
+    let e = s3aas_backend_rustfs::RustfsProvider::from_config(&cfg).unwrap_err();
+    assert_eq!(e.kind(), s3aas_core::ErrorKind::ConfigInvalid);
+    assert!(
+        e.message().contains("sytem_bucket") && e.message().contains("system_bucket"),
+        "{e}"
+    );
+    assert!(!e.to_string().contains("root-secret-value"));
+}
