@@ -37,7 +37,7 @@ pub struct EcsBuilder {
     empty_bucket_poll: Duration,
     http: HttpConfig,
     caps: Option<Capabilities>,
-    iam: bool,
+    identity: Box<dyn Identity>,
 }
 
 impl EcsBuilder {
@@ -130,7 +130,11 @@ impl EcsBuilder {
     /// the instance's namespace; buckets then have no owner user (ECS makes the namespace's root
     /// user the owner of what IAM users create). See the crate docs for the mapping.
     pub fn iam(mut self, on: bool) -> Self {
-        self.iam = on;
+        self.identity = if on {
+            Box::new(crate::identity::iam::IamUsers)
+        } else {
+            Box::new(crate::identity::object::ObjectUsers)
+        };
         self
     }
 
@@ -160,14 +164,19 @@ impl EcsBuilder {
             None => s3_endpoint.clone(),
         };
         let version = self.version.as_deref().map(parse_version).transpose()?;
-        if self.iam && version.is_some_and(|v| v < (3, 6, 0)) {
-            return Err(Error::new(
-                ErrorKind::ConfigInvalid,
-                format!(
-                    "IAM mode needs ECS 3.6 or later; the configured version is {}",
-                    self.version.as_deref().unwrap_or_default()
-                ),
-            ));
+        if let (Some(min), Some(v)) = (self.identity.min_version(), version) {
+            if v < min {
+                return Err(Error::new(
+                    ErrorKind::ConfigInvalid,
+                    format!(
+                        "{} needs ECS {}.{} or later; the configured version is {}",
+                        self.identity.name(),
+                        min.0,
+                        min.1,
+                        self.version.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
         }
         let naming = Naming::new(&self.user_prefix, self.user_name_template.as_deref())?;
         if let Some(ns) = &self.namespace {
@@ -208,16 +217,11 @@ impl EcsBuilder {
             empty_bucket_poll: self.empty_bucket_poll,
             caps: CapsInputs {
                 s3: s3_endpoint_known,
-                iam: self.iam,
                 configured_version: version,
                 probed_version: Mutex::new(None),
                 restriction: self.caps,
             },
-            identity: if self.iam {
-                Box::new(crate::identity::iam::IamUsers)
-            } else {
-                Box::new(crate::identity::object::ObjectUsers)
-            },
+            identity: self.identity,
             nodes: Mutex::new(None),
         })
     }
@@ -229,21 +233,20 @@ impl EcsBuilder {
 #[derive(Debug)]
 pub(crate) struct CapsInputs {
     s3: bool,
-    iam: bool,
     configured_version: Option<(u32, u32, u32)>,
     pub(crate) probed_version: Mutex<Option<(u32, u32, u32)>>,
     restriction: Option<Capabilities>,
 }
 
 impl CapsInputs {
-    /// declared (mode, S3 endpoint) ∧ release (probed, else configured, else unknown: the
-    /// release-dependent features off) ∧ the user's restriction.
-    pub(crate) fn effective(&self) -> Capabilities {
+    /// declared (identity strategy, S3 endpoint) ∧ release (probed, else configured, else
+    /// unknown: the release-dependent features off) ∧ the user's restriction.
+    pub(crate) fn effective(&self, identity: &dyn Identity) -> Capabilities {
         let probed = *self
             .probed_version
             .lock()
             .unwrap_or_else(|p| p.into_inner());
-        let c = derive_caps(self.s3, probed.or(self.configured_version), self.iam);
+        let c = derive_caps(self.s3, probed.or(self.configured_version), identity);
         match self.restriction {
             Some(r) => c.intersect(r),
             None => c,
@@ -264,7 +267,11 @@ pub(crate) fn probed(version: &str) -> Option<(u32, u32, u32)> {
     .ok()
 }
 
-pub(crate) fn derive_caps(s3: bool, version: Option<(u32, u32, u32)>, iam: bool) -> Capabilities {
+pub(crate) fn derive_caps(
+    s3: bool,
+    version: Option<(u32, u32, u32)>,
+    identity: &dyn Identity,
+) -> Capabilities {
     let at_least = |v: (u32, u32, u32)| version.is_some_and(|have| have >= v);
     let mut c = Capabilities::none();
     c.instance_create = true;
@@ -293,16 +300,7 @@ pub(crate) fn derive_caps(s3: bool, version: Option<(u32, u32, u32)>, iam: bool)
     c.user_disable = true;
     c.access_key_rotation_grace = true;
     c.access_keys_per_user = Some(2);
-    if iam {
-        // IAM users: managed policies attached to users, keys with an Active/Inactive status,
-        // no key expiry (so no rotation grace), and no bucket owner (the namespace's root user
-        // owns what IAM users create; s3aas's own buckets belong to the service user).
-        c.policies = true;
-        c.policy_attach = true;
-        c.access_key_disable = true;
-        c.access_key_rotation_grace = false;
-        c.bucket_owner = false;
-    }
+    identity.declare(&mut c);
     c
 }
 
@@ -330,7 +328,7 @@ impl EcsProvider {
             empty_bucket_poll: Duration::from_secs(2),
             http: HttpConfig::default(),
             caps: None,
-            iam: false,
+            identity: Box::new(crate::identity::object::ObjectUsers),
         }
     }
 
@@ -443,6 +441,7 @@ pub(crate) struct EcsOptions {
 mod tests {
     use super::*;
     use crate::bucket::{check_quota, quota_from_gib};
+    use crate::identity::{iam::IamUsers, object::ObjectUsers};
 
     #[test]
     fn quota_is_whole_gib() {
@@ -464,15 +463,15 @@ mod tests {
 
     #[test]
     fn versions_decide_capabilities() {
-        let c = derive_caps(true, Some(parse_version("3.6.2").unwrap()), false);
+        let c = derive_caps(true, Some(parse_version("3.6.2").unwrap()), &ObjectUsers);
         assert_eq!(c.bucket_object_lock, Support::CreationOnly);
         assert!(!c.bucket_force_delete);
         assert_eq!(c.instance_versioning, Support::Yes);
         assert_eq!(c.instance_encryption, Support::CreationOnly);
-        let c = derive_caps(true, Some(parse_version("3.8").unwrap()), true);
+        let c = derive_caps(true, Some(parse_version("3.8").unwrap()), &IamUsers);
         assert!(c.bucket_force_delete);
         assert_eq!(c.bucket_versioning, Support::Yes);
-        let c = derive_caps(false, None, false);
+        let c = derive_caps(false, None, &ObjectUsers);
         assert_eq!(c.bucket_object_lock, Support::No);
         assert_eq!(c.bucket_versioning, Support::No);
         assert_eq!(c.instance_versioning, Support::No);

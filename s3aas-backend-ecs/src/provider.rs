@@ -471,7 +471,7 @@ impl ObjectStoreProvider for EcsProvider {
     }
 
     fn capabilities(&self) -> Capabilities {
-        self.caps.effective()
+        self.caps.effective(self.identity.as_ref())
     }
 
     async fn health(&self) -> Result<Health> {

@@ -19,6 +19,15 @@ pub(crate) mod object;
 /// same name, with the provider to call through.
 #[async_trait]
 pub(crate) trait Identity: Send + Sync + std::fmt::Debug {
+    /// What the strategy is called in messages.
+    fn name(&self) -> &'static str;
+
+    /// The oldest ECS release the strategy works with.
+    fn min_version(&self) -> Option<(u32, u32, u32)>;
+
+    /// Adjusts the capabilities every mode shares to this strategy's.
+    fn declare(&self, c: &mut Capabilities);
+
     async fn create_user(&self, p: &EcsProvider, instance: &str, req: CreateUser) -> Result<User>;
 
     async fn get_user(&self, p: &EcsProvider, instance: &str, name: &str) -> Result<User>;

@@ -10,6 +10,18 @@ pub(crate) struct ObjectUsers;
 
 #[async_trait]
 impl Identity for ObjectUsers {
+    fn name(&self) -> &'static str {
+        "object-user mode"
+    }
+
+    fn min_version(&self) -> Option<(u32, u32, u32)> {
+        None
+    }
+
+    /// Object users are what the shared capabilities describe: secret keys with an expiry
+    /// (rotation grace), bucket owners, no named policies.
+    fn declare(&self, _c: &mut Capabilities) {}
+
     async fn create_user(&self, p: &EcsProvider, instance: &str, req: CreateUser) -> Result<User> {
         let op = "create_user";
         p.require_instance(instance, op).await?;

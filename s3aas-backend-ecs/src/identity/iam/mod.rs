@@ -29,6 +29,25 @@ pub(crate) struct IamUsers;
 
 #[async_trait]
 impl Identity for IamUsers {
+    fn name(&self) -> &'static str {
+        "IAM mode"
+    }
+
+    fn min_version(&self) -> Option<(u32, u32, u32)> {
+        Some((3, 6, 0))
+    }
+
+    /// Managed policies attached to users, keys with an Active/Inactive status, no key expiry
+    /// (so no rotation grace), and no bucket owner (the namespace's root user owns what IAM
+    /// users create; s3aas's own buckets belong to the service user).
+    fn declare(&self, c: &mut Capabilities) {
+        c.policies = true;
+        c.policy_attach = true;
+        c.access_key_disable = true;
+        c.access_key_rotation_grace = false;
+        c.bucket_owner = false;
+    }
+
     async fn create_user(&self, p: &EcsProvider, instance: &str, req: CreateUser) -> Result<User> {
         p.iam_create_user(instance, req).await
     }
