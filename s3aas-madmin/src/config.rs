@@ -111,7 +111,7 @@ impl<D: Dialect + Default> MadminProvider<D> {
         }
     }
 
-    /// Builds from configuration options (the [`MadminOptions`] struct: `endpoint`,
+    /// Builds from configuration options (the typed options struct: `endpoint`,
     /// `access_key`, `secret_key`, `region`, `system_bucket`, `public_endpoint`,
     /// `payload_algorithm`, `capabilities`) and the transport options of
     /// [`HttpConfig::from_provider_config`]. Unknown keys are refused naming the known ones.
