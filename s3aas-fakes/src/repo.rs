@@ -47,3 +47,19 @@ mod tests {
         assert!(!root.ends_with("s3aas-fakes"));
     }
 }
+
+/// The option keys among `keys` that the README's section titled `### {section}` does not name
+/// in backticks (the README is what users read; the keys come from a backend's typed options).
+pub fn readme_lacks(manifest_dir: &str, section: &str, keys: &[&str]) -> Vec<String> {
+    let readme = std::fs::read_to_string(root(manifest_dir).join("README.md"))
+        .expect("the repository has a README.md");
+    let body = readme
+        .split(&format!("### {section}\n"))
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .unwrap_or_else(|| panic!("the README has no section '### {section}'"));
+    keys.iter()
+        .filter(|k| !body.contains(&format!("`{k}`")))
+        .map(|k| k.to_string())
+        .collect()
+}
