@@ -3,18 +3,20 @@
 //! The core of [s3aas](https://docs.rs/s3aas): the provider traits every storage backend
 //! implements, the domain model, the one [`Error`] type with its [`ErrorKind`],
 //! [`Capabilities`], input validation, IAM policy documents, configuration, and
-//! [`MemoryProvider`], a complete in-process backend for tests and examples.
+//! [`MemoryProvider`], a complete in-process backend for tests and examples, and [`Client`], the
+//! checked front door every provider is used through (validation, capability checks, error
+//! context, tracing: once, for every backend; the [`Registry`] hands out clients).
 //!
 //! Most users depend on the `s3aas` facade, which re-exports this crate and the backends.
 //! Backend authors depend on this crate alone.
 //!
 //! ```
-//! use s3aas_core::{MemoryProvider, ObjectStoreProvider, model::*};
+//! use s3aas_core::{IntoClient, MemoryProvider, ObjectStoreProvider, model::*};
 //! use std::sync::Arc;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> s3aas_core::Result<()> {
-//! let provider: Arc<dyn ObjectStoreProvider> = Arc::new(MemoryProvider::new());
+//! let provider: Arc<dyn ObjectStoreProvider> = Arc::new(MemoryProvider::new().into_client());
 //! provider.create_instance(CreateInstance::new("acme").default_bucket("acme-data")).await?;
 //! provider.create_user("acme", CreateUser::new("alice")).await?;
 //! let key = provider.create_access_key("acme", "alice", CreateAccessKey::new()).await?;

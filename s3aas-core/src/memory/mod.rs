@@ -1,8 +1,10 @@
 //! [`MemoryProvider`]: a complete, thread-safe, in-process implementation of every trait.
 //!
 //! It is the embedded default of the examples and a test double for code that uses s3aas: it
-//! follows the same contracts as the real backends (validation, capability refusals, idempotent
-//! deletes, `AlreadyExists`/`NotFound`, non-empty bucket refusal, key limits), and offers a few
+//! follows the same contracts as the real backends (idempotent deletes,
+//! `AlreadyExists`/`NotFound`, non-empty bucket refusal, key limits; and, used through a
+//! [`Client`](crate::Client) as the registry hands it out or `MemoryProvider::new().into_client()`,
+//! validation and capability refusals), and offers a few
 //! extra methods to drive tests: [`MemoryProvider::put_object`] to fill buckets and
 //! [`MemoryProvider::authenticate`] to check whether a key would be accepted.
 //!
