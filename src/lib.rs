@@ -68,7 +68,31 @@ pub mod ecs {
 }
 
 /// A registry with every backend compiled into this build.
+///
+/// A backend this crate knows but that was compiled out (its feature is off) stays registered:
+/// connecting to it fails with [`ErrorKind::ConfigInvalid`] naming the feature to enable,
+/// rather than calling the backend unknown.
 pub fn registry() -> Registry {
+    let compiled_out: Vec<&'static str> = BACKENDS
+        .iter()
+        .filter(|(_, compiled)| !compiled)
+        .map(|(backend, _)| *backend)
+        .collect();
+    registry_without(&compiled_out)
+}
+
+/// Every backend this crate can compile in, and whether this build has it. Each backend's
+/// feature has the backend's name.
+const BACKENDS: [(&str, bool); 3] = [
+    ("rustfs", cfg!(feature = "rustfs")),
+    ("minio", cfg!(feature = "minio")),
+    ("ecs", cfg!(feature = "ecs")),
+];
+
+/// The registry with the compiled-in backends, where each of `compiled_out` answers that it is
+/// not compiled in (replacing a real factory of the same name, which lets tests see the stubs
+/// in a build with every feature).
+fn registry_without(compiled_out: &[&'static str]) -> Registry {
     #[allow(unused_mut)]
     let mut r = Registry::with_memory();
     #[cfg(feature = "rustfs")]
@@ -77,7 +101,33 @@ pub fn registry() -> Registry {
     s3aas_backend_minio::register(&mut r);
     #[cfg(feature = "ecs")]
     s3aas_backend_ecs::register(&mut r);
+    for &backend in compiled_out {
+        if let Some(factory) = not_compiled_factory(backend) {
+            r.register(backend, factory);
+        }
+    }
     r
+}
+
+/// A factory that fails because `backend` is not compiled in (a factory is a plain function,
+/// so each backend has its own).
+fn not_compiled_factory(backend: &str) -> Option<s3aas_core::registry::Factory> {
+    match backend {
+        "rustfs" => Some(|_| Err(not_compiled("rustfs"))),
+        "minio" => Some(|_| Err(not_compiled("minio"))),
+        "ecs" => Some(|_| Err(not_compiled("ecs"))),
+        _ => None,
+    }
+}
+
+/// The error for a known backend whose feature is off in this build.
+fn not_compiled(backend: &str) -> Error {
+    Error::new(
+        ErrorKind::ConfigInvalid,
+        format!(
+            "backend '{backend}' is not compiled into this build: enable the s3aas feature `{backend}`"
+        ),
+    )
 }
 
 /// Builds the provider named by `S3AAS_BACKEND` (default `memory`), configured from the
@@ -103,3 +153,63 @@ where
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connect_error(registry: &Registry, backend: &str) -> Error {
+        let cfg = ProviderConfig::from_uri(&format!("{backend}://localhost:9000"), [("x", "y")])
+            .expect("uri parses");
+        match registry.connect(&cfg) {
+            Ok(_) => panic!("{backend}: connected with a bogus option"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn a_compiled_out_backend_names_its_feature() {
+        let r = registry_without(&["rustfs", "minio", "ecs"]);
+        assert_eq!(r.backends(), ["ecs", "memory", "minio", "rustfs"]);
+        for backend in ["rustfs", "minio", "ecs"] {
+            let e = connect_error(&r, backend);
+            assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
+            assert_eq!(
+                e.message(),
+                format!(
+                    "backend '{backend}' is not compiled into this build: enable the s3aas feature `{backend}`"
+                )
+            );
+        }
+        // A name the crate does not know is still unknown.
+        let e = connect_error(&r, "ceph");
+        assert!(e.message().starts_with("unknown backend 'ceph'"), "{e}");
+    }
+
+    #[test]
+    fn registry_has_what_this_build_has() {
+        let r = registry();
+        assert_eq!(r.backends(), ["ecs", "memory", "minio", "rustfs"]);
+        for (backend, compiled) in BACKENDS {
+            let e = connect_error(&r, backend);
+            assert_eq!(
+                e.message().contains("is not compiled into this build"),
+                !compiled,
+                "{backend}: {e}"
+            );
+        }
+    }
+
+    #[cfg(all(feature = "rustfs", feature = "minio", feature = "ecs"))]
+    #[test]
+    fn the_default_build_has_all_four_backends() {
+        assert!(BACKENDS.iter().all(|(_, compiled)| *compiled));
+        let r = registry();
+        for backend in ["memory", "rustfs", "minio", "ecs"] {
+            if backend != "memory" {
+                let e = connect_error(&r, backend);
+                assert!(!e.message().contains("not compiled"), "{backend}: {e}");
+            }
+        }
+    }
+}

@@ -33,21 +33,6 @@ fn workspace_root(dir: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_workspace_root_holds_the_scripts() {
-        let root = super::workspace_root(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
-            .expect("this crate is in the workspace");
-        assert!(
-            root.join("scripts")
-                .join("install-python-boto3.sh")
-                .is_file()
-        );
-        assert!(!root.ends_with("s3aas-fakes"));
-    }
-}
-
 /// The option keys among `keys` that the README's section titled `### {section}` does not name
 /// in backticks (the README is what users read; the keys come from a backend's typed options).
 pub fn readme_lacks(manifest_dir: &str, section: &str, keys: &[&str]) -> Vec<String> {
@@ -62,4 +47,19 @@ pub fn readme_lacks(manifest_dir: &str, section: &str, keys: &[&str]) -> Vec<Str
         .filter(|k| !body.contains(&format!("`{k}`")))
         .map(|k| k.to_string())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_workspace_root_holds_the_scripts() {
+        let root = super::workspace_root(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
+            .expect("this crate is in the workspace");
+        assert!(
+            root.join("scripts")
+                .join("install-python-boto3.sh")
+                .is_file()
+        );
+        assert!(!root.ends_with("s3aas-fakes"));
+    }
 }
