@@ -133,23 +133,13 @@ pub(crate) fn ecs_error(operation: &'static str, resp: &Response) -> Error {
     } else if resp.status == 404 {
         kind = ErrorKind::NotFound;
     }
-    let mut e = Error::new(kind, text)
-        .with_backend(crate::SCHEME)
-        .with_operation(operation)
-        .with_http_status(resp.status);
-    if let Some(c) = code {
-        e = e.with_code(c);
+    s3aas_http::ErrorBody {
+        code,
+        message: text,
+        request_id: None,
+        retryable: parsed.and_then(|p| p.retryable),
     }
-    if let Some(id) = resp.request_id() {
-        e = e.with_request_id(id);
-    }
-    if let Some(r) = parsed.and_then(|p| p.retryable) {
-        e = e.with_retryable(r);
-    }
-    if resp.retries_exhausted {
-        e.set_retries_exhausted();
-    }
-    e
+    .into_error(kind, crate::SCHEME, operation, resp)
 }
 
 /// A decoded IAM API error: AWS-style `ErrorResponse{Error{Type, Code, Message}, RequestId}`.
@@ -240,29 +230,18 @@ pub(crate) fn iam_error(operation: &'static str, resp: &Response) -> Error {
         .clone()
         .filter(|m| !m.is_empty())
         .unwrap_or_else(|| format!("HTTP {} {code}", resp.status));
-    let mut e = Error::new(kind, text)
-        .with_backend(crate::SCHEME)
-        .with_operation(operation)
-        .with_http_status(resp.status);
-    if !code.is_empty() {
-        e = e.with_code(code.as_str());
-    }
-    if let Some(id) = p
-        .request_id
-        .or_else(|| resp.request_id().map(str::to_string))
-    {
-        e = e.with_request_id(id);
-    }
-    if matches!(
+    let retryable = matches!(
         code.as_str(),
         "ServiceFailure" | "InternalFailure" | "Throttling" | "ServiceUnavailable"
-    ) {
-        e = e.with_retryable(true);
+    )
+    .then_some(true);
+    s3aas_http::ErrorBody {
+        code: (!code.is_empty()).then_some(code),
+        message: text,
+        request_id: p.request_id,
+        retryable,
     }
-    if resp.retries_exhausted {
-        e.set_retries_exhausted();
-    }
-    e
+    .into_error(kind, crate::SCHEME, operation, resp)
 }
 
 /// Whether an IAM failure says the entity does not exist.

@@ -57,20 +57,11 @@ pub(crate) fn error(op: &'static str, resp: &Response) -> Error {
     let code = j.code.unwrap_or_default();
     let kind = kind_for_code(&code, resp.status)
         .unwrap_or_else(|| s3aas_core::error::kind_for_status(resp.status));
-    let message = j
-        .message
-        .filter(|m| !m.is_empty())
-        .unwrap_or_else(|| format!("HTTP {}", resp.status));
-    let mut e = Error::new(kind, message)
-        .with_backend(crate::SCHEME)
-        .with_operation(op)
-        .with_http_status(resp.status)
-        .with_code(code);
-    if let Some(r) = j.request_id.as_deref().or(resp.request_id()) {
-        e = e.with_request_id(r);
+    s3aas_http::ErrorBody {
+        code: Some(code),
+        message: j.message.unwrap_or_default(),
+        request_id: j.request_id,
+        retryable: None,
     }
-    if resp.retries_exhausted {
-        e.set_retries_exhausted();
-    }
-    e
+    .into_error(kind, crate::SCHEME, op, resp)
 }

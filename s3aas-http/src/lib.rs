@@ -19,10 +19,12 @@
 
 mod client;
 mod config;
+mod error_body;
 pub mod s3;
 mod sigv4;
 
 pub use client::{HttpClient, Idempotency, Request, Response};
 pub use config::{HttpConfig, RetryConfig, TlsConfig, parse_endpoint};
+pub use error_body::ErrorBody;
 pub use s3::S3Client;
 pub use sigv4::SigV4Signer;

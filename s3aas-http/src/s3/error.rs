@@ -89,16 +89,11 @@ pub fn s3_error(backend: &'static str, operation: &'static str, resp: &Response)
     } else {
         format!("unexpected response: {}", resp.body_snippet(200))
     };
-    let mut e = Error::new(kind, message)
-        .with_backend(backend)
-        .with_operation(operation)
-        .with_http_status(resp.status)
-        .with_code(code);
-    if let Some(r) = rid.as_deref().or(resp.request_id()) {
-        e = e.with_request_id(r);
+    crate::ErrorBody {
+        code: Some(code),
+        message,
+        request_id: rid,
+        retryable: None,
     }
-    if resp.retries_exhausted {
-        e.set_retries_exhausted();
-    }
-    e
+    .into_error(kind, backend, operation, resp)
 }
