@@ -11,7 +11,7 @@ use s3aas_core::{Error, ErrorKind};
 pub struct ErrorBody {
     /// The server's error code (`NoSuchBucket`, `1004`, ...), when it gave one.
     pub code: Option<String>,
-    /// The text to show; empty means "HTTP <status>".
+    /// The text to show; empty means `HTTP <status>`.
     pub message: String,
     /// The request id the body carried; without one, the answer's request-id header is used.
     pub request_id: Option<String>,
