@@ -498,21 +498,31 @@ impl EcsProvider {
         }
     }
 
+    /// Whether bucket `info` (as listed) holds nothing.
     pub(crate) async fn is_bucket_empty(
+        &self,
+        ns: &str,
+        info: &BucketInfo,
+        op: &'static str,
+    ) -> Result<bool> {
+        // The owner's own listing is exact; billing (below) lags writes.
+        if let Ok(o) = self.owner_s3(ns, info, false, op).await {
+            if let Ok(empty) = o.client.is_empty(&info.name).await {
+                return Ok(empty);
+            }
+        }
+        // Billing lags writes by up to a sampling interval; ECS's own refusal backs this up.
+        let b = self.billing(ns, &info.name, op).await?;
+        Ok(b.total_objects.unwrap_or(0) == 0 && b.bytes().map_err(|e| ctx(e, op))? == 0)
+    }
+
+    /// `GET /object/billing/buckets/{ns}/{bucket}/info` in bytes.
+    async fn billing(
         &self,
         ns: &str,
         bucket: &str,
         op: &'static str,
-    ) -> Result<bool> {
-        // The owner's own listing is exact; billing (below) lags writes.
-        if let Ok(info) = self.bucket_info(ns, bucket, op).await {
-            if let Ok(o) = self.owner_s3(ns, &info, false, op).await {
-                if let Ok(empty) = o.client.is_empty(bucket).await {
-                    return Ok(empty);
-                }
-            }
-        }
-        // Billing lags writes by up to a sampling interval; ECS's own refusal backs this up.
+    ) -> Result<wire::BucketBilling> {
         let resp = self
             .ok(
                 Call::get(op, format!("/object/billing/buckets/{ns}/{bucket}/info"))
@@ -520,9 +530,7 @@ impl EcsProvider {
                 Some((Missing::Bucket, bucket)),
             )
             .await?;
-        let b: wire::BucketBilling =
-            decode("bucket billing", &resp.body).map_err(|e| ctx(e, op))?;
-        Ok(b.total_objects.unwrap_or(0) == 0 && b.bytes().map_err(|e| ctx(e, op))? == 0)
+        decode("bucket billing", &resp.body).map_err(|e| ctx(e, op))
     }
 }
 
@@ -627,18 +635,7 @@ impl BucketAdmin for EcsProvider {
     async fn bucket_usage(&self, instance: &str, name: &str) -> Result<BucketUsage> {
         let op = "bucket_usage";
         self.bucket_info(instance, name, op).await?;
-        let resp = self
-            .ok(
-                Call::get(
-                    op,
-                    format!("/object/billing/buckets/{instance}/{name}/info"),
-                )
-                .q("sizeunit", "BYTE"),
-                Some((Missing::Bucket, name)),
-            )
-            .await?;
-        let b: wire::BucketBilling =
-            decode("bucket billing", &resp.body).map_err(|e| ctx(e, op))?;
+        let b = self.billing(instance, name, op).await?;
         Ok(BucketUsage::new(
             b.bytes().map_err(|e| ctx(e, op))?,
             b.total_objects.map(|n| n.max(0) as u64),

@@ -47,8 +47,8 @@ impl Marker {
 /// What a namespace holds, sorted by whose it is.
 #[derive(Debug, Default)]
 pub(crate) struct Holdings {
-    /// Buckets of the instance (owned by the service user or by one of its users).
-    pub(crate) buckets: Vec<String>,
+    /// Buckets of the instance (owned by the service user or by one of its users), as listed.
+    pub(crate) buckets: Vec<BucketInfo>,
     /// Object user ids of the instance's users (made or adopted), without the service user.
     pub(crate) users: Vec<String>,
     /// IAM user names of the instance's users, made or adopted (IAM mode).
@@ -69,17 +69,9 @@ impl EcsProvider {
             return Ok(None);
         }
         let svc = self.naming.service_user(ns);
-        let resp = self
-            .send(Call::get(op, format!("/object/users/{svc}/info")).q("namespace", ns))
-            .await?;
-        if is_not_found(&resp) {
+        let Ok(info) = self.object_user_info(&svc, ns, op).await? else {
             return Ok(None);
-        }
-        if !resp.is_success() {
-            return Err(self.fail(op, &resp, None));
-        }
-        let info: wire::UserInfo =
-            decode("service user info", &resp.body).map_err(|e| ctx(e, op))?;
+        };
         if !info.namespace.is_empty() && info.namespace != ns {
             return Ok(None);
         }
@@ -203,14 +195,11 @@ impl EcsProvider {
             }
         }
         let infos = each_present(named, |uid| async move {
-            let resp = self
-                .ok(
-                    Call::get(op, format!("/object/users/{uid}/info")).q("namespace", ns),
-                    None,
-                )
-                .await?;
-            let info: wire::UserInfo = decode("user info", &resp.body).map_err(|e| ctx(e, op))?;
-            Ok((uid, info))
+            match self.object_user_info(&uid, ns, op).await? {
+                Ok(info) => Ok((uid, info)),
+                // Deleted since the listing: skipped, as `each_present` skips `NotFound`.
+                Err(_) => Err(Error::not_found(ResourceKind::User, uid)),
+            }
         })
         .await?;
         for (uid, info) in infos {
@@ -224,7 +213,7 @@ impl EcsProvider {
             let owner = b.owner.clone().unwrap_or_default();
             let is_default = b.tag_set.iter().any(|t| t.key == DEFAULT_BUCKET_TAG);
             if is_default || ours_or_adopted.contains(&owner) {
-                h.buckets.push(b.name);
+                h.buckets.push(b);
             } else if owner.is_empty() {
                 h.foreign.push(format!("bucket '{}'", b.name));
             } else {
@@ -487,19 +476,20 @@ impl InstanceAdmin for EcsProvider {
                         Error::new(
                             ErrorKind::BucketNotEmpty,
                             format!(
-                                "instance '{id}' holds non-empty bucket '{b}'; nothing was deleted (use force)"
+                                "instance '{id}' holds non-empty bucket '{}'; nothing was deleted (use force)",
+                                b.name
                             ),
                         ),
                         op,
                     )
-                    .with_resource(ResourceKind::Bucket, b));
+                    .with_resource(ResourceKind::Bucket, &b.name));
                 }
             }
         }
         let svc = self.naming.service_user(id);
         let mut done = Vec::new();
         let result: Result<()> = async {
-            for b in &h.buckets {
+            for b in h.buckets.iter().map(|b| &b.name) {
                 if req.force {
                     self.force_delete_bucket(id, b, op).await?;
                 } else {

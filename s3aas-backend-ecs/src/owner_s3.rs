@@ -94,13 +94,8 @@ impl EcsProvider {
             return Err(e.with_message(msg));
         }
         let k: wire::NewSecretKey = decode("new secret key", &resp.body).map_err(|e| ctx(e, op))?;
-        let id = k
-            .secret_key_id
-            .clone()
-            .filter(|i| !i.is_empty())
-            .unwrap_or_else(|| wire::secret_key_id(&k.secret_key));
         let slot = SlotKey {
-            id,
+            id: k.id(),
             secret: Some(k.secret_key.clone()),
             server_id: k.secret_key_id.is_some(),
             created: None,

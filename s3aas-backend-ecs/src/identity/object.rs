@@ -401,6 +401,29 @@ impl Identity for ObjectUsers {
 }
 
 impl EcsProvider {
+    /// `GET /object/users/{uid}/info?namespace=ns`; `Ok(Err(status))` when ECS has no such
+    /// user (with the status it answered). The one read of an object user: users, the instance
+    /// marker and `delete_instance` share it.
+    pub(crate) async fn object_user_info(
+        &self,
+        uid: &str,
+        ns: &str,
+        op: &'static str,
+    ) -> Result<std::result::Result<wire::UserInfo, u16>> {
+        let resp = self
+            .send(Call::get(op, format!("/object/users/{uid}/info")).q("namespace", ns))
+            .await?;
+        if is_not_found(&resp) {
+            return Ok(Err(resp.status));
+        }
+        if !resp.is_success() {
+            return Err(self.fail(op, &resp, None));
+        }
+        decode("user info", &resp.body)
+            .map(Ok)
+            .map_err(|e| ctx(e, op))
+    }
+
     pub(crate) async fn user_info(
         &self,
         ns: &str,
@@ -408,19 +431,15 @@ impl EcsProvider {
         op: &'static str,
     ) -> Result<wire::UserInfo> {
         let uid = self.object_user_id(ns, name);
-        let resp = self
-            .send(Call::get(op, format!("/object/users/{uid}/info")).q("namespace", ns))
-            .await?;
-        if is_not_found(&resp) {
-            self.require_instance(ns, op).await?;
-            return Err(
-                ctx(Error::not_found(ResourceKind::User, name), op).with_http_status(resp.status)
-            );
-        }
-        if !resp.is_success() {
-            return Err(self.fail(op, &resp, None));
-        }
-        let info: wire::UserInfo = decode("user info", &resp.body).map_err(|e| ctx(e, op))?;
+        let info = match self.object_user_info(&uid, ns, op).await? {
+            Ok(info) => info,
+            Err(status) => {
+                self.require_instance(ns, op).await?;
+                return Err(
+                    ctx(Error::not_found(ResourceKind::User, name), op).with_http_status(status)
+                );
+            }
+        };
         if !info.namespace.is_empty() && info.namespace != ns {
             return Err(ctx(Error::not_found(ResourceKind::User, name), op));
         }
@@ -564,12 +583,7 @@ impl EcsProvider {
             return Err(self.fail(op, &resp, Some((Missing::User, user))));
         }
         let k: wire::NewSecretKey = decode("new secret key", &resp.body).map_err(|e| ctx(e, op))?;
-        let id = k
-            .secret_key_id
-            .clone()
-            .filter(|i| !i.is_empty())
-            .unwrap_or_else(|| wire::secret_key_id(&k.secret_key));
-        let mut a = AccessKey::new(ns, user, id, &uid);
+        let mut a = AccessKey::new(ns, user, k.id(), &uid);
         a.created = k.key_timestamp.or(Some(OffsetDateTime::now_utc()));
         a.expiration = k.key_expiry_timestamp;
         let secret = SecretString::from(k.secret_key.clone());

@@ -301,6 +301,16 @@ pub(crate) struct NewSecretKey {
     pub(crate) key_expiry_timestamp: Option<OffsetDateTime>,
 }
 
+impl NewSecretKey {
+    /// The key's id: the server's `secret_key_id` (ECS 4.x), else the SHA-256 of the secret.
+    pub(crate) fn id(&self) -> String {
+        self.secret_key_id
+            .clone()
+            .filter(|i| !i.is_empty())
+            .unwrap_or_else(|| secret_key_id(&self.secret_key))
+    }
+}
+
 /// `GET /object/bucket/{b}/info` and the items of `GET /object/bucket`.
 #[derive(Clone, Debug, Deserialize)]
 pub(crate) struct BucketInfo {
