@@ -241,9 +241,8 @@ impl EcsProvider {
         tags: &Tags,
         op: &'static str,
     ) -> Result<()> {
+        // The count was checked by the caller, before any change (`update_bucket`).
         let bucket = &info.name;
-        let is_default = info.tag_set.iter().any(|t| t.key == DEFAULT_BUCKET_TAG);
-        check_tag_count(tags.len(), is_default).map_err(|e| ctx(e, op))?;
         let current: Vec<&BucketTag> = info
             .tag_set
             .iter()
@@ -593,8 +592,7 @@ impl BucketAdmin for EcsProvider {
         let info = self.bucket_info(instance, name, op).await?;
         if let Some(t) = &req.tags {
             // Before any change: the default bucket has room for one tag less.
-            let is_default = info.tag_set.iter().any(|t| t.key == DEFAULT_BUCKET_TAG);
-            check_tag_count(t.len(), is_default).map_err(|e| ctx(e, op))?;
+            check_tag_count(t.len(), info.is_default()).map_err(|e| ctx(e, op))?;
         }
         if let Some(v) = req.versioning {
             if !v && info.is_object_lock_enabled {

@@ -211,7 +211,7 @@ impl EcsProvider {
         }
         for b in self.all_buckets(ns, op).await? {
             let owner = b.owner.clone().unwrap_or_default();
-            let is_default = b.tag_set.iter().any(|t| t.key == DEFAULT_BUCKET_TAG);
+            let is_default = b.is_default();
             if is_default || ours_or_adopted.contains(&owner) {
                 h.buckets.push(b);
             } else if owner.is_empty() {
@@ -228,7 +228,7 @@ impl EcsProvider {
     /// Whether `info` is a bucket of instance `ns` (see [`crate::naming`]).
     pub(crate) fn is_instance_bucket(&self, ns: &str, info: &BucketInfo) -> bool {
         let owner = info.owner.as_deref().unwrap_or_default();
-        info.tag_set.iter().any(|t| t.key == DEFAULT_BUCKET_TAG)
+        info.is_default()
             || owner == self.naming.service_user(ns)
             || self.naming.object_user_of(ns, owner).is_some()
     }
@@ -423,10 +423,7 @@ impl InstanceAdmin for EcsProvider {
         let marker = self.require_instance(id, op).await?;
         if let Some(v) = req.versioning {
             let buckets = self.all_buckets(id, op).await?;
-            if let Some(default) = buckets
-                .into_iter()
-                .find(|b| b.tag_set.iter().any(|t| t.key == DEFAULT_BUCKET_TAG))
-            {
+            if let Some(default) = buckets.into_iter().find(|b| b.is_default()) {
                 if !v && default.is_object_lock_enabled {
                     return Err(ctx(
                         Error::new(

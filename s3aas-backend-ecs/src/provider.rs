@@ -350,9 +350,7 @@ impl EcsProvider {
         };
         let (nodes, version) = self.nodes().await?;
         let buckets = self.all_buckets(&name, op).await?;
-        let default = buckets
-            .iter()
-            .find(|b| b.tag_set.iter().any(|t| t.key == DEFAULT_BUCKET_TAG));
+        let default = buckets.iter().find(|b| b.is_default());
         let mut i = Instance::new(&name);
         i.id = name.clone();
         i.backend_version = version;

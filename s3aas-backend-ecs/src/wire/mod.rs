@@ -335,6 +335,15 @@ pub(crate) struct BucketInfo {
     pub(crate) versioning_status: Option<String>,
 }
 
+impl BucketInfo {
+    /// Whether this is an instance's default bucket (it carries s3aas's tag).
+    pub(crate) fn is_default(&self) -> bool {
+        self.tag_set
+            .iter()
+            .any(|t| t.key == crate::DEFAULT_BUCKET_TAG)
+    }
+}
+
 /// `GET /object/bucket`.
 #[derive(Clone, Debug, Deserialize)]
 pub(crate) struct BucketList {
