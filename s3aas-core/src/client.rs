@@ -10,6 +10,10 @@
 //! The [`Registry`](crate::Registry) hands out clients, and [`Client`] implements the same
 //! traits as the provider it wraps, so callers do not change.
 
+use crate::audit::{
+    AuditSink, FieldChange, Mutation, TracingSink, create_bucket_fields, create_key_fields,
+    instance_fields, update_bucket_fields, update_instance_fields,
+};
 use crate::capabilities::Capabilities;
 use crate::error::{Error, ResourceKind, Result};
 use crate::guard;
@@ -26,6 +30,10 @@ use tracing::Instrument;
 #[derive(Debug, Clone)]
 pub struct Client {
     inner: Arc<dyn ObjectStoreProvider>,
+    audit: Arc<dyn AuditSink>,
+    /// The field-level changes the next call makes, when the caller knew the values before
+    /// (the desired-state layer does); they replace what the call itself would record.
+    detail: Option<Arc<Vec<FieldChange>>>,
 }
 
 /// The resource a call is about, for errors that do not name one.
@@ -34,7 +42,27 @@ type Subject<'a> = Option<(ResourceKind, &'a str)>;
 impl Client {
     /// Wraps `provider`. Wrapping a client again adds nothing: its checks already run.
     pub fn new(provider: Arc<dyn ObjectStoreProvider>) -> Client {
-        Client { inner: provider }
+        Client {
+            inner: provider,
+            audit: Arc::new(TracingSink),
+            detail: None,
+        }
+    }
+
+    /// Sends the [audit events](crate::audit) of every change made through this client to
+    /// `sink` instead of `tracing`.
+    pub fn with_audit_sink(mut self, sink: Arc<dyn AuditSink>) -> Client {
+        self.audit = sink;
+        self
+    }
+
+    /// This client, recording `changes` (with their earlier values) as the field-level detail
+    /// of the calls made through the returned copy.
+    pub fn with_detail(&self, changes: Vec<FieldChange>) -> Client {
+        Client {
+            detail: Some(Arc::new(changes)),
+            ..self.clone()
+        }
     }
 
     /// The wrapped provider (for calls only that backend has, such as closing a session).
@@ -60,6 +88,38 @@ impl Client {
         check.map_err(add)?;
         let span = tracing::debug_span!("s3aas", backend, operation = op);
         call.instrument(span).await.map_err(add)
+    }
+
+    /// [`run`](Self::run) for a call that changes the server: once it has been sent, records
+    /// its audit event, successful or not. A call refused by the checks sent nothing, changed
+    /// nothing and records nothing.
+    async fn change<T>(
+        &self,
+        op: &'static str,
+        subject: Subject<'_>,
+        check: Result<()>,
+        mutation: Mutation,
+        call: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        if check.is_err() {
+            return self.run(op, subject, check, call).await;
+        }
+        let out = self.run(op, subject, Ok(()), call).await;
+        self.record(op, mutation, out.as_ref().map(|_| ()));
+        out
+    }
+
+    fn record(
+        &self,
+        op: &'static str,
+        mut mutation: Mutation,
+        result: std::result::Result<(), &Error>,
+    ) {
+        if let Some(detail) = &self.detail {
+            mutation.changes = detail.as_ref().clone();
+        }
+        let event = mutation.into_event(self.inner.backend(), op, result);
+        self.audit.record(&event);
     }
 }
 
@@ -91,10 +151,12 @@ impl InstanceAdmin for Client {
     async fn create_instance(&self, req: CreateInstance) -> Result<Instance> {
         let check = guard::create_instance(&self.caps(), self.inner.backend(), &req);
         let name = req.name.clone();
-        self.run(
+        let mutation = Mutation::new(None, ResourceKind::Instance, &name, instance_fields(&req));
+        self.change(
             "create_instance",
             inst(&name),
             check,
+            mutation,
             self.inner.create_instance(req),
         )
         .await
@@ -118,10 +180,17 @@ impl InstanceAdmin for Client {
 
     async fn update_instance(&self, id: &str, req: UpdateInstance) -> Result<Instance> {
         let check = guard::update_instance(&self.caps(), self.inner.backend(), id, &req);
-        self.run(
+        let mutation = Mutation::new(
+            None,
+            ResourceKind::Instance,
+            id,
+            update_instance_fields(&req),
+        );
+        self.change(
             "update_instance",
             inst(id),
             check,
+            mutation,
             self.inner.update_instance(id, req),
         )
         .await
@@ -129,10 +198,17 @@ impl InstanceAdmin for Client {
 
     async fn delete_instance(&self, id: &str, req: DeleteInstance) -> Result<()> {
         let check = guard::delete_instance(&self.caps(), self.inner.backend(), id, &req);
-        self.run(
+        let mutation = Mutation::new(
+            None,
+            ResourceKind::Instance,
+            id,
+            vec![FieldChange::set("force", req.force)],
+        );
+        self.change(
             "delete_instance",
             inst(id),
             check,
+            mutation,
             self.inner.delete_instance(id, req),
         )
         .await
@@ -145,10 +221,17 @@ impl BucketAdmin for Client {
         let check = guard::create_bucket(&self.caps(), self.inner.backend(), instance, &req);
         let name = req.name.clone();
         let subject = Some((ResourceKind::Bucket, name.as_str()));
-        self.run(
+        let mutation = Mutation::new(
+            Some(instance),
+            ResourceKind::Bucket,
+            &name,
+            create_bucket_fields(&req),
+        );
+        self.change(
             "create_bucket",
             subject,
             check,
+            mutation,
             self.inner.create_bucket(instance, req),
         )
         .await
@@ -181,10 +264,17 @@ impl BucketAdmin for Client {
     async fn update_bucket(&self, instance: &str, name: &str, req: UpdateBucket) -> Result<Bucket> {
         let check = guard::update_bucket(&self.caps(), self.inner.backend(), instance, name, &req);
         let subject = Some((ResourceKind::Bucket, name));
-        self.run(
+        let mutation = Mutation::new(
+            Some(instance),
+            ResourceKind::Bucket,
+            name,
+            update_bucket_fields(&req),
+        );
+        self.change(
             "update_bucket",
             subject,
             check,
+            mutation,
             self.inner.update_bucket(instance, name, req),
         )
         .await
@@ -193,10 +283,17 @@ impl BucketAdmin for Client {
     async fn delete_bucket(&self, instance: &str, name: &str, req: DeleteBucket) -> Result<()> {
         let check = guard::delete_bucket(&self.caps(), self.inner.backend(), instance, name, &req);
         let subject = Some((ResourceKind::Bucket, name));
-        self.run(
+        let mutation = Mutation::new(
+            Some(instance),
+            ResourceKind::Bucket,
+            name,
+            vec![FieldChange::set("force", req.force)],
+        );
+        self.change(
             "delete_bucket",
             subject,
             check,
+            mutation,
             self.inner.delete_bucket(instance, name, req),
         )
         .await
@@ -221,10 +318,20 @@ impl UserAdmin for Client {
         let check = guard::create_user(&self.caps(), self.inner.backend(), instance, &req);
         let name = req.name.clone();
         let subject = Some((ResourceKind::User, name.as_str()));
-        self.run(
+        let mutation = Mutation::new(
+            Some(instance),
+            ResourceKind::User,
+            &name,
+            vec![
+                FieldChange::set("enabled", req.enabled),
+                FieldChange::set("tags", &req.tags),
+            ],
+        );
+        self.change(
             "create_user",
             subject,
             check,
+            mutation,
             self.inner.create_user(instance, req),
         )
         .await
@@ -256,10 +363,17 @@ impl UserAdmin for Client {
     async fn set_user_enabled(&self, instance: &str, name: &str, enabled: bool) -> Result<()> {
         let check = guard::set_user_enabled(&self.caps(), self.inner.backend(), instance, name);
         let subject = Some((ResourceKind::User, name));
-        self.run(
+        let mutation = Mutation::new(
+            Some(instance),
+            ResourceKind::User,
+            name,
+            vec![FieldChange::set("enabled", enabled)],
+        );
+        self.change(
             "set_user_enabled",
             subject,
             check,
+            mutation,
             self.inner.set_user_enabled(instance, name, enabled),
         )
         .await
@@ -268,10 +382,12 @@ impl UserAdmin for Client {
     async fn delete_user(&self, instance: &str, name: &str) -> Result<()> {
         let check = guard::lookup_name("instance", instance).and(guard::lookup_name("user", name));
         let subject = Some((ResourceKind::User, name));
-        self.run(
+        let mutation = Mutation::new(Some(instance), ResourceKind::User, name, Vec::new());
+        self.change(
             "delete_user",
             subject,
             check,
+            mutation,
             self.inner.delete_user(instance, name),
         )
         .await
@@ -284,10 +400,17 @@ impl PolicyAdmin for Client {
         let check = guard::put_policy(&self.caps(), self.inner.backend(), instance, &req);
         let name = req.name.clone();
         let subject = Some((ResourceKind::Policy, name.as_str()));
-        self.run(
+        let mutation = Mutation::new(
+            Some(instance),
+            ResourceKind::Policy,
+            &name,
+            vec![FieldChange::set("document", req.document.as_value())],
+        );
+        self.change(
             "put_policy",
             subject,
             check,
+            mutation,
             self.inner.put_policy(instance, req),
         )
         .await
@@ -319,10 +442,12 @@ impl PolicyAdmin for Client {
     async fn delete_policy(&self, instance: &str, name: &str) -> Result<()> {
         let check = guard::policy_lookup(&self.caps(), self.inner.backend(), instance, Some(name));
         let subject = Some((ResourceKind::Policy, name));
-        self.run(
+        let mutation = Mutation::new(Some(instance), ResourceKind::Policy, name, Vec::new());
+        self.change(
             "delete_policy",
             subject,
             check,
+            mutation,
             self.inner.delete_policy(instance, name),
         )
         .await
@@ -337,10 +462,17 @@ impl PolicyAdmin for Client {
             Some(policy),
         );
         let subject = Some((ResourceKind::Policy, policy));
-        self.run(
+        let mutation = Mutation::new(
+            Some(instance),
+            ResourceKind::User,
+            user,
+            vec![FieldChange::new("attached", None, Some(policy.into()))],
+        );
+        self.change(
             "attach_policy",
             subject,
             check,
+            mutation,
             self.inner.attach_policy(instance, user, policy),
         )
         .await
@@ -355,10 +487,17 @@ impl PolicyAdmin for Client {
             Some(policy),
         );
         let subject = Some((ResourceKind::Policy, policy));
-        self.run(
+        let mutation = Mutation::new(
+            Some(instance),
+            ResourceKind::User,
+            user,
+            vec![FieldChange::new("attached", Some(policy.into()), None)],
+        );
+        self.change(
             "detach_policy",
             subject,
             check,
+            mutation,
             self.inner.detach_policy(instance, user, policy),
         )
         .await
@@ -395,13 +534,21 @@ impl AccessKeyAdmin for Client {
             OffsetDateTime::now_utc(),
         );
         let subject = Some((ResourceKind::User, user));
-        self.run(
-            "create_access_key",
-            subject,
-            check,
-            self.inner.create_access_key(instance, user, req),
-        )
-        .await
+        if check.is_err() {
+            let call = self.inner.create_access_key(instance, user, req);
+            return self.run("create_access_key", subject, check, call).await;
+        }
+        let fields = create_key_fields(user, &req);
+        let call = self.inner.create_access_key(instance, user, req);
+        let out = self.run("create_access_key", subject, Ok(()), call).await;
+        // The key's id exists only once the server made it.
+        let id = match &out {
+            Ok(k) => k.key.id.clone(),
+            Err(_) => format!("(new key of {user})"),
+        };
+        let mutation = Mutation::new(Some(instance), ResourceKind::AccessKey, &id, fields);
+        self.record("create_access_key", mutation, out.as_ref().map(|_| ()));
+        out
     }
 
     async fn list_access_keys(&self, instance: &str, user: &str) -> Result<Vec<AccessKey>> {
@@ -443,10 +590,17 @@ impl AccessKeyAdmin for Client {
             key_id,
         );
         let subject = Some((ResourceKind::AccessKey, key_id));
-        self.run(
+        let mutation = Mutation::new(
+            Some(instance),
+            ResourceKind::AccessKey,
+            key_id,
+            vec![FieldChange::set("enabled", enabled)],
+        );
+        self.change(
             "set_access_key_enabled",
             subject,
             check,
+            mutation,
             self.inner
                 .set_access_key_enabled(instance, user, key_id, enabled),
         )
@@ -456,10 +610,12 @@ impl AccessKeyAdmin for Client {
     async fn delete_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<()> {
         let check = guard::access_key_lookup(instance, user, Some(key_id));
         let subject = Some((ResourceKind::AccessKey, key_id));
-        self.run(
+        let mutation = Mutation::new(Some(instance), ResourceKind::AccessKey, key_id, Vec::new());
+        self.change(
             "delete_access_key",
             subject,
             check,
+            mutation,
             self.inner.delete_access_key(instance, user, key_id),
         )
         .await
@@ -481,10 +637,20 @@ impl AccessKeyAdmin for Client {
             &req,
         );
         let subject = Some((ResourceKind::AccessKey, key_id));
-        self.run(
+        let mutation = Mutation::new(
+            Some(instance),
+            ResourceKind::AccessKey,
+            key_id,
+            vec![FieldChange::set(
+                "grace_seconds",
+                req.grace.map(|g| g.as_secs()),
+            )],
+        );
+        self.change(
             "rotate_access_key",
             subject,
             check,
+            mutation,
             self.inner.rotate_access_key(instance, user, key_id, req),
         )
         .await

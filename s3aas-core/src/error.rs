@@ -81,7 +81,8 @@ impl fmt::Display for ErrorKind {
 }
 
 /// The kind of resource an error is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ResourceKind {
     /// An instance (tenant).

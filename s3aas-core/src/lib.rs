@@ -25,6 +25,7 @@
 //! # }
 //! ```
 
+pub mod audit;
 pub mod bulk;
 pub mod capabilities;
 pub mod client;
