@@ -14,17 +14,22 @@
 //! - [`S3Client`]: the signed S3 calls for bucket features (create with object lock, versioning,
 //!   default encryption, policy, tagging, listing, emptying), with S3 XML errors parsed into
 //!   [`s3aas_core::Error`].
+//! - [`IamClient`]: the AWS IAM query protocol (signed form-encoded `POST`,
+//!   `Action=...&Version=2010-05-08`, XML answers, AWS IAM error XML), as SeaweedFS and Ceph RGW
+//!   answer it on their S3 port.
 //! - `tracing` spans per call (`backend`, `operation`) that never record secrets, bodies or
 //!   authorization headers.
 
 mod client;
 mod config;
 mod error_body;
+pub mod iam;
 pub mod s3;
 mod sigv4;
 
 pub use client::{HttpClient, Idempotency, Request, Response};
 pub use config::{HttpConfig, RetryConfig, TlsConfig, parse_endpoint};
 pub use error_body::ErrorBody;
+pub use iam::IamClient;
 pub use s3::S3Client;
 pub use sigv4::SigV4Signer;

@@ -52,6 +52,17 @@ impl SigV4Signer {
         }
     }
 
+    /// The same credential signing for another service (e.g. `iam` for the AWS IAM query API).
+    pub fn with_service(mut self, service: impl Into<String>) -> Self {
+        self.service = service.into();
+        self
+    }
+
+    /// The service signed for (`s3` unless [`SigV4Signer::with_service`] changed it).
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
     /// The access key id.
     pub fn access_key(&self) -> &str {
         &self.access_key
