@@ -22,7 +22,7 @@ use url::Url;
 
 mod xml;
 
-pub use xml::{IamAccessKey, IamUser, Members, parse_result};
+pub use xml::{IamAccessKey, IamTag, IamUser, Members, parse_result};
 
 /// The API version every call sends.
 pub const IAM_VERSION: &str = "2010-05-08";
