@@ -116,7 +116,7 @@ curl -s -o /dev/null "http://127.0.0.1:$rgw_port/" || { echo "radosgw did not an
 ak="ADMIN$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr a-f A-F)"
 sk="$(head -c 24 /dev/urandom | base64 | tr -d '/+=\n')"
 radosgw-admin "${C[@]}" -n client.admin user create --uid=s3aas-admin --display-name="s3aas admin" \
-  --caps="users=*;buckets=*;usage=*;metadata=*;zone=read" --access-key="$ak" --secret-key="$sk" >/dev/null
+  --caps="users=*;buckets=*;usage=*;metadata=*;zone=read;user-policy=*" --access-key="$ak" --secret-key="$sk" >/dev/null
 printf '%s\n' "$ak" > "$dir/admin.access"; printf '%s\n' "$sk" > "$dir/admin.secret"; chmod 600 "$dir/admin.secret"
 echo "ENDPOINT=http://127.0.0.1:$rgw_port"
 echo "ACCESS_KEY_FILE=$dir/admin.access"

@@ -1,0 +1,158 @@
+//! # s3aas-backend-ceph
+//!
+//! The Ceph RADOS Gateway (RGW) backend of s3aas: the RGW Admin Ops API (`/admin/user`,
+//! `/admin/bucket`, `/admin/metadata`) for tenants, users, keys, quotas and usage, RGW's AWS IAM
+//! API for user policies, and signed S3 for bucket settings — all on the one RGW endpoint, all
+//! signed with SigV4. Built and proven against Ceph 16.2 "Pacific" (`tests/ceph_server.rs` runs
+//! the conformance suite against a real single-node cluster started by
+//! `scripts/ceph-rgw-server.sh`).
+//!
+//! ```no_run
+//! # async fn f() -> s3aas_core::Result<()> {
+//! use s3aas_backend_ceph::CephProvider;
+//! use s3aas_core::prelude::*;
+//! let rgw = CephProvider::builder("http://127.0.0.1:7480", "ADMINKEY", SecretString::from("...".to_string()))
+//!     .build()?;
+//! rgw.create_instance(CreateInstance::new("acme").default_bucket("acme-data")).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! ## The admin user
+//! The configured key is an RGW user's S3 key with the caps
+//! `users=*;buckets=*;usage=read;metadata=*;user-policy=*` (`radosgw-admin caps add`):
+//! `users` and `buckets` for the Admin Ops calls, `metadata=*` to list users and to write a
+//! bucket's quota (below), `user-policy=*` for `PutUserPolicy` and friends (without it RGW
+//! answers `403 AccessDenied` to every IAM call: restrict the capabilities with `policies=no`).
+//!
+//! ## How s3aas maps onto RGW
+//! | s3aas | RGW |
+//! |---|---|
+//! | instance `acme-1` | tenant `acme_1`: RGW tenant names allow letters, digits and `_` (a `-` is `400 InvalidTenantName`) and instance names allow lower-case letters, digits and `-`, so `-` ↔ `_` maps them both ways ([`tenant_of`], [`instance_of`]) |
+//! | the instance's mark and settings | the system user `acme_1$s3aas`, whose display name is `s3aas-instance:` + JSON (`default_bucket`, `versioning`, `labels`, `created`). RGW tenants have no metadata of their own; a display name is free text that `GET /admin/user` returns, so an instance is rediscovered from RGW alone. `list_instances` lists the users (`/admin/metadata/user`) named `<tenant>$s3aas` whose display name carries the mark |
+//! | the system user's keys | sign every S3 call for the instance's buckets: RGW names buckets inside the signer's tenant and lets the owner configure them. The admin reads them with `GET /admin/user` (which returns secrets to the admin); they are kept in memory only, never logged or shown by `Debug` |
+//! | user `alice` | user `acme_1$alice` (display name `alice`); `s3aas` and `s3aas-policies` are reserved names (`InvalidInput` before any call) |
+//! | disable / enable user | suspend / unsuspend (`POST /admin/user?suspended=`): a suspended user's keys are refused with `403` |
+//! | access key | one of the user's S3 keys, several per user (RGW sets no limit). The key id and secret are chosen by s3aas (20 upper-case letters and digits; 40 characters from the OS-seeded CSPRNG) and sent with `PUT /admin/user?key&access-key=&secret-key=`: RGW sets the same secret again when that call is repeated, so it is retried safely |
+//! | named policy `p` | the inline IAM policy `p` of the instance's keyless, suspended user `acme_1$s3aas-policies` (it can sign nothing, so the document grants nothing there) |
+//! | attach `p` to `alice` | `PutUserPolicy(acme_1$alice, p, document)`; a user's inline policy names are its attached policies; `put_policy` puts a changed document on every user it is attached to |
+//! | bucket | a bucket of the tenant owned by the system user (made with S3 `PUT /bucket` signed as it). Buckets owned by other users of the tenant are not the instance's buckets (but `delete_user` and `delete_instance` remove them with their users: `purge-data`) |
+//! | bucket quota | the bucket's own quota in its instance metadata (see below) |
+//! | bucket usage | `GET /admin/bucket?stats`: sizes and object counts over all usage categories |
+//! | forced bucket delete | `DELETE /admin/bucket?purge-objects=true` |
+//!
+//! ## Policies name buckets as `arn:aws:s3:::<bucket>`
+//! RGW resolves a bucket ARN without a tenant inside the *user's* tenant, so a policy attached
+//! to `acme_1$alice` naming `arn:aws:s3:::data` means bucket `data` of tenant `acme_1`, and no
+//! translation is needed. The tenant form `arn:aws:s3::acme_1:data` is refused by
+//! `PutUserPolicy` with `400 MalformedPolicyDocument` on Pacific. A user policy grants access
+//! to buckets of the system user without any bucket policy (seen: `GetObject` on the allowed
+//! bucket works, every other bucket answers `403 AccessDenied`).
+//!
+//! ## What RGW (Pacific) cannot do, refused with `Unsupported` before any request
+//! - Default bucket encryption (SSE-S3): `PutBucketEncryption` with `AES256` is
+//!   `400 InvalidArgument` without an SSE-S3 key backend (Quincy and later with Vault), and
+//!   `GET ?encryption` is not implemented (it lists the bucket). So no instance or bucket
+//!   encryption, and [`Bucket::encryption`](s3aas_core::model::Bucket) is unknown (`None`).
+//! - MFA delete; a notification (soft) quota; bucket owners other than the system user.
+//! - Disabling a single access key: RGW keys have no state (only the whole user is suspended);
+//!   key names, descriptions, expiry and session policies; rotation with a grace period (the
+//!   old key is deleted at once).
+//! - User tags: RGW users have none.
+//!
+//! ## Per-bucket quotas
+//! Pacific answers `501 NotImplemented` to the documented `PUT /admin/bucket?quota&uid=&bucket=`,
+//! and the user-level `quota-type=bucket` applies to every bucket of the owner (all of an
+//! instance's buckets share one). So the quota is written into the bucket's instance metadata
+//! (`/admin/metadata/bucket.instance`, read-modify-write of `bucket_info.quota`), which is what
+//! `radosgw-admin quota set --quota-scope=bucket` changes. RGW enforces it: a write over it is
+//! `403 QuotaExceeded`.
+//!
+//! ## Differences from AWS seen on RGW
+//! - `PUT /admin/user` of an existing user is `409 UserAlreadyExists` even with identical
+//!   parameters; a missing user is `404 NoSuchUser`; RGW's admin errors carry an empty
+//!   `Message`, so the code is the message.
+//! - Creating an existing bucket again as its owner succeeds (`200`), as on AWS us-east-1: s3aas
+//!   checks first and answers `AlreadyExists`.
+//! - `PUT /admin/user?key` with an existing access key id of the same user silently replaces its
+//!   secret; of another user it is `409 KeyExists`. Deleting a key the user does not hold is
+//!   `403 InvalidAccessKeyId`.
+//! - `PUT /admin/user?key` answers the user's whole key list (secrets included), not the new key.
+//! - Usage: bucket stats follow writes closely; user stats lag (synced in the background). The
+//!   usage's `as_of` is the time the stats were read.
+//! - Bucket names must be 3–63 characters (`InvalidBucketName` for shorter), as on AWS.
+//! - Admin queries must be signed with strictly percent-encoded, sorted query parameters
+//!   (`%20`, never `+`): RGW rebuilds the canonical query itself; `curl --aws-sigv4` gets
+//!   `SignatureDoesNotMatch` on queries with several parameters.
+
+mod access_key;
+mod bucket;
+mod config;
+mod error;
+mod instance;
+mod policy;
+mod provider;
+mod quota;
+mod user;
+mod wire;
+
+pub use config::CephBuilder;
+pub use instance::MARKER;
+pub use provider::{CephProvider, POLICY_USER, SYSTEM_USER, instance_of, tenant_of};
+
+use s3aas_core::model::Support;
+use s3aas_core::{Capabilities, ObjectStoreProvider, ProviderConfig, Registry, Result};
+use std::sync::Arc;
+
+/// The backend name and URI scheme.
+pub const SCHEME: &str = "ceph";
+
+/// What RGW (Pacific) allows through this backend; see the crate docs for why each is off.
+pub const CAPABILITIES: Capabilities = {
+    let mut c = Capabilities::none();
+    c.instance_create = true;
+    c.instance_versioning = Support::Yes;
+    c.instance_labels = true;
+    c.bucket_versioning = Support::Yes;
+    c.bucket_object_lock = Support::CreationOnly;
+    c.bucket_quota = Support::Yes;
+    c.bucket_policy = Support::Yes;
+    c.bucket_tags = Support::Yes;
+    c.bucket_force_delete = true;
+    c.bucket_usage = true;
+    c.user_disable = true;
+    c.policies = true;
+    c.policy_attach = true;
+    c
+};
+
+/// The configuration keys this backend reads (besides the transport keys of
+/// [`s3aas_http::HttpConfig::KEYS`]), read from the options struct itself.
+pub static KEYS: std::sync::LazyLock<&'static [&'static str]> =
+    std::sync::LazyLock::new(s3aas_core::typed::option_keys::<config::CephOptions>);
+
+/// Feeds one answer body to every Admin Ops decoder and error parser (for fuzz targets; never
+/// panics, whatever the input).
+#[doc(hidden)]
+pub fn fuzz_decoders(body: &[u8]) {
+    wire::fuzz_all(body);
+    for status in [400, 404, 409, 500, 503] {
+        let resp = s3aas_http::Response {
+            status,
+            headers: http::HeaderMap::new(),
+            body: body.to_vec().into(),
+            attempts: 1,
+            retries_exhausted: false,
+        };
+        let e = error::rgw_error("fuzz", &resp);
+        let _ = format!("{e} {e:?}");
+    }
+}
+
+/// Registers the `ceph` scheme.
+pub fn register(registry: &mut Registry) {
+    registry.register(SCHEME, factory);
+}
+
+fn factory(cfg: &ProviderConfig) -> Result<Arc<dyn ObjectStoreProvider>> {
+    Ok(Arc::new(CephProvider::from_config(cfg)?))
+}

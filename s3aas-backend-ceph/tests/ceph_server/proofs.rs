@@ -1,0 +1,455 @@
+//! Proofs through S3 with the keys s3aas issues: what the SDK configured is what RGW enforces.
+
+use super::cluster::Cluster;
+use s3aas_backend_ceph::CephProvider;
+use s3aas_core::prelude::*;
+use s3aas_http::S3Client;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+type Proof =
+    fn(Arc<CephProvider>, String) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
+
+fn proofs() -> Vec<(&'static str, Proof)> {
+    vec![
+        ("key_works_only_where_its_policy_allows", |p, n| {
+            Box::pin(key_scoped_by_policy(p, n))
+        }),
+        ("suspended_user_is_refused_and_comes_back", |p, n| {
+            Box::pin(suspended_user(p, n))
+        }),
+        ("deleted_key_and_deleted_user_are_refused", |p, n| {
+            Box::pin(deleted_key_and_user(p, n))
+        }),
+        ("hard_quota_is_enforced", |p, n| {
+            Box::pin(quota_enforced(p, n))
+        }),
+        ("instances_rediscovered_by_a_new_process", |p, n| {
+            Box::pin(rediscovery(p, n))
+        }),
+        ("rotation_new_key_works_old_one_stops", |p, n| {
+            Box::pin(rotation(p, n))
+        }),
+    ]
+}
+
+/// Makes a brand-new provider for the cluster under test.
+static FRESH: std::sync::OnceLock<Box<dyn Fn() -> Arc<CephProvider> + Send + Sync>> =
+    std::sync::OnceLock::new();
+
+/// Runs the proofs (filtered like tests by the command line's filter); returns (passed, run).
+pub(crate) fn run_all(cluster: &Cluster, args: &libtest_mimic::Arguments) -> (usize, usize) {
+    let (endpoint, access, secret) = cluster.credentials();
+    let _ = FRESH.set(Box::new(move || {
+        Arc::new(
+            CephProvider::builder(&endpoint, &access, SecretString::from(secret.clone()))
+                .build()
+                .expect("provider"),
+        )
+    }));
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (mut passed, mut total) = (0, 0);
+    for (i, (name, proof)) in proofs().into_iter().enumerate() {
+        if args
+            .filter
+            .as_deref()
+            .is_some_and(|f| !name.contains(f) && !"proofs".contains(f))
+        {
+            continue;
+        }
+        total += 1;
+        // A fresh provider per proof, and unique names: no proof sees another's state.
+        let p = cluster.provider();
+        let inst = format!("proof{}-{}", i, std::process::id());
+        let res = rt.block_on(async {
+            let r = proof(p.clone(), inst.clone()).await;
+            let cleanup = p
+                .delete_instance(&inst, DeleteInstance::new().force(true))
+                .await;
+            match (r, cleanup) {
+                (Err(e), _) => Err(e),
+                (Ok(()), Err(e)) => Err(format!("cleanup failed: {e}")),
+                (Ok(()), Ok(())) => Ok(()),
+            }
+        });
+        match res {
+            Ok(()) => {
+                passed += 1;
+                println!("proof ceph::{name} ... ok");
+            }
+            Err(e) => println!("proof ceph::{name} ... FAILED: {e}"),
+        }
+    }
+    (passed, total)
+}
+
+fn err<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> String + '_ {
+    move |e| format!("{what}: {e}")
+}
+
+/// Retries `check` until it returns `Ok` or 15 s pass (RGW applies user and key changes at
+/// once on one gateway; the wait only absorbs its metadata cache).
+async fn eventually<F, Fut>(what: &str, check: F) -> Result<(), String>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    let start = Instant::now();
+    loop {
+        match check().await {
+            Ok(()) => return Ok(()),
+            Err(e) if start.elapsed() > Duration::from_secs(15) => {
+                return Err(format!("{what}: still not so after 15 s: {e}"));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(300)).await,
+        }
+    }
+}
+
+async fn put(
+    s3: &S3Client,
+    bucket: &str,
+    key: &str,
+    data: Vec<u8>,
+) -> Result<(), s3aas_core::Error> {
+    s3.put_object(bucket, key, data.into(), &[]).await.map(drop)
+}
+
+fn refused(r: Result<(), s3aas_core::Error>, kinds: &[ErrorKind]) -> Result<(), String> {
+    match r {
+        Ok(()) => Err("the call was allowed".into()),
+        Err(e) if kinds.contains(&e.kind()) => Ok(()),
+        Err(e) => Err(format!("refused, but with an unexpected error: {e}")),
+    }
+}
+
+async fn user_with_key(
+    p: &CephProvider,
+    inst: &str,
+    user: &str,
+) -> Result<(NewAccessKey, S3Client), String> {
+    p.create_user(inst, CreateUser::new(user))
+        .await
+        .map_err(err("create user"))?;
+    let k = p
+        .create_access_key(inst, user, CreateAccessKey::new())
+        .await
+        .map_err(err("create key"))?;
+    let s3 = p.s3_with_key(&k.key.access_key_id, k.secret_access_key.clone());
+    Ok((k, s3))
+}
+
+async fn key_scoped_by_policy(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
+    p.create_instance(CreateInstance::new(&inst))
+        .await
+        .map_err(err("create instance"))?;
+    for b in ["allowed", "other"] {
+        p.create_bucket(&inst, CreateBucket::new(b))
+            .await
+            .map_err(err("create bucket"))?;
+    }
+    let (_, s3) = user_with_key(&p, &inst, "alice").await?;
+    // No policy yet: the tenant's buckets belong to the system user.
+    refused(
+        put(&s3, "allowed", "x", b"1".to_vec()).await,
+        &[ErrorKind::PermissionDenied],
+    )
+    .map_err(err("before any policy"))?;
+    p.put_policy(
+        &inst,
+        PutPolicy::new("rw-allowed", PolicyDocument::bucket_read_write("allowed")),
+    )
+    .await
+    .map_err(err("put policy"))?;
+    p.attach_policy(&inst, "alice", "rw-allowed")
+        .await
+        .map_err(err("attach"))?;
+    eventually("the key writes to its bucket", || async {
+        put(&s3, "allowed", "x", b"hello".to_vec())
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await?;
+    refused(
+        put(&s3, "other", "x", b"1".to_vec()).await,
+        &[ErrorKind::PermissionDenied],
+    )
+    .map_err(err("another bucket of the instance"))?;
+    // The same bucket name in another instance (tenant) is another bucket.
+    let other = format!("{inst}-b");
+    p.create_instance(CreateInstance::new(&other).default_bucket("allowed"))
+        .await
+        .map_err(err("second instance"))?;
+    let r = put(&s3, "allowed", "y", b"1".to_vec()).await;
+    let owner = p
+        .instance_s3(&other)
+        .await
+        .map_err(err("s3 of second instance"))?;
+    let leaked = owner
+        .object_exists("allowed", "y")
+        .await
+        .map_err(err("look in second instance"))?;
+    p.delete_instance(&other, DeleteInstance::new().force(true))
+        .await
+        .map_err(err("delete second instance"))?;
+    if leaked {
+        return Err(format!(
+            "the key wrote into instance {other}'s bucket (put answered {r:?})"
+        ));
+    }
+    p.detach_policy(&inst, "alice", "rw-allowed")
+        .await
+        .map_err(err("detach"))?;
+    eventually("detaching revokes", || async {
+        refused(
+            put(&s3, "allowed", "z", b"1".to_vec()).await,
+            &[ErrorKind::PermissionDenied],
+        )
+    })
+    .await
+}
+
+async fn suspended_user(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
+    p.create_instance(CreateInstance::new(&inst).default_bucket("data"))
+        .await
+        .map_err(err("create instance"))?;
+    let (_, s3) = user_with_key(&p, &inst, "bob").await?;
+    p.put_policy(
+        &inst,
+        PutPolicy::new("rw", PolicyDocument::bucket_read_write("data")),
+    )
+    .await
+    .map_err(err("put policy"))?;
+    p.attach_policy(&inst, "bob", "rw")
+        .await
+        .map_err(err("attach"))?;
+    eventually("works while enabled", || async {
+        put(&s3, "data", "a", b"1".to_vec())
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await?;
+    p.set_user_enabled(&inst, "bob", false)
+        .await
+        .map_err(err("disable"))?;
+    let u = p.get_user(&inst, "bob").await.map_err(err("get user"))?;
+    if u.enabled {
+        return Err("the user still reads as enabled".into());
+    }
+    eventually("a suspended user's key is refused", || async {
+        refused(
+            put(&s3, "data", "b", b"1".to_vec()).await,
+            &[ErrorKind::PermissionDenied, ErrorKind::Unauthenticated],
+        )
+    })
+    .await?;
+    p.set_user_enabled(&inst, "bob", true)
+        .await
+        .map_err(err("enable"))?;
+    eventually("works again once enabled", || async {
+        put(&s3, "data", "c", b"1".to_vec())
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await
+}
+
+async fn deleted_key_and_user(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
+    p.create_instance(CreateInstance::new(&inst).default_bucket("data"))
+        .await
+        .map_err(err("create instance"))?;
+    let (k1, s3a) = user_with_key(&p, &inst, "carol").await?;
+    let k2 = p
+        .create_access_key(&inst, "carol", CreateAccessKey::new())
+        .await
+        .map_err(err("second key"))?;
+    let s3b = p.s3_with_key(&k2.key.access_key_id, k2.secret_access_key.clone());
+    let keys = p
+        .list_access_keys(&inst, "carol")
+        .await
+        .map_err(err("list keys"))?;
+    if keys.len() != 2 {
+        return Err(format!("expected 2 keys, listed {}", keys.len()));
+    }
+    p.put_policy(
+        &inst,
+        PutPolicy::new("rw", PolicyDocument::bucket_read_write("data")),
+    )
+    .await
+    .map_err(err("put policy"))?;
+    p.attach_policy(&inst, "carol", "rw")
+        .await
+        .map_err(err("attach"))?;
+    for s3 in [&s3a, &s3b] {
+        eventually("both keys work", || async {
+            put(s3, "data", "a", b"1".to_vec())
+                .await
+                .map_err(|e| e.to_string())
+        })
+        .await?;
+    }
+    p.delete_access_key(&inst, "carol", &k1.key.id)
+        .await
+        .map_err(err("delete key"))?;
+    eventually("the deleted key is refused", || async {
+        refused(
+            put(&s3a, "data", "b", b"1".to_vec()).await,
+            &[ErrorKind::Unauthenticated],
+        )
+    })
+    .await?;
+    put(&s3b, "data", "c", b"1".to_vec())
+        .await
+        .map_err(err("the other key still works"))?;
+    p.delete_user(&inst, "carol")
+        .await
+        .map_err(err("delete user"))?;
+    eventually("a deleted user's key is refused", || async {
+        refused(
+            put(&s3b, "data", "d", b"1".to_vec()).await,
+            &[ErrorKind::Unauthenticated],
+        )
+    })
+    .await
+}
+
+async fn quota_enforced(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
+    p.create_instance(CreateInstance::new(&inst))
+        .await
+        .map_err(err("create instance"))?;
+    p.create_bucket(&inst, CreateBucket::new("capped").quota(Quota::hard(4096)))
+        .await
+        .map_err(err("create bucket with quota"))?;
+    let b = p
+        .get_bucket(&inst, "capped")
+        .await
+        .map_err(err("get bucket"))?;
+    if b.quota != Some(Some(Quota::hard(4096))) {
+        return Err(format!("quota reads back as {:?}", b.quota));
+    }
+    let s3 = p.instance_s3(&inst).await.map_err(err("instance s3"))?;
+    put(&s3, "capped", "small", vec![b'a'; 1000])
+        .await
+        .map_err(err("a write under the quota"))?;
+    let r = put(&s3, "capped", "big", vec![b'a'; 8000]).await;
+    match r {
+        Err(e) if e.code() == Some("QuotaExceeded") => {}
+        other => {
+            return Err(format!(
+                "a write over the quota was not refused with QuotaExceeded: {other:?}"
+            ));
+        }
+    }
+    let u = p
+        .bucket_usage(&inst, "capped")
+        .await
+        .map_err(err("usage"))?;
+    if u.bytes != 1000 || u.objects != Some(1) || u.as_of.is_none() {
+        return Err(format!("usage {u:?}, expected 1000 bytes in 1 object"));
+    }
+    p.update_bucket(&inst, "capped", UpdateBucket::new().clear_quota())
+        .await
+        .map_err(err("clear quota"))?;
+    eventually("the write passes once the quota is cleared", || async {
+        put(&s3, "capped", "big", vec![b'a'; 8000])
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await
+}
+
+async fn rediscovery(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
+    p.create_instance(
+        CreateInstance::new(&inst)
+            .default_bucket("home")
+            .versioning(true)
+            .label("team", "storage & co"),
+    )
+    .await
+    .map_err(err("create instance"))?;
+    p.create_user(&inst, CreateUser::new("dave"))
+        .await
+        .map_err(err("create user"))?;
+    p.put_policy(
+        &inst,
+        PutPolicy::new("ro", PolicyDocument::bucket_read_only("home")),
+    )
+    .await
+    .map_err(err("put policy"))?;
+    p.attach_policy(&inst, "dave", "ro")
+        .await
+        .map_err(err("attach"))?;
+    // A new provider (nothing cached, like a restarted process): everything from RGW alone.
+    let p = FRESH.get().expect("run_all sets the cluster")();
+    let i = p.get_instance(&inst).await.map_err(err("get instance"))?;
+    if i.default_bucket.as_deref() != Some("home")
+        || !i.versioning
+        || i.labels.get("team").map(String::as_str) != Some("storage & co")
+    {
+        return Err(format!("instance read back as {i:?}"));
+    }
+    let b = p
+        .get_bucket(&inst, "home")
+        .await
+        .map_err(err("get bucket"))?;
+    if b.versioning != Some(Versioning::Enabled) {
+        return Err(format!("default bucket versioning {:?}", b.versioning));
+    }
+    let all = p
+        .list_instances(ListOptions::new().prefix(inst.clone()))
+        .await
+        .map_err(err("list"))?;
+    if !all.items.iter().any(|x| x.id == inst) {
+        return Err("not listed".into());
+    }
+    let att = p
+        .list_attached_policies(&inst, "dave")
+        .await
+        .map_err(err("attached"))?;
+    if att != vec!["ro".to_string()] {
+        return Err(format!("attached {att:?}"));
+    }
+    Ok(())
+}
+
+async fn rotation(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
+    p.create_instance(CreateInstance::new(&inst).default_bucket("data"))
+        .await
+        .map_err(err("create instance"))?;
+    let (k, old) = user_with_key(&p, &inst, "erin").await?;
+    p.put_policy(
+        &inst,
+        PutPolicy::new("rw", PolicyDocument::bucket_read_write("data")),
+    )
+    .await
+    .map_err(err("put policy"))?;
+    p.attach_policy(&inst, "erin", "rw")
+        .await
+        .map_err(err("attach"))?;
+    eventually("the old key works", || async {
+        put(&old, "data", "a", b"1".to_vec())
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await?;
+    let r = p
+        .rotate_access_key(&inst, "erin", &k.key.id, RotateAccessKey::new())
+        .await
+        .map_err(err("rotate"))?;
+    let new = p.s3_with_key(&r.new.key.access_key_id, r.new.secret_access_key.clone());
+    eventually("the new key works", || async {
+        put(&new, "data", "b", b"1".to_vec())
+            .await
+            .map_err(|e| e.to_string())
+    })
+    .await?;
+    eventually("the old key stops", || async {
+        refused(
+            put(&old, "data", "c", b"1".to_vec()).await,
+            &[ErrorKind::Unauthenticated],
+        )
+    })
+    .await
+}
