@@ -1,7 +1,8 @@
 //! # s3aas
 //!
 //! Provision and manage S3 object storage as a service — instances (tenants), buckets, IAM
-//! users, policies and access keys — on RustFS, MinIO and Dell ECS through one set of traits.
+//! users, policies and access keys — on RustFS, MinIO, Dell ECS and SeaweedFS through one set of
+//! traits.
 //!
 //! This is the facade crate: it re-exports [`s3aas_core`] (traits, model, errors, capabilities,
 //! validation, the in-memory provider) and the HTTP plumbing, and builds providers from the
@@ -67,6 +68,12 @@ pub mod ecs {
     pub use s3aas_backend_ecs::*;
 }
 
+/// The SeaweedFS backend (feature `seaweedfs`).
+#[cfg(feature = "seaweedfs")]
+pub mod seaweedfs {
+    pub use s3aas_backend_seaweedfs::*;
+}
+
 /// A registry with every backend compiled into this build.
 ///
 /// A backend this crate knows but that was compiled out (its feature is off) stays registered:
@@ -83,10 +90,11 @@ pub fn registry() -> Registry {
 
 /// Every backend this crate can compile in, and whether this build has it. Each backend's
 /// feature has the backend's name.
-const BACKENDS: [(&str, bool); 3] = [
+const BACKENDS: [(&str, bool); 4] = [
     ("rustfs", cfg!(feature = "rustfs")),
     ("minio", cfg!(feature = "minio")),
     ("ecs", cfg!(feature = "ecs")),
+    ("seaweedfs", cfg!(feature = "seaweedfs")),
 ];
 
 /// The registry with the compiled-in backends, where each of `compiled_out` answers that it is
@@ -101,6 +109,8 @@ fn registry_without(compiled_out: &[&'static str]) -> Registry {
     s3aas_backend_minio::register(&mut r);
     #[cfg(feature = "ecs")]
     s3aas_backend_ecs::register(&mut r);
+    #[cfg(feature = "seaweedfs")]
+    s3aas_backend_seaweedfs::register(&mut r);
     for &backend in compiled_out {
         if let Some(factory) = not_compiled_factory(backend) {
             r.register(backend, factory);
@@ -116,6 +126,7 @@ fn not_compiled_factory(backend: &str) -> Option<s3aas_core::registry::Factory> 
         "rustfs" => Some(|_| Err(not_compiled("rustfs"))),
         "minio" => Some(|_| Err(not_compiled("minio"))),
         "ecs" => Some(|_| Err(not_compiled("ecs"))),
+        "seaweedfs" => Some(|_| Err(not_compiled("seaweedfs"))),
         _ => None,
     }
 }
@@ -169,9 +180,12 @@ mod tests {
 
     #[test]
     fn a_compiled_out_backend_names_its_feature() {
-        let r = registry_without(&["rustfs", "minio", "ecs"]);
-        assert_eq!(r.backends(), ["ecs", "memory", "minio", "rustfs"]);
-        for backend in ["rustfs", "minio", "ecs"] {
+        let r = registry_without(&["rustfs", "minio", "ecs", "seaweedfs"]);
+        assert_eq!(
+            r.backends(),
+            ["ecs", "memory", "minio", "rustfs", "seaweedfs"]
+        );
+        for backend in ["rustfs", "minio", "ecs", "seaweedfs"] {
             let e = connect_error(&r, backend);
             assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
             assert_eq!(
@@ -189,7 +203,10 @@ mod tests {
     #[test]
     fn registry_has_what_this_build_has() {
         let r = registry();
-        assert_eq!(r.backends(), ["ecs", "memory", "minio", "rustfs"]);
+        assert_eq!(
+            r.backends(),
+            ["ecs", "memory", "minio", "rustfs", "seaweedfs"]
+        );
         for (backend, compiled) in BACKENDS {
             let e = connect_error(&r, backend);
             assert_eq!(
@@ -200,12 +217,17 @@ mod tests {
         }
     }
 
-    #[cfg(all(feature = "rustfs", feature = "minio", feature = "ecs"))]
+    #[cfg(all(
+        feature = "rustfs",
+        feature = "minio",
+        feature = "ecs",
+        feature = "seaweedfs"
+    ))]
     #[test]
-    fn the_default_build_has_all_four_backends() {
+    fn the_default_build_has_every_backend() {
         assert!(BACKENDS.iter().all(|(_, compiled)| *compiled));
         let r = registry();
-        for backend in ["memory", "rustfs", "minio", "ecs"] {
+        for backend in ["memory", "rustfs", "minio", "ecs", "seaweedfs"] {
             if backend != "memory" {
                 let e = connect_error(&r, backend);
                 assert!(!e.message().contains("not compiled"), "{backend}: {e}");

@@ -14,6 +14,7 @@ const CRATES: &[&str] = &[
     "s3aas-backend-rustfs",
     "s3aas-backend-minio",
     "s3aas-backend-ecs",
+    "s3aas-backend-seaweedfs",
 ];
 
 const KINDS: &[&str] = &[

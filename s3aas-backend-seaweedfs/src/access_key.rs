@@ -1,6 +1,5 @@
 //! Access keys: IAM access keys of the user, chosen by the server.
 
-use crate::instance::is_missing;
 use crate::provider::*;
 use s3aas_http::iam::IamAccessKey;
 
@@ -18,14 +17,13 @@ impl SeaweedfsProvider {
         op: &'static str,
     ) -> Result<Vec<IamAccessKey>> {
         self.require_user(instance, user, op).await?;
-        match self.iam.list_access_keys(op, &scoped(instance, user)).await {
-            Ok(mut k) => {
-                k.sort_by(|a, b| a.access_key_id.cmp(&b.access_key_id));
-                Ok(k)
-            }
-            Err(e) if is_missing(&e) => Err(ctx(Error::not_found(ResourceKind::User, user), op)),
-            Err(e) => Err(ctx(e, op).with_resource(ResourceKind::User, user)),
-        }
+        let mut k = self
+            .iam
+            .list_access_keys(op, &scoped(instance, user))
+            .await
+            .map_err(|e| ctx(e, op).with_resource(ResourceKind::User, user))?;
+        k.sort_by(|a, b| a.access_key_id.cmp(&b.access_key_id));
+        Ok(k)
     }
 
     async fn require_key(

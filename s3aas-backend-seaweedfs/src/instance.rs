@@ -71,11 +71,12 @@ impl SeaweedfsProvider {
 
     /// The marker user's tags; `NotFound` (instance) when there is none.
     pub(crate) async fn marker(&self, id: &str, op: &'static str) -> Result<Tags> {
-        match self.iam.list_user_tags(op, &marker_user(id)).await {
-            Ok(t) => Ok(t),
-            Err(e) if is_missing(&e) => Err(ctx(Error::not_found(ResourceKind::Instance, id), op)),
-            Err(e) => Err(ctx(e, op).with_resource(ResourceKind::Instance, id)),
-        }
+        // A missing marker answers `404 NoSuchEntity`: kept as it is (status, code, message,
+        // request id), named as the instance.
+        self.iam
+            .list_user_tags(op, &marker_user(id))
+            .await
+            .map_err(|e| ctx(e, op).with_resource(ResourceKind::Instance, id))
     }
 
     /// Fails with `NotFound` unless instance `id` exists.

@@ -5,28 +5,34 @@ use crate::provider::*;
 use futures::{StreamExt, TryStreamExt};
 
 impl SeaweedfsProvider {
-    async fn read_policy(
+    /// Reads a policy; a missing one is the server's `NoSuchEntity`, kept as it is.
+    async fn read_policy(&self, instance: &str, name: &str, op: &'static str) -> Result<Policy> {
+        let fail = |e: Error| ctx(e, op).with_resource(ResourceKind::Policy, name);
+        let text = self
+            .iam
+            .policy_document(op, &policy_arn(&scoped(instance, name)))
+            .await
+            .map_err(fail)?;
+        let doc = PolicyDocument::parse(&text).map_err(fail)?;
+        Ok(Policy::new(instance, name, doc))
+    }
+
+    /// Reads a policy; `None` when it is missing.
+    async fn find_policy(
         &self,
         instance: &str,
         name: &str,
         op: &'static str,
     ) -> Result<Option<Policy>> {
-        match self
-            .iam
-            .policy_document(op, &policy_arn(&scoped(instance, name)))
-            .await
-        {
-            Ok(text) => {
-                let doc = PolicyDocument::parse(&text)
-                    .map_err(|e| ctx(e, op).with_resource(ResourceKind::Policy, name))?;
-                Ok(Some(Policy::new(instance, name, doc)))
-            }
+        match self.read_policy(instance, name, op).await {
+            Ok(p) => Ok(Some(p)),
             Err(e) if is_missing(&e) => Ok(None),
-            Err(e) => Err(ctx(e, op).with_resource(ResourceKind::Policy, name)),
+            Err(e) => Err(e),
         }
     }
 
     /// Sends an attach or detach; `NotFound` names the user or the policy, whichever is missing.
+    /// Detaching a policy that is not attached succeeds.
     async fn attachment(
         &self,
         instance: &str,
@@ -43,14 +49,12 @@ impl SeaweedfsProvider {
             .await
         {
             Ok(()) => Ok(()),
-            Err(e) if is_missing(&e) => {
-                if self.read_policy(instance, policy, op).await?.is_none() {
-                    Err(ctx(Error::not_found(ResourceKind::Policy, policy), op))
-                } else if attach {
-                    Err(ctx(e, op).with_resource(ResourceKind::User, user))
-                } else {
-                    // Both exist: the policy was not attached, which is what was asked.
-                    Ok(())
+            // The user was just found, so what is missing is the policy, or (detaching) the
+            // attachment, which is what was asked.
+            Err(e) if is_missing(&e) && !attach => {
+                match self.find_policy(instance, policy, op).await? {
+                    Some(_) => Ok(()),
+                    None => Err(ctx(e, op).with_resource(ResourceKind::Policy, policy)),
                 }
             }
             Err(e) => Err(ctx(e, op).with_resource(ResourceKind::Policy, policy)),
@@ -73,7 +77,7 @@ impl PolicyAdmin for SeaweedfsProvider {
             // `CreatePolicyVersion` more strictly than `CreatePolicy` and refuses some valid
             // actions, e.g. `s3:ListBucketMultipartUploads`, that the first version holds.)
             Err(e) if e.kind() == ErrorKind::AlreadyExists || e.outcome_unknown() => {
-                if let Some(cur) = self.read_policy(instance, &req.name, OP).await? {
+                if let Some(cur) = self.find_policy(instance, &req.name, OP).await? {
                     if cur.document.semantically_eq(&req.document) {
                         return Ok(cur);
                     }
@@ -91,9 +95,7 @@ impl PolicyAdmin for SeaweedfsProvider {
     async fn get_policy(&self, instance: &str, name: &str) -> Result<Policy> {
         const OP: &str = "get_policy";
         self.require_instance(instance, OP).await?;
-        self.read_policy(instance, name, OP)
-            .await?
-            .ok_or_else(|| ctx(Error::not_found(ResourceKind::Policy, name), OP))
+        self.read_policy(instance, name, OP).await
     }
 
     async fn list_policies(&self, instance: &str, opts: ListOptions) -> Result<Page<Policy>> {
@@ -107,7 +109,7 @@ impl PolicyAdmin for SeaweedfsProvider {
         names.sort();
         let page = Page::from_sorted(names, &opts, |s| s.as_str());
         let items = futures::stream::iter(page.items)
-            .map(|n| async move { self.read_policy(instance, &n, OP).await })
+            .map(|n| async move { self.find_policy(instance, &n, OP).await })
             .buffered(LIST_CONCURRENCY)
             .try_filter_map(|p| async move { Ok(p) })
             .try_collect()

@@ -25,11 +25,10 @@ impl SeaweedfsProvider {
         op: &'static str,
     ) -> Result<Tags> {
         self.require_instance(instance, op).await?;
-        match self.iam.list_user_tags(op, &scoped(instance, name)).await {
-            Ok(t) => Ok(t),
-            Err(e) if is_missing(&e) => Err(ctx(Error::not_found(ResourceKind::User, name), op)),
-            Err(e) => Err(ctx(e, op).with_resource(ResourceKind::User, name)),
-        }
+        self.iam
+            .list_user_tags(op, &scoped(instance, name))
+            .await
+            .map_err(|e| ctx(e, op).with_resource(ResourceKind::User, name))
     }
 }
 

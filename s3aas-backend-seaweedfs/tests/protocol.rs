@@ -1,0 +1,250 @@
+//! The backend against a local wiremock server: what it sends, how it reads SeaweedFS's answers
+//! and errors (status, code, message and request id kept), what it refuses before any request,
+//! how it cleans up after a failure midway, and that no secret is ever printed.
+
+use s3aas_backend_seaweedfs::SeaweedfsProvider;
+use s3aas_core::prelude::*;
+use s3aas_core::{ErrorKind, IntoClient, ResourceKind};
+use s3aas_http::{HttpConfig, RetryConfig};
+use std::time::Duration;
+use wiremock::matchers::{body_string_contains, header_regex, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SECRET: &str = "weed-admin-secret-0123456789";
+
+fn provider(server: &MockServer) -> SeaweedfsProvider {
+    SeaweedfsProvider::builder(
+        server.uri(),
+        "AKADMIN",
+        SecretString::from(SECRET.to_string()),
+    )
+    .http(
+        HttpConfig::new().retry(
+            RetryConfig::default()
+                .max_attempts(3)
+                .initial_backoff(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(2)),
+        ),
+    )
+    .build()
+    .unwrap()
+}
+
+fn ok(action: &str, result: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("content-type", "text/xml")
+        .set_body_string(format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><{action}Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><{action}Result>{result}</{action}Result><ResponseMetadata><RequestId>req-ok</RequestId></ResponseMetadata></{action}Response>"
+        ))
+}
+
+fn iam_error(status: u16, code: &str, message: &str, rid: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .insert_header("content-type", "text/xml")
+        .set_body_string(format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>{rid}</RequestId></ErrorResponse>"
+        ))
+}
+
+fn action(a: &str) -> wiremock::MockBuilder {
+    Mock::given(method("POST"))
+        .and(path("/"))
+        .and(body_string_contains(format!("Action={a}&")))
+}
+
+async fn actions(server: &MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            let body = String::from_utf8_lossy(&r.body).to_string();
+            url::form_urlencoded::parse(body.as_bytes())
+                .find(|(k, _)| k == "Action")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_else(|| format!("{} {}", r.method, r.url.path()))
+        })
+        .collect()
+}
+
+const MARKER_TAGS: &str = "<Tags><member><Key>s3aas:versioning</Key><Value>false</Value></member></Tags><IsTruncated>false</IsTruncated>";
+
+#[tokio::test]
+async fn iam_calls_are_signed_for_the_iam_service_and_errors_keep_the_servers_details() {
+    let server = MockServer::start().await;
+    action("ListUserTags")
+        .and(body_string_contains("UserName=s3aas--acme"))
+        .and(header_regex(
+            "authorization",
+            r"^AWS4-HMAC-SHA256 Credential=AKADMIN/\d{8}/us-east-1/iam/aws4_request, SignedHeaders=\S+, Signature=[0-9a-f]{64}$",
+        ))
+        .respond_with(ok("ListUserTags", MARKER_TAGS))
+        .mount(&server)
+        .await;
+    action("ListUserTags")
+        .and(body_string_contains("UserName=acme--alice"))
+        .respond_with(iam_error(
+            404,
+            "NoSuchEntity",
+            "the user with name acme--alice cannot be found.",
+            "18EE-REQ-1",
+        ))
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    let i = p.get_instance("acme").await.unwrap();
+    assert!(!i.versioning && i.nodes.len() == 1);
+    let e = p.get_user("acme", "alice").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert_eq!(e.http_status(), Some(404));
+    assert_eq!(e.code(), Some("NoSuchEntity"));
+    assert_eq!(e.request_id(), Some("18EE-REQ-1"));
+    assert!(e.message().contains("cannot be found"), "{e}");
+    assert_eq!(e.resource(), Some((ResourceKind::User, "alice")));
+    assert_eq!(e.backend(), Some("seaweedfs"));
+    assert_eq!(e.operation(), Some("get_user"));
+    assert!(!format!("{e} {e:?} {p:?}").contains(SECRET));
+}
+
+#[tokio::test]
+async fn server_failures_are_retried_only_when_repeating_is_safe() {
+    let server = MockServer::start().await;
+    // ServiceFailure on a read: three attempts, then Backend.
+    action("ListUserTags")
+        .respond_with(iam_error(500, "ServiceFailure", "internal", "r-500"))
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    let e = p.get_instance("acme").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Backend);
+    assert_eq!(e.http_status(), Some(500));
+    assert_eq!(actions(&server).await, ["ListUserTags"; 3]);
+}
+
+#[tokio::test]
+async fn bad_input_and_unsupported_features_are_refused_before_any_request() {
+    let server = MockServer::start().await;
+    let c = provider(&server).into_client();
+    let e = c
+        .create_instance(CreateInstance::new("s3aas"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let e = c
+        .create_instance(CreateInstance::new("acme").option("tier", "gold"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let e = c
+        .create_access_key("acme", "alice", CreateAccessKey::new().name("ci"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    let e = c
+        .create_bucket(
+            "acme",
+            CreateBucket::new("acme-data").quota(Quota::hard(1 << 30)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    let e = c.bucket_usage("acme", "acme-data").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    let e = c
+        .rotate_access_key(
+            "acme",
+            "alice",
+            "AKIAEXAMPLE0000000",
+            RotateAccessKey::new().grace(Duration::from_secs(60)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    assert!(actions(&server).await.is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
+async fn a_user_whose_tags_cannot_be_written_is_removed_again_or_reported_partial() {
+    let server = MockServer::start().await;
+    action("ListUserTags")
+        .and(body_string_contains("UserName=s3aas--acme"))
+        .respond_with(ok("ListUserTags", MARKER_TAGS))
+        .mount(&server)
+        .await;
+    action("CreateUser")
+        .respond_with(ok(
+            "CreateUser",
+            "<User><UserName>acme--alice</UserName></User>",
+        ))
+        .mount(&server)
+        .await;
+    action("TagUser")
+        .respond_with(iam_error(400, "InvalidInput", "tags refused", "r-tag"))
+        .mount(&server)
+        .await;
+    action("DeleteUser")
+        .respond_with(ok("DeleteUser", ""))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    let e = p
+        .create_user("acme", CreateUser::new("alice"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert_eq!(e.request_id(), Some("r-tag"));
+    assert_eq!(
+        actions(&server).await,
+        ["ListUserTags", "CreateUser", "TagUser", "DeleteUser"],
+        "the user this call made is deleted again"
+    );
+    // Now deleting fails too: the error says what was left.
+    action("DeleteUser")
+        .respond_with(iam_error(500, "ServiceFailure", "down", "r-del"))
+        .mount(&server)
+        .await;
+    let e = p
+        .create_user("acme", CreateUser::new("alice"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Partial, "{e}");
+    assert!(e.message().contains("acme--alice"), "{e}");
+}
+
+#[tokio::test]
+async fn a_new_key_answer_keeps_its_secret_out_of_debug() {
+    let server = MockServer::start().await;
+    action("ListUserTags")
+        .respond_with(ok("ListUserTags", MARKER_TAGS))
+        .mount(&server)
+        .await;
+    action("ListAccessKeys")
+        .respond_with(ok(
+            "ListAccessKeys",
+            "<AccessKeyMetadata></AccessKeyMetadata><IsTruncated>false</IsTruncated>",
+        ))
+        .mount(&server)
+        .await;
+    let key_secret = "wJalrXUtnFEMI-new-key-secret-42";
+    action("CreateAccessKey")
+        .respond_with(ok(
+            "CreateAccessKey",
+            &format!("<AccessKey><UserName>acme--alice</UserName><AccessKeyId>AKIANEWKEY000001</AccessKeyId><Status>Active</Status><SecretAccessKey>{key_secret}</SecretAccessKey></AccessKey>"),
+        ))
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    let k = p
+        .create_access_key("acme", "alice", CreateAccessKey::new())
+        .await
+        .unwrap();
+    assert_eq!(k.key.access_key_id, "AKIANEWKEY000001");
+    assert_eq!(k.secret_access_key.expose_secret(), key_secret);
+    let printed = format!("{k:?} {:?} {p:?}", k.key);
+    assert!(
+        !printed.contains(key_secret) && !printed.contains(SECRET),
+        "{printed}"
+    );
+}
