@@ -100,6 +100,11 @@ impl Cluster {
         )
     }
 
+    /// The file holding the admin secret (for the Python cross-check).
+    pub(crate) fn secret_file(&self) -> PathBuf {
+        self.dir.join("admin.secret")
+    }
+
     /// One signed admin GET (for the leftover check, independent of the provider's code).
     pub(crate) fn admin_get(&self, path_and_query: &str) -> (u16, String) {
         let rt = tokio::runtime::Runtime::new().expect("runtime");

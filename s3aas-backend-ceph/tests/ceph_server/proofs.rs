@@ -39,11 +39,18 @@ fn proofs() -> Vec<(&'static str, Proof)> {
             "admin_queries_with_awkward_characters_are_signed",
             |p, n| Box::pin(awkward_signing(p, n)),
         ),
+        ("rgwadmin_sees_what_the_provider_reports", |p, n| {
+            Box::pin(rgwadmin_cross_check(p, n))
+        }),
     ]
 }
 
 /// Makes a brand-new provider for the cluster under test.
 static FRESH: std::sync::OnceLock<Box<dyn Fn() -> Arc<CephProvider> + Send + Sync>> =
+    std::sync::OnceLock::new();
+
+/// `host:port`, admin access key and secret file, for the rgwadmin cross-check.
+static CROSS: std::sync::OnceLock<(String, String, std::path::PathBuf)> =
     std::sync::OnceLock::new();
 
 /// Runs the proofs (filtered like tests by the command line's filter); returns (passed, run).
@@ -56,6 +63,11 @@ pub(crate) fn run_all(cluster: &Cluster, args: &libtest_mimic::Arguments) -> (us
                 .expect("provider"),
         )
     }));
+    let _ = CROSS.set((
+        cluster.endpoint.trim_start_matches("http://").to_string(),
+        cluster.access_key.clone(),
+        cluster.secret_file(),
+    ));
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let (mut passed, mut total) = (0, 0);
     for (i, (name, proof)) in proofs().into_iter().enumerate() {
@@ -514,5 +526,138 @@ async fn awkward_signing(p: Arc<CephProvider>, inst: String) -> Result<(), Strin
     if i.labels.get("odd").map(String::as_str) != Some(value) {
         return Err(format!("label read back as {:?}", i.labels.get("odd")));
     }
+    Ok(())
+}
+
+/// The python of the rgwadmin virtualenv (installed from PyPI when missing).
+fn rgwadmin_python() -> Result<String, String> {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/install-ceph.sh");
+    let out = std::process::Command::new("bash")
+        .arg(script)
+        .arg("--rgwadmin")
+        .output()
+        .map_err(err("run install-ceph.sh --rgwadmin"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "install-ceph.sh --rgwadmin failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+async fn rgwadmin_cross_check(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
+    p.create_instance(CreateInstance::new(&inst).default_bucket("data"))
+        .await
+        .map_err(err("create instance"))?;
+    p.create_bucket(&inst, CreateBucket::new("capped").quota(Quota::hard(8192)))
+        .await
+        .map_err(err("bucket with quota"))?;
+    p.create_user(&inst, CreateUser::new("u1"))
+        .await
+        .map_err(err("u1"))?;
+    p.create_user(&inst, CreateUser::new("u2").enabled(false))
+        .await
+        .map_err(err("u2"))?;
+    for u in ["u1", "u1", "u2"] {
+        p.create_access_key(&inst, u, CreateAccessKey::new())
+            .await
+            .map_err(err("key"))?;
+    }
+    let s3 = p.instance_s3(&inst).await.map_err(err("instance s3"))?;
+    put(&s3, "data", "obj", vec![b'x'; 1234])
+        .await
+        .map_err(err("put"))?;
+
+    // The provider's view, as the same JSON shape.
+    let mut users = serde_json::Map::new();
+    for u in p
+        .list_users(&inst, ListOptions::new())
+        .await
+        .map_err(err("list users"))?
+        .items
+    {
+        let keys: Vec<String> = p
+            .list_access_keys(&inst, &u.name)
+            .await
+            .map_err(err("list keys"))?
+            .into_iter()
+            .map(|k| k.access_key_id)
+            .collect();
+        users.insert(
+            u.name.clone(),
+            serde_json::json!({"suspended": !u.enabled, "keys": keys}),
+        );
+    }
+    let mut buckets = serde_json::Map::new();
+    let system = format!("{}$s3aas", s3aas_backend_ceph::tenant_of(&inst));
+    for b in p
+        .list_buckets(&inst, ListOptions::new())
+        .await
+        .map_err(err("list buckets"))?
+        .items
+    {
+        let full = p
+            .get_bucket(&inst, &b.name)
+            .await
+            .map_err(err("get bucket"))?;
+        let usage = p.bucket_usage(&inst, &b.name).await.map_err(err("usage"))?;
+        let quota = full.quota.flatten().map(|q| q.hard_limit_bytes);
+        buckets.insert(
+            b.name.clone(),
+            serde_json::json!({"owner": system, "quota": quota, "bytes": usage.bytes, "objects": usage.objects}),
+        );
+    }
+    let ours = serde_json::json!({"users": users, "buckets": buckets});
+
+    let (server, access, secret_file) = CROSS.get().expect("run_all sets it").clone();
+    let py = rgwadmin_python()?;
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/rgwadmin_check.py");
+    let out = std::process::Command::new(py)
+        .arg(script)
+        .arg(server)
+        .arg(access)
+        .arg(secret_file)
+        .arg(s3aas_backend_ceph::tenant_of(&inst))
+        .output()
+        .map_err(err("run rgwadmin_check.py"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "rgwadmin_check.py failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let mut theirs: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(err("rgwadmin's JSON"))?;
+    // The reserved users are the backend's own: the system user (one key, active) and the
+    // policy holder (no key, suspended, so its inline policies can never be used).
+    let their_users = theirs["users"]
+        .as_object_mut()
+        .ok_or("no users in rgwadmin's JSON")?;
+    let system_user = their_users
+        .remove("s3aas")
+        .ok_or("rgwadmin sees no system user")?;
+    let holder = their_users
+        .remove("s3aas-policies")
+        .ok_or("rgwadmin sees no policy holder")?;
+    if system_user["suspended"] != false || system_user["keys"].as_array().map(Vec::len) != Some(1)
+    {
+        return Err(format!("system user as rgwadmin sees it: {system_user}"));
+    }
+    if holder != serde_json::json!({"suspended": true, "keys": []}) {
+        return Err(format!("policy holder as rgwadmin sees it: {holder}"));
+    }
+    if theirs != ours {
+        return Err(format!(
+            "rgwadmin sees {theirs}\nthe provider reports {ours}"
+        ));
+    }
+    println!(
+        "rgwadmin cross-check: {} users, {} buckets agree",
+        users.len(),
+        buckets.len()
+    );
     Ok(())
 }
