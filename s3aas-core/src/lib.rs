@@ -37,6 +37,7 @@ pub mod policy;
 pub mod provider;
 pub mod registry;
 pub mod secret;
+pub mod state;
 pub mod tenant;
 pub mod typed;
 pub mod validate;

@@ -411,6 +411,36 @@ fn normalise(v: &Value) -> Value {
         items.dedup();
         Value::Array(items.into_iter().map(Value::String).collect())
     }
+    // `{"StringEquals": {"aws:SourceIp": "10.0.0.1"}}` and the same with `["10.0.0.1"]` are
+    // one condition: values become sorted lists of strings (servers return `true` as `"true"`).
+    fn norm_condition(v: &Value) -> Value {
+        match v {
+            Value::Object(ops) => Value::Object(
+                ops.iter()
+                    .map(|(op, keys)| {
+                        let keys = match keys {
+                            Value::Object(k) => Value::Object(
+                                k.iter()
+                                    .map(|(k, x)| {
+                                        let x = match x {
+                                            Value::Bool(_) | Value::Number(_) => {
+                                                Value::String(x.to_string())
+                                            }
+                                            x => x.clone(),
+                                        };
+                                        (k.clone(), norm_list(&x))
+                                    })
+                                    .collect(),
+                            ),
+                            other => other.clone(),
+                        };
+                        (op.clone(), keys)
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
     fn norm_principal(v: &Value) -> Value {
         match v {
             Value::String(s) if s == "*" => json!({"AWS": ["*"]}),
@@ -447,6 +477,9 @@ fn normalise(v: &Value) -> Value {
                     match k.as_str() {
                         "Sid" if x.as_str().is_none_or(str::is_empty) => {}
                         "Condition" if x.as_object().is_none_or(|c| c.is_empty()) => {}
+                        "Condition" => {
+                            m.insert(k.clone(), norm_condition(x));
+                        }
                         "Action" | "NotAction" | "Resource" | "NotResource" => {
                             m.insert(k.clone(), norm_list(x));
                         }
@@ -470,6 +503,36 @@ fn normalise(v: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn conditions_compare_by_meaning_and_are_never_dropped() {
+        let doc = |cond: Value| {
+            PolicyDocument::from_value(json!({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+                "Condition": cond}]}))
+            .unwrap()
+        };
+        let single = doc(
+            json!({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}, "Bool": {"aws:SecureTransport": true}}),
+        );
+        let listed = doc(
+            json!({"Bool": {"aws:SecureTransport": ["true"]}, "IpAddress": {"aws:SourceIp": ["10.0.0.0/8"]}}),
+        );
+        assert!(single.semantically_eq(&listed));
+        let other_ip = doc(
+            json!({"IpAddress": {"aws:SourceIp": "192.168.0.0/16"}, "Bool": {"aws:SecureTransport": true}}),
+        );
+        assert!(!single.semantically_eq(&other_ip));
+        let none = doc(json!({}));
+        assert!(!single.semantically_eq(&none));
+        let two = doc(
+            json!({"IpAddress": {"aws:SourceIp": ["10.1.0.0/16", "10.0.0.0/8"]}, "Bool": {"aws:SecureTransport": "true"}}),
+        );
+        let two_swapped = doc(
+            json!({"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "10.1.0.0/16"]}, "Bool": {"aws:SecureTransport": true}}),
+        );
+        assert!(two.semantically_eq(&two_swapped));
+    }
 
     fn err(json: &str) -> Error {
         PolicyDocument::parse(json).unwrap_err()
