@@ -165,9 +165,10 @@ impl BucketAdmin for CephProvider {
         }
         let s3 = self.tenant_s3(instance, OP).await?;
         if let Some(v) = req.versioning {
-            if v && s3.get_object_lock(name).await.map_err(|e| ctx(e, OP))? {
-                // Already on (object lock keeps it on).
-            } else if !v && s3.get_object_lock(name).await.map_err(|e| ctx(e, OP))? {
+            let locked = s3.get_object_lock(name).await.map_err(|e| ctx(e, OP))?;
+            if v && locked {
+                // Already on: object lock keeps versioning on.
+            } else if !v && locked {
                 return Err(ctx(
                     Error::new(
                         ErrorKind::Conflict,

@@ -104,7 +104,8 @@ impl CephProvider {
             .q("uid", uid(id, POLICY_USER))
             .q("display-name", "s3aas policy documents")
             .q("generate-key", "False")
-            .q("suspended", "true");
+            .q("suspended", "true")
+            .once();
         let resp = self.send(&call).await?;
         if !resp.is_success() {
             let e = fail(op, &resp, None);
@@ -130,7 +131,8 @@ impl CephProvider {
             .q("display-name", settings.display_name())
             .q("key-type", "s3")
             .q("access-key", key)
-            .q("secret-key", secret.expose_secret());
+            .q("secret-key", secret.expose_secret())
+            .once();
         let resp = self.send(&call).await?;
         if !resp.is_success() {
             let e = fail(op, &resp, None);

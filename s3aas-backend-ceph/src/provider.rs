@@ -167,6 +167,12 @@ impl AdminCall {
         self.idempotency = Idempotency::Idempotent;
         self
     }
+    /// Marks a call that must not be repeated blindly: a create whose repeat would answer
+    /// `409 ...AlreadyExists` for what the first attempt made.
+    pub(crate) fn once(mut self) -> Self {
+        self.idempotency = Idempotency::NonIdempotent;
+        self
+    }
 }
 
 impl CephProvider {
@@ -240,6 +246,7 @@ impl CephProvider {
             .await?
             .ok_or_else(missing)?;
         let settings = crate::instance::Settings::parse(&info.display_name).ok_or_else(missing)?;
+        self.remember_signer(instance, &info);
         Ok((info, settings))
     }
 
@@ -260,28 +267,29 @@ impl CephProvider {
     /// bucket's owner configure it, and names buckets inside the signer's tenant).
     pub(crate) async fn tenant_s3(&self, instance: &str, op: &'static str) -> Result<S3Client> {
         let tenant = tenant_of(instance);
-        let cached = self
-            .tenant_signers
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&tenant)
-            .cloned();
-        let signer = match cached {
+        let cached = || {
+            self.tenant_signers
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&tenant)
+                .cloned()
+        };
+        let signer = match cached() {
             Some(s) => s,
             None => {
-                let (info, _) = self.system(instance, op).await?;
-                let signer = match info.own_keys().first() {
-                    Some(k) => match &k.secret_key {
-                        Some(s) => SigV4Signer::new(&k.access_key, s.0.clone(), &self.region),
-                        None => self.new_system_key(instance, op).await?,
-                    },
-                    None => self.new_system_key(instance, op).await?,
-                };
-                self.tenant_signers
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(tenant, signer.clone());
-                signer
+                // Reading the system user fills the cache when it has a key.
+                self.system(instance, op).await?;
+                match cached() {
+                    Some(s) => s,
+                    None => {
+                        let s = self.new_system_key(instance, op).await?;
+                        self.tenant_signers
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .insert(tenant.clone(), s.clone());
+                        s
+                    }
+                }
             }
         };
         Ok(S3Client::new(
@@ -307,6 +315,38 @@ impl CephProvider {
             self.endpoint.clone(),
             SigV4Signer::new(access_key, secret, &self.region),
         )
+    }
+
+    /// Keeps the cached signer of a tenant in step with its system user's keys as just read:
+    /// almost every operation reads the system user first, so a key rotated or removed outside
+    /// s3aas is noticed on the next call without an extra request.
+    fn remember_signer(&self, instance: &str, info: &UserInfo) {
+        let tenant = tenant_of(instance);
+        let mut cache = self
+            .tenant_signers
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let keys = info.own_keys();
+        if cache
+            .get(&tenant)
+            .is_some_and(|s| keys.iter().any(|k| k.access_key == s.access_key()))
+        {
+            return;
+        }
+        match keys
+            .iter()
+            .find_map(|k| k.secret_key.as_ref().map(|s| (k, s)))
+        {
+            Some((k, secret)) => {
+                cache.insert(
+                    tenant,
+                    SigV4Signer::new(&k.access_key, secret.0.clone(), &self.region),
+                );
+            }
+            None => {
+                cache.remove(&tenant);
+            }
+        }
     }
 
     /// Gives the system user a key (when someone removed its keys) and returns its signer.

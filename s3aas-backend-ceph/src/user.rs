@@ -18,7 +18,8 @@ impl UserAdmin for CephProvider {
         let mut call = AdminCall::put(OP, "user")
             .q("uid", uid(instance, &req.name))
             .q("display-name", req.name.clone())
-            .q("generate-key", "False");
+            .q("generate-key", "False")
+            .once();
         if !req.enabled {
             call = call.q("suspended", "true");
         }

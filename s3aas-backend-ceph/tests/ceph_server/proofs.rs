@@ -354,7 +354,7 @@ async fn quota_enforced(p: Arc<CephProvider>, inst: String) -> Result<(), String
         .map_err(err("a write under the quota"))?;
     let r = put(&s3, "capped", "big", vec![b'a'; 8000]).await;
     match r {
-        Err(e) if e.code() == Some("QuotaExceeded") => {}
+        Err(e) if e.code() == Some("QuotaExceeded") && e.kind() == ErrorKind::Conflict => {}
         other => {
             return Err(format!(
                 "a write over the quota was not refused with QuotaExceeded: {other:?}"

@@ -76,8 +76,12 @@ pub fn s3_error(backend: &'static str, operation: &'static str, resp: &Response)
         kind = ErrorKind::Unauthenticated;
     }
     // A write refused by a bucket quota (RustFS: `400 InvalidRequest` "Bucket quota exceeded";
-    // MinIO: `XMinioAdminBucketQuotaExceeded`) is a conflict with the bucket's state, not bad input.
-    if message.contains("quota exceeded") || code == "XMinioAdminBucketQuotaExceeded" {
+    // MinIO: `XMinioAdminBucketQuotaExceeded`; Ceph RGW: `403 QuotaExceeded` with an empty
+    // message) is a conflict with the bucket's state, not bad input or a missing permission.
+    if message.contains("quota exceeded")
+        || code == "XMinioAdminBucketQuotaExceeded"
+        || code == "QuotaExceeded"
+    {
         kind = ErrorKind::Conflict;
     }
     let message = if !message.is_empty() {
