@@ -41,8 +41,8 @@ pub use s3aas_core::{
     ExposeSecret, Health, HealthProblem, InstanceAdmin, IntoClient, MemoryProvider,
     ObjectStoreProvider, Policy, PolicyAdmin, PolicyDocument, PolicyKind, ProviderConfig,
     PutPolicy, Registry, ResourceKind, Result, SecretString, Support, Tenant, TenantSpec,
-    UserAdmin, bulk, capabilities, client, error, memory, model, policy, prelude, provider,
-    provision_tenant, secret, tenant,
+    UserAdmin, audit, bulk, capabilities, client, error, memory, model, policy, prelude, provider,
+    provision_tenant, secret, state, tenant,
 };
 
 /// The shared HTTP plumbing (client, retries, SigV4, signed S3 calls).

@@ -176,6 +176,9 @@ fn proofs() -> Vec<(&'static str, ProofFn)> {
             "quota_and_public_access_changes_keep_objects_readable",
             |p, n| Box::pin(changes_keep_objects_readable(p, n)),
         ),
+        ("desired_state_drift_is_reported_and_repaired", |p, n| {
+            Box::pin(desired_state_drift_repaired(p, n))
+        }),
         ("listing_1200_users_and_buckets_pages_completely", |p, _| {
             Box::pin(listing_pages_completely(p))
         }),
@@ -264,6 +267,8 @@ mod concurrency;
 mod enforcement;
 #[path = "rustfs_server/listing.rs"]
 mod listing;
+#[path = "rustfs_server/state.rs"]
+mod state;
 #[path = "rustfs_server/stock.rs"]
 mod stock;
 #[path = "rustfs_server/support.rs"]
@@ -273,5 +278,6 @@ use access::*;
 use concurrency::*;
 use enforcement::*;
 use listing::*;
+use state::*;
 use stock::*;
 use support::*;

@@ -121,8 +121,9 @@ impl fmt::Display for ApplyReport {
 }
 
 pub(crate) async fn apply(c: &Client, plan: &Plan, opts: ApplyOptions) -> ApplyReport {
-    let tenants = futures::stream::iter(&plan.tenants)
-        .map(|t| apply_tenant(c, t))
+    // Futures made up front, not by a closure inside the stream: see `state::plan`.
+    let futs: Vec<_> = plan.tenants.iter().map(|t| apply_tenant(c, t)).collect();
+    let tenants = futures::stream::iter(futs)
         .buffered(opts.concurrency.max(1))
         .collect()
         .await;

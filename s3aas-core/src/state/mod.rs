@@ -78,8 +78,14 @@ const PLAN_CONCURRENCY: usize = 8;
 /// Nothing is changed.
 pub async fn plan(c: &Client, spec: &Spec) -> Result<Plan> {
     check_unique(spec)?;
-    let tenants: Vec<Result<TenantPlan>> = futures::stream::iter(&spec.tenants)
+    // The futures are made up front (not by a closure inside the stream), so the returned
+    // future is `Send` for any caller's lifetimes.
+    let futs: Vec<_> = spec
+        .tenants
+        .iter()
         .map(|t| planner::plan_tenant(c, t))
+        .collect();
+    let tenants: Vec<Result<TenantPlan>> = futures::stream::iter(futs)
         .buffered(PLAN_CONCURRENCY)
         .collect()
         .await;
@@ -312,6 +318,16 @@ mod tests {
             (Op::Update, "document")
         );
         assert!(p.to_string().contains("172.16.0.0/12"), "{p}");
+    }
+
+    #[test]
+    fn the_entry_points_are_send() {
+        fn send<T: Send>(_: T) {}
+        let c = MemoryProvider::new().into_client();
+        let s = spec();
+        send(plan(&c, &s));
+        send(drift(&c, &s.tenants[0]));
+        send(apply(&c, &Plan::default(), ApplyOptions::default()));
     }
 
     #[tokio::test]

@@ -273,16 +273,27 @@ impl Change {
 
 impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {:?} {} {}",
-            self.op.sign(),
-            self.op,
-            self.kind,
-            self.name
-        )?;
-        if let Some(Action::Attach { user } | Action::Detach { user }) = &self.action {
-            write!(f, " (user {user})")?;
+        match &self.action {
+            Some(Action::Attach { user }) => write!(
+                f,
+                "{} Attach policy {} to user {user}",
+                self.op.sign(),
+                self.name
+            )?,
+            Some(Action::Detach { user }) => write!(
+                f,
+                "{} Detach policy {} from user {user}",
+                self.op.sign(),
+                self.name
+            )?,
+            _ => write!(
+                f,
+                "{} {:?} {} {}",
+                self.op.sign(),
+                self.op,
+                self.kind,
+                self.name
+            )?,
         }
         if let Some(r) = &self.reason {
             write!(f, ": {r}")?;

@@ -18,12 +18,13 @@ use time::OffsetDateTime;
 /// The listing page size the planner asks for.
 const PAGE: u32 = 1000;
 
-/// One field's before/after, as JSON.
+/// One field's before/after, as JSON (`None` for an absent value).
 fn field(name: &str, before: impl Serialize, after: impl Serialize) -> FieldChange {
+    let json = |v: serde_json::Result<serde_json::Value>| v.ok().filter(|v| !v.is_null());
     FieldChange::new(
         name,
-        serde_json::to_value(before).ok(),
-        serde_json::to_value(after).ok(),
+        json(serde_json::to_value(before)),
+        json(serde_json::to_value(after)),
     )
 }
 
