@@ -153,6 +153,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_crate_docs_name_every_option() {
+        let docs = include_str!("lib.rs");
+        for k in crate::KEYS.iter() {
+            assert!(
+                docs.contains(&format!("| `{k}` |")),
+                "option {k} is not in the crate docs"
+            );
+        }
+        assert_eq!(crate::KEYS.len(), 6);
+    }
+
+    #[test]
+    fn the_registry_connects_the_ceph_scheme() {
+        let mut r = s3aas_core::Registry::new();
+        crate::register(&mut r);
+        assert!(r.backends().contains(&"ceph"));
+        let p = r
+            .connect(
+                &ProviderConfig::new("ceph")
+                    .with("endpoint", "http://127.0.0.1:7480")
+                    .with("access_key", "ADMIN")
+                    .with("secret_key", "x"),
+            )
+            .unwrap();
+        assert_eq!(p.backend(), "ceph");
+        assert_eq!(p.capabilities(), crate::CAPABILITIES);
+    }
+
+    #[test]
     fn builds_from_config_and_never_shows_the_secret() {
         let cfg = ProviderConfig::new("ceph")
             .with("endpoint", "http://127.0.0.1:7480")

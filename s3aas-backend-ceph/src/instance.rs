@@ -281,7 +281,30 @@ impl InstanceAdmin for CephProvider {
             return Ok(());
         }
         let buckets = self.bucket_names(id, OP).await?;
+        let users = self.user_names(id, OP).await?;
         if !req.force {
+            // Buckets the instance's users made with their own keys go with them
+            // (`purge-data`), so they count too.
+            for u in &users {
+                for b in self.owned_buckets(id, u, OP).await? {
+                    let objects = self
+                        .any_bucket_stats(id, &b, OP)
+                        .await?
+                        .map_or(0, |s| s.totals().1);
+                    if objects > 0 {
+                        return Err(ctx(
+                            Error::new(
+                                ErrorKind::BucketNotEmpty,
+                                format!(
+                                    "instance '{id}' holds the non-empty bucket '{b}' (made by its user '{u}')"
+                                ),
+                            )
+                            .with_resource(ResourceKind::Bucket, &b),
+                            OP,
+                        ));
+                    }
+                }
+            }
             // Refuse before deleting anything: every bucket is checked first.
             for b in &buckets {
                 if let Some(stats) = self.bucket_stats(id, b, OP).await? {
@@ -302,8 +325,8 @@ impl InstanceAdmin for CephProvider {
         for b in &buckets {
             self.purge_bucket(id, b, OP).await?;
         }
-        for name in self.user_names(id, OP).await? {
-            self.purge_user(&uid(id, &name), OP).await?;
+        for name in &users {
+            self.purge_user(&uid(id, name), OP).await?;
         }
         self.purge_user(&uid(id, POLICY_USER), OP).await?;
         // The mark goes last: an interrupted delete leaves a rediscoverable instance that a

@@ -17,6 +17,20 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Configuration
+//! [`CephProvider::from_config`] (scheme `ceph`, variables `S3AAS_CEPH_<KEY>`) reads:
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `endpoint` | the RGW endpoint: Admin Ops API, S3 and IAM (required) |
+//! | `access_key` | the admin user's S3 access key (required) |
+//! | `secret_key` | its secret key (required; never logged or shown) |
+//! | `s3_public_endpoint` | the S3 endpoint shown to tenants (default: `endpoint`) |
+//! | `region` | the SigV4 region (default `us-east-1`) |
+//! | `capabilities` | restrictions such as `policies=no` (they only switch things off) |
+//!
+//! plus the transport options of [`s3aas_http::HttpConfig::KEYS`].
+//!
 //! ## The admin user
 //! The configured key is an RGW user's S3 key with the caps
 //! `users=*;buckets=*;usage=read;metadata=*;user-policy=*` (`radosgw-admin caps add`):
@@ -67,6 +81,22 @@
 //! `radosgw-admin quota set --quota-scope=bucket` changes. RGW enforces it: a write over it is
 //! `403 QuotaExceeded`.
 //!
+//! ## Admin Ops user changes drop inline policies
+//! On Pacific every Admin Ops change of a user — adding or removing a key
+//! (`PUT`/`DELETE /admin/user?key`), suspending or unsuspending, changing the display name
+//! (`POST /admin/user`) — rewrites the user *without* its inline IAM policies: afterwards
+//! `ListUserPolicies` answers `404 NoSuchEntity` and the user's keys are refused where the
+//! policies allowed them. So s3aas reads a user's inline policies before such a change and
+//! puts back those that are gone after it. A policy attached by another client *during* that
+//! change can still be lost; attaching it again restores it.
+//!
+//! ## Deleting an instance
+//! Buckets a user made with its own key belong to that user, not to the system user: they are
+//! not listed as the instance's buckets, but they go with their user (`purge-data`), so
+//! `delete_instance` without `force` also refuses (`BucketNotEmpty`, before deleting anything)
+//! when one of them holds objects. The system user is deleted last, so an interrupted delete
+//! leaves an instance that a second delete finishes.
+//!
 //! ## Differences from AWS seen on RGW
 //! - `PUT /admin/user` of an existing user is `409 UserAlreadyExists` even with identical
 //!   parameters; a missing user is `404 NoSuchUser`; RGW's admin errors carry an empty
@@ -79,6 +109,12 @@
 //! - `PUT /admin/user?key` answers the user's whole key list (secrets included), not the new key.
 //! - Usage: bucket stats follow writes closely; user stats lag (synced in the background). The
 //!   usage's `as_of` is the time the stats were read.
+//! - `ListUserPolicies` of a user without inline policies is `404 NoSuchEntity`, not an empty
+//!   list (read as empty).
+//! - A write over a bucket quota is `403 QuotaExceeded` with an empty message (mapped to
+//!   `Conflict`, like the other backends' quota refusals).
+//! - `/admin/metadata/user` lists the users of every tenant (`tenant$user`); there is no
+//!   per-tenant filter, so listings page through all of them.
 //! - Bucket names must be 3–63 characters (`InvalidBucketName` for shorter), as on AWS.
 //! - Admin queries must be signed with strictly percent-encoded, sorted query parameters
 //!   (`%20`, never `+`): RGW rebuilds the canonical query itself; `curl --aws-sigv4` gets

@@ -441,10 +441,20 @@ impl CephProvider {
         instance: &str,
         op: &'static str,
     ) -> Result<Vec<String>> {
+        self.owned_buckets(instance, SYSTEM_USER, op).await
+    }
+
+    /// The names of the buckets user `owner` of the instance owns, sorted.
+    pub(crate) async fn owned_buckets(
+        &self,
+        instance: &str,
+        owner: &str,
+        op: &'static str,
+    ) -> Result<Vec<String>> {
         let resp = self
             .ok(
-                AdminCall::get(op, "bucket").q("uid", uid(instance, SYSTEM_USER)),
-                Some((ResourceKind::Instance, instance)),
+                AdminCall::get(op, "bucket").q("uid", uid(instance, owner)),
+                Some((ResourceKind::User, owner)),
             )
             .await?;
         let mut names: Vec<String> =
@@ -459,9 +469,8 @@ impl CephProvider {
         Ok(names)
     }
 
-    /// A bucket's stats, `None` when the bucket is missing or not the instance's (owned by
-    /// another user than the system user).
-    pub(crate) async fn bucket_stats(
+    /// A bucket of the tenant with its stats, whoever owns it; `None` when missing.
+    pub(crate) async fn any_bucket_stats(
         &self,
         instance: &str,
         name: &str,
@@ -479,7 +488,21 @@ impl CephProvider {
         }
         let stats: BucketStats =
             decode("GET /admin/bucket?stats", &resp.body).map_err(|e| ctx(e, op))?;
-        Ok((stats.owner == uid(instance, SYSTEM_USER)).then_some(stats))
+        Ok(Some(stats))
+    }
+
+    /// A bucket's stats, `None` when the bucket is missing or not the instance's (owned by
+    /// another user than the system user).
+    pub(crate) async fn bucket_stats(
+        &self,
+        instance: &str,
+        name: &str,
+        op: &'static str,
+    ) -> Result<Option<BucketStats>> {
+        Ok(self
+            .any_bucket_stats(instance, name, op)
+            .await?
+            .filter(|s| s.owner == uid(instance, SYSTEM_USER)))
     }
 }
 

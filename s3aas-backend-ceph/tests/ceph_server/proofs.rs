@@ -42,6 +42,9 @@ fn proofs() -> Vec<(&'static str, Proof)> {
         ("rgwadmin_sees_what_the_provider_reports", |p, n| {
             Box::pin(rgwadmin_cross_check(p, n))
         }),
+        ("user_made_buckets_count_for_an_unforced_delete", |p, n| {
+            Box::pin(user_buckets_block_delete(p, n))
+        }),
     ]
 }
 
@@ -660,4 +663,39 @@ async fn rgwadmin_cross_check(p: Arc<CephProvider>, inst: String) -> Result<(), 
         buckets.len()
     );
     Ok(())
+}
+
+async fn user_buckets_block_delete(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
+    p.create_instance(CreateInstance::new(&inst))
+        .await
+        .map_err(err("create instance"))?;
+    let (_, s3) = user_with_key(&p, &inst, "maker").await?;
+    // RGW lets any user make buckets in its tenant with its own key.
+    s3.create_bucket("made-by-user", false, None)
+        .await
+        .map_err(err("the user makes a bucket"))?;
+    put(&s3, "made-by-user", "x", b"data".to_vec())
+        .await
+        .map_err(err("put"))?;
+    let listed = p
+        .list_buckets(&inst, ListOptions::new())
+        .await
+        .map_err(err("list"))?;
+    if !listed.items.is_empty() {
+        return Err("a user's own bucket is listed as the instance's".into());
+    }
+    match p.delete_instance(&inst, DeleteInstance::new()).await {
+        Err(e) if e.kind() == ErrorKind::BucketNotEmpty => {}
+        other => return Err(format!("an unforced delete was not refused: {other:?}")),
+    }
+    p.get_user(&inst, "maker")
+        .await
+        .map_err(err("the refusal deleted nothing"))?;
+    p.delete_instance(&inst, DeleteInstance::new().force(true))
+        .await
+        .map_err(err("forced delete"))?;
+    match p.get_instance(&inst).await {
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+        other => Err(format!("instance still there: {other:?}")),
+    }
 }
