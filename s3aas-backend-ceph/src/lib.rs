@@ -54,6 +54,14 @@
 //! | bucket usage | `GET /admin/bucket?stats`: sizes and object counts over all usage categories |
 //! | forced bucket delete | `DELETE /admin/bucket?purge-objects=true` |
 //!
+//! ## Secrets on the wire
+//! RGW's Admin Ops API takes a new key's secret as a query parameter
+//! (`PUT /admin/user?key&access-key=..&secret-key=..`) and returns users' secrets to the admin
+//! in `GET /admin/user`. s3aas never logs, traces or reports URLs with their query (transport
+//! errors drop them) nor answer bodies, and `Debug` of everything holding a secret redacts it.
+//! RGW's own ops log, when enabled with request URIs, would record such a query: keep it off or
+//! protected on gateways that s3aas manages. Use TLS outside loopback.
+//!
 //! ## Policies name buckets as `arn:aws:s3:::<bucket>`
 //! RGW resolves a bucket ARN without a tenant inside the *user's* tenant, so a policy attached
 //! to `acme_1$alice` naming `arn:aws:s3:::data` means bucket `data` of tenant `acme_1`, and no
