@@ -2,7 +2,10 @@
 //! (single-node memstore cluster): the shared conformance suite, then proofs through S3 with
 //! the keys s3aas issues that RGW enforces what the SDK configured, then a check that nothing
 //! is left on the server. Skipped, with one line saying so, when `radosgw` is not installed
-//! (see scripts/install-ceph.sh). The cluster is stopped by pid whatever happens.
+//! (see scripts/install-ceph.sh), unless `S3AAS_REQUIRE_CEPH=1` (as CI should set after
+//! installing it): then a missing Ceph fails. The cluster is stopped by pid whatever happens.
+//! The rgwadmin cross-check installs PyPI rgwadmin into a cache virtualenv when it is missing
+//! (`scripts/install-ceph.sh --rgwadmin`).
 
 mod ceph_server {
     pub(crate) mod cluster;
@@ -72,5 +75,8 @@ fn main() {
     }));
     cluster.stop();
     let ok = matches!(outcome, Ok(true));
+    if ok {
+        cluster.remove_dir();
+    }
     std::process::exit(if ok { 0 } else { 101 });
 }
