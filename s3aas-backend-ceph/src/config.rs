@@ -81,6 +81,7 @@ impl CephBuilder {
             region: self.region,
             caps,
             tenant_signers: Mutex::new(HashMap::new()),
+            probed: Mutex::new(None),
         })
     }
 }

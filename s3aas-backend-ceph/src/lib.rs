@@ -36,7 +36,12 @@
 //! `users=*;buckets=*;usage=read;metadata=*;user-policy=*` (`radosgw-admin caps add`):
 //! `users` and `buckets` for the Admin Ops calls, `metadata=*` to list users and to write a
 //! bucket's quota (below), `user-policy=*` for `PutUserPolicy` and friends (without it RGW
-//! answers `403 AccessDenied` to every IAM call: restrict the capabilities with `policies=no`).
+//! answers `403 AccessDenied` to every IAM call). `health` and
+//! [`CephProvider::probe_capabilities`] read the admin user's own caps
+//! (`GET /admin/user?access-key=`): without `user-policy=*` the capabilities `policies` and
+//! `policy_attach` are switched off, without `metadata=write` `bucket_quota` is, and without
+//! `users`, `buckets` or `metadata=read` the backend is not ready (`PermissionDenied`, the
+//! detail naming the missing caps).
 //!
 //! ## How s3aas maps onto RGW
 //! | s3aas | RGW |
@@ -130,6 +135,7 @@
 
 mod access_key;
 mod bucket;
+mod caps;
 mod config;
 mod error;
 mod instance;

@@ -97,6 +97,8 @@ pub struct CephProvider {
     pub(crate) caps: Capabilities,
     /// Signers of the tenants' system users, by tenant (their keys are read from RGW once).
     pub(crate) tenant_signers: Mutex<HashMap<String, SigV4Signer>>,
+    /// What the admin user's caps allow, once read (by `health` or `probe_capabilities`).
+    pub(crate) probed: Mutex<Option<Capabilities>>,
 }
 
 impl std::fmt::Debug for CephProvider {
@@ -578,17 +580,50 @@ impl ObjectStoreProvider for CephProvider {
         SCHEME
     }
 
+    /// What RGW allows (see [`crate::CAPABILITIES`]) ∧ the configured restriction ∧, once
+    /// read by `health` or [`CephProvider::probe_capabilities`], what the admin user's caps
+    /// allow.
     fn capabilities(&self) -> Capabilities {
-        self.caps
+        match *self.probed.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(p) => self.caps.intersect(p),
+            None => self.caps,
+        }
     }
 
-    /// One page of one user id from `/admin/metadata/user`: proves that RGW answers and that
-    /// the admin key and its `metadata` cap work. RGW does not report its release over HTTP
-    /// (`/admin/info` is 405 on Pacific), so the version stays unknown.
+    /// Reads the admin user itself (`GET /admin/user?access-key=`, which proves that RGW
+    /// answers and that the key signs) and checks its caps: without `users`, `buckets` and
+    /// `metadata=read` the backend cannot work (not ready, `PermissionDenied`); without
+    /// `user-policy=*` it is ready but named policies are switched off, and the detail says
+    /// why. RGW does not report its release over HTTP (`/admin/info` is 405 on Pacific), so
+    /// the version stays unknown.
     async fn health(&self) -> Result<Health> {
-        let call = AdminCall::get("health", "metadata/user").q("max-entries", "1");
-        match self.ok(call, None).await {
-            Ok(_) => Ok(Health::new(true, None, None)),
+        match self.read_caps("health").await {
+            Ok((_, missing)) if !missing.is_empty() => {
+                let mut h = Health::new(
+                    false,
+                    None,
+                    Some(format!(
+                        "the admin user lacks the RGW caps {}",
+                        missing.join(", ")
+                    )),
+                );
+                h.problem = Some(HealthProblem::PermissionDenied);
+                Ok(h)
+            }
+            Ok((allowed, _)) => {
+                let mut notes = Vec::new();
+                if !allowed.policies {
+                    notes.push("no `user-policy=*` cap: named policies are switched off");
+                }
+                if allowed.bucket_quota == Support::No {
+                    notes.push("no `metadata=write` cap: bucket quotas are switched off");
+                }
+                Ok(Health::new(
+                    true,
+                    None,
+                    (!notes.is_empty()).then(|| notes.join("; ")),
+                ))
+            }
             Err(e) => Ok(Health::failed(&e)),
         }
     }

@@ -159,3 +159,56 @@ async fn refused_before_any_request() {
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn missing_caps_switch_capabilities_off() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/admin/user"))
+        .and(query_param("access-key", "ADMINKEY"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "user_id": "admin", "keys": [],
+            "caps": [{"type": "users", "perm": "*"}, {"type": "buckets", "perm": "*"},
+                     {"type": "metadata", "perm": "read"}]
+        })))
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    assert!(p.capabilities().policies, "declared until probed");
+    let h = p.health().await.unwrap();
+    assert!(h.ready);
+    let detail = h.detail.unwrap_or_default();
+    assert!(
+        detail.contains("user-policy") && detail.contains("metadata=write"),
+        "{detail}"
+    );
+    let c = p.capabilities();
+    assert!(!c.policies && !c.policy_attach);
+    assert_eq!(c.bucket_quota, Support::No);
+    let before = server.received_requests().await.unwrap().len();
+    let e = Client::new(p.clone())
+        .put_policy(
+            "acme-1",
+            PutPolicy::new("p", PolicyDocument::bucket_read_only("b")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+    assert_eq!(server.received_requests().await.unwrap().len(), before);
+}
+
+#[tokio::test]
+async fn an_admin_without_core_caps_is_not_ready() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/admin/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "user_id": "admin", "caps": [{"type": "users", "perm": "read"}]
+        })))
+        .mount(&server)
+        .await;
+    let h = provider(&server).health().await.unwrap();
+    assert!(!h.ready);
+    assert_eq!(h.problem, Some(s3aas_core::HealthProblem::PermissionDenied));
+    assert!(h.detail.unwrap().contains("buckets=write"));
+}

@@ -45,6 +45,9 @@ fn proofs() -> Vec<(&'static str, Proof)> {
         ("user_made_buckets_count_for_an_unforced_delete", |p, n| {
             Box::pin(user_buckets_block_delete(p, n))
         }),
+        ("the_admin_users_caps_allow_everything_declared", |p, _| {
+            Box::pin(caps_probed(p))
+        }),
     ]
 }
 
@@ -698,4 +701,16 @@ async fn user_buckets_block_delete(p: Arc<CephProvider>, inst: String) -> Result
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
         other => Err(format!("instance still there: {other:?}")),
     }
+}
+
+async fn caps_probed(p: Arc<CephProvider>) -> Result<(), String> {
+    let c = p.probe_capabilities().await.map_err(err("probe"))?;
+    if c != s3aas_backend_ceph::CAPABILITIES {
+        return Err(format!("probed {c:?}"));
+    }
+    let h = p.health().await.map_err(err("health"))?;
+    if !h.ready || h.detail.is_some() {
+        return Err(format!("health {h:?}"));
+    }
+    Ok(())
 }
