@@ -48,6 +48,10 @@ fn proofs() -> Vec<(&'static str, Proof)> {
         ("the_admin_users_caps_allow_everything_declared", |p, _| {
             Box::pin(caps_probed(p))
         }),
+        (
+            "listing_1010_users_pages_past_rgws_1000_entry_pages",
+            |p, n| Box::pin(many_users(p, n)),
+        ),
     ]
 }
 
@@ -711,6 +715,51 @@ async fn caps_probed(p: Arc<CephProvider>) -> Result<(), String> {
     let h = p.health().await.map_err(err("health"))?;
     if !h.ready || h.detail.is_some() {
         return Err(format!("health {h:?}"));
+    }
+    Ok(())
+}
+
+async fn many_users(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
+    use futures::{StreamExt, TryStreamExt};
+    // More users than one `/admin/metadata/user` page (1000 entries) holds, so the marker
+    // paging is exercised.
+    const N: usize = 1010;
+    p.create_instance(CreateInstance::new(&inst))
+        .await
+        .map_err(err("create instance"))?;
+    futures::stream::iter(0..N)
+        .map(|i| {
+            let p = p.clone();
+            let inst = inst.clone();
+            async move {
+                p.create_user(&inst, CreateUser::new(format!("user{i:04}")))
+                    .await
+                    .map(drop)
+            }
+        })
+        .buffer_unordered(16)
+        .try_collect::<Vec<()>>()
+        .await
+        .map_err(err("create users"))?;
+    let mut seen = Vec::new();
+    let mut opts = ListOptions::new().limit(300);
+    loop {
+        let page = p
+            .list_users(&inst, opts.clone())
+            .await
+            .map_err(err("list users"))?;
+        seen.extend(page.items.into_iter().map(|u| u.name));
+        match page.next {
+            Some(n) => opts = opts.continuation(n),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..N).map(|i| format!("user{i:04}")).collect();
+    if seen != expected {
+        return Err(format!(
+            "listed {} users, expected {N} in order",
+            seen.len()
+        ));
     }
     Ok(())
 }
