@@ -128,6 +128,10 @@
 //!   `Conflict`, like the other backends' quota refusals).
 //! - `/admin/metadata/user` lists the users of every tenant (`tenant$user`); there is no
 //!   per-tenant filter, so listings page through all of them.
+//! - Bucket policies name the bucket as `arn:aws:s3:::<bucket>` too (resolved in the bucket's
+//!   tenant). An anonymous client has no tenant, so it reaches a public-read bucket of tenant
+//!   `acme_1` as `/acme_1:<bucket>/<key>` (path style); `/<bucket>/<key>` names a bucket of the
+//!   empty tenant (proved in `tests/ceph_server.rs`).
 //! - Bucket names must be 3–63 characters (`InvalidBucketName` for shorter), as on AWS.
 //! - Admin queries must be signed with strictly percent-encoded, sorted query parameters
 //!   (`%20`, never `+`): RGW rebuilds the canonical query itself; `curl --aws-sigv4` gets

@@ -52,6 +52,12 @@ fn proofs() -> Vec<(&'static str, Proof)> {
             "listing_1010_users_pages_past_rgws_1000_entry_pages",
             |p, n| Box::pin(many_users(p, n)),
         ),
+        ("anonymous_get_public_read_vs_private", |p, n| {
+            Box::pin(anonymous_access(p, n))
+        }),
+        ("versioning_keeps_two_versions", |p, n| {
+            Box::pin(two_versions(p, n))
+        }),
     ]
 }
 
@@ -760,6 +766,91 @@ async fn many_users(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
             "listed {} users, expected {N} in order",
             seen.len()
         ));
+    }
+    Ok(())
+}
+
+/// An unsigned GET of `path` on the cluster: what an anonymous client gets.
+async fn anonymous_get(path: &str) -> Result<u16, String> {
+    let (server, _, _) = CROSS.get().expect("run_all sets it").clone();
+    let http = s3aas_http::HttpClient::new("ceph", s3aas_http::HttpConfig::default())
+        .map_err(err("http client"))?;
+    let url = url::Url::parse(&format!("http://{server}{path}")).map_err(err("url"))?;
+    let resp = http
+        .execute(
+            "anonymous_get",
+            s3aas_http::Idempotency::Idempotent,
+            None,
+            || Ok(s3aas_http::Request::new(http::Method::GET, url.clone())),
+        )
+        .await
+        .map_err(err("anonymous GET"))?;
+    Ok(resp.status)
+}
+
+async fn anonymous_access(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
+    p.create_instance(CreateInstance::new(&inst))
+        .await
+        .map_err(err("create instance"))?;
+    p.create_bucket(
+        &inst,
+        CreateBucket::new("pub").policy(PolicyDocument::bucket_public_read("pub")),
+    )
+    .await
+    .map_err(err("public bucket"))?;
+    p.create_bucket(&inst, CreateBucket::new("priv"))
+        .await
+        .map_err(err("private bucket"))?;
+    let s3 = p.instance_s3(&inst).await.map_err(err("instance s3"))?;
+    for b in ["pub", "priv"] {
+        put(&s3, b, "hello", b"hi".to_vec())
+            .await
+            .map_err(err("put"))?;
+    }
+    // An anonymous client has no tenant: it names a tenant's bucket as `tenant:bucket`.
+    let tenant = s3aas_backend_ceph::tenant_of(&inst);
+    let public = anonymous_get(&format!("/{tenant}:pub/hello")).await?;
+    let private = anonymous_get(&format!("/{tenant}:priv/hello")).await?;
+    let untenanted = anonymous_get("/pub/hello").await?;
+    if public != 200 || private != 403 || untenanted == 200 {
+        return Err(format!(
+            "anonymous GET: public {public} (want 200), private {private} (want 403), without the tenant {untenanted} (want a refusal)"
+        ));
+    }
+    p.update_bucket(&inst, "pub", UpdateBucket::new().clear_policy())
+        .await
+        .map_err(err("clear policy"))?;
+    eventually("clearing the policy makes it private", || async {
+        match anonymous_get(&format!("/{tenant}:pub/hello")).await? {
+            403 => Ok(()),
+            s => Err(format!("HTTP {s}")),
+        }
+    })
+    .await
+}
+
+async fn two_versions(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
+    p.create_instance(
+        CreateInstance::new(&inst)
+            .versioning(true)
+            .default_bucket("data"),
+    )
+    .await
+    .map_err(err("create instance"))?;
+    let s3 = p.instance_s3(&inst).await.map_err(err("instance s3"))?;
+    put(&s3, "data", "k", b"one".to_vec())
+        .await
+        .map_err(err("put 1"))?;
+    put(&s3, "data", "k", b"two".to_vec())
+        .await
+        .map_err(err("put 2"))?;
+    let (versions, _) = s3
+        .list_object_versions("data", 1000, None)
+        .await
+        .map_err(err("list versions"))?;
+    let n = versions.iter().filter(|v| v.key == "k").count();
+    if n != 2 {
+        return Err(format!("{n} versions of k, want 2"));
     }
     Ok(())
 }
