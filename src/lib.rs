@@ -1,8 +1,8 @@
 //! # s3aas
 //!
 //! Provision and manage S3 object storage as a service — instances (tenants), buckets, IAM
-//! users, policies and access keys — on RustFS, MinIO, Dell ECS and SeaweedFS through one set of
-//! traits.
+//! users, policies and access keys — on RustFS, MinIO, Dell ECS, SeaweedFS and Ceph RGW through
+//! one set of traits.
 //!
 //! This is the facade crate: it re-exports [`s3aas_core`] (traits, model, errors, capabilities,
 //! validation, the in-memory provider) and the HTTP plumbing, and builds providers from the
@@ -74,6 +74,12 @@ pub mod seaweedfs {
     pub use s3aas_backend_seaweedfs::*;
 }
 
+/// The Ceph RADOS Gateway backend (feature `ceph`).
+#[cfg(feature = "ceph")]
+pub mod ceph {
+    pub use s3aas_backend_ceph::*;
+}
+
 /// A registry with every backend compiled into this build.
 ///
 /// A backend this crate knows but that was compiled out (its feature is off) stays registered:
@@ -90,11 +96,12 @@ pub fn registry() -> Registry {
 
 /// Every backend this crate can compile in, and whether this build has it. Each backend's
 /// feature has the backend's name.
-const BACKENDS: [(&str, bool); 4] = [
+const BACKENDS: [(&str, bool); 5] = [
     ("rustfs", cfg!(feature = "rustfs")),
     ("minio", cfg!(feature = "minio")),
     ("ecs", cfg!(feature = "ecs")),
     ("seaweedfs", cfg!(feature = "seaweedfs")),
+    ("ceph", cfg!(feature = "ceph")),
 ];
 
 /// The registry with the compiled-in backends, where each of `compiled_out` answers that it is
@@ -111,6 +118,8 @@ fn registry_without(compiled_out: &[&'static str]) -> Registry {
     s3aas_backend_ecs::register(&mut r);
     #[cfg(feature = "seaweedfs")]
     s3aas_backend_seaweedfs::register(&mut r);
+    #[cfg(feature = "ceph")]
+    s3aas_backend_ceph::register(&mut r);
     for &backend in compiled_out {
         if let Some(factory) = not_compiled_factory(backend) {
             r.register(backend, factory);
@@ -127,6 +136,7 @@ fn not_compiled_factory(backend: &str) -> Option<s3aas_core::registry::Factory> 
         "minio" => Some(|_| Err(not_compiled("minio"))),
         "ecs" => Some(|_| Err(not_compiled("ecs"))),
         "seaweedfs" => Some(|_| Err(not_compiled("seaweedfs"))),
+        "ceph" => Some(|_| Err(not_compiled("ceph"))),
         _ => None,
     }
 }
@@ -180,12 +190,12 @@ mod tests {
 
     #[test]
     fn a_compiled_out_backend_names_its_feature() {
-        let r = registry_without(&["rustfs", "minio", "ecs", "seaweedfs"]);
+        let r = registry_without(&["rustfs", "minio", "ecs", "seaweedfs", "ceph"]);
         assert_eq!(
             r.backends(),
-            ["ecs", "memory", "minio", "rustfs", "seaweedfs"]
+            ["ceph", "ecs", "memory", "minio", "rustfs", "seaweedfs"]
         );
-        for backend in ["rustfs", "minio", "ecs", "seaweedfs"] {
+        for backend in ["rustfs", "minio", "ecs", "seaweedfs", "ceph"] {
             let e = connect_error(&r, backend);
             assert_eq!(e.kind(), ErrorKind::ConfigInvalid);
             assert_eq!(
@@ -196,8 +206,8 @@ mod tests {
             );
         }
         // A name the crate does not know is still unknown.
-        let e = connect_error(&r, "ceph");
-        assert!(e.message().starts_with("unknown backend 'ceph'"), "{e}");
+        let e = connect_error(&r, "garage");
+        assert!(e.message().starts_with("unknown backend 'garage'"), "{e}");
     }
 
     #[test]
@@ -205,7 +215,7 @@ mod tests {
         let r = registry();
         assert_eq!(
             r.backends(),
-            ["ecs", "memory", "minio", "rustfs", "seaweedfs"]
+            ["ceph", "ecs", "memory", "minio", "rustfs", "seaweedfs"]
         );
         for (backend, compiled) in BACKENDS {
             let e = connect_error(&r, backend);
@@ -221,13 +231,14 @@ mod tests {
         feature = "rustfs",
         feature = "minio",
         feature = "ecs",
-        feature = "seaweedfs"
+        feature = "seaweedfs",
+        feature = "ceph"
     ))]
     #[test]
     fn the_default_build_has_every_backend() {
         assert!(BACKENDS.iter().all(|(_, compiled)| *compiled));
         let r = registry();
-        for backend in ["memory", "rustfs", "minio", "ecs", "seaweedfs"] {
+        for backend in ["memory", "rustfs", "minio", "ecs", "seaweedfs", "ceph"] {
             if backend != "memory" {
                 let e = connect_error(&r, backend);
                 assert!(!e.message().contains("not compiled"), "{backend}: {e}");

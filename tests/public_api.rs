@@ -15,6 +15,7 @@ const CRATES: &[&str] = &[
     "s3aas-backend-minio",
     "s3aas-backend-ecs",
     "s3aas-backend-seaweedfs",
+    "s3aas-backend-ceph",
 ];
 
 const KINDS: &[&str] = &[
