@@ -2,7 +2,7 @@
 //!
 //! [`Client`](crate::Client) emits an [`AuditEvent`] for every call that changes the server
 //! (creates, updates, deletes, enabling and disabling, attaching, rotating) — whether it came
-//! from a caller directly or from [`state::apply`](crate::state::apply) — once the call has
+//! from a caller directly or from [`state::apply`](crate::state::apply)(crate::state::apply) — once the call has
 //! finished, successfully or not. Reads emit nothing. The event goes to an [`AuditSink`]:
 //! [`TracingSink`] (the default: an `INFO` event on the target `s3aas::audit`) or
 //! [`JsonLinesSink`] (one JSON object per line in a file), or the caller's own.
@@ -11,9 +11,10 @@
 //! not secret and is recorded whole; instance options are recorded by name only, because a
 //! backend option may carry a credential.
 //!
-//! Field-level `before` is known only where the SDK read it first: [`state::apply`]
-//! (crate::state::apply) records the values it planned from; a direct trait call records the
-//! requested values as `after` and leaves `before` empty, rather than spend a read on it.
+//! Field-level `before` is known only where the SDK read it first:
+//! [`state::apply`](crate::state::apply) records the values it planned from; a direct trait
+//! call records the requested values as `after` and leaves `before` empty, rather than spend a
+//! read on it.
 
 use crate::error::{Error, ErrorKind, ResourceKind};
 use crate::model::{CreateAccessKey, CreateBucket, CreateInstance, UpdateBucket, UpdateInstance};
