@@ -38,7 +38,9 @@
 //!   grace: there is no key expiry).
 //! - Users: disabled with SeaweedFS's own `SetUserStatus` action, which it enforces but does
 //!   not report back (`GetUser` has no status), so the backend mirrors the status in the user
-//!   tag `s3aas:disabled`, written after the status call; user tags are supported.
+//!   tag `s3aas:disabled`, written after the status call; user tags are supported. A status
+//!   changed outside the SDK (e.g. `SetUserStatus` by another tool) is therefore not seen: the
+//!   user reads as its tag says, and desired-state drift cannot report it.
 //! - Buckets: versioning, default encryption (`AES256`), object lock (at creation), bucket
 //!   policies and tags through S3. Quotas exist only in `weed shell` (`s3.bucket.quota`), not
 //!   over HTTP: `bucket_quota` is unsupported. No usage API: `bucket_usage` is unsupported.
@@ -53,7 +55,12 @@
 //! - `DeleteUser` removes the user's keys and attachments with it; `DeleteAccessKey` of a
 //!   missing key succeeds.
 //! - Policy documents come back as raw JSON (AWS URL-encodes them; both are read).
-//!   `CreatePolicyVersion` overwrites the single version `v1`.
+//!   `CreatePolicyVersion` overwrites the single version `v1`, but refuses
+//!   `s3:ListBucketMultipartUploads` and `s3:ListMultipartUploadParts` (`MalformedPolicyDocument`
+//!   "not a valid action"; `PutUserPolicy` too) where `CreatePolicy` accepts them. A document
+//!   with them replaces a policy by detaching it from the instance's users that hold it,
+//!   deleting, creating and re-attaching it: those users lack the policy for a moment, and a
+//!   failure midway is `Partial`, naming the users left without it.
 //! - `ListUsers` ignores `PathPrefix` and `MaxItems` and lists every identity, the admin
 //!   included; answers carry no `CreateDate`, so `created` is the `s3aas:created` tag for
 //!   instances and unknown for users and keys.

@@ -62,6 +62,79 @@ impl SeaweedfsProvider {
     }
 }
 
+/// Whether SeaweedFS refused a document in `CreatePolicyVersion` for an action its version check
+/// does not know. SeaweedFS 4.48 refuses `s3:ListBucketMultipartUploads` and
+/// `s3:ListMultipartUploadParts` there (and in `PutUserPolicy`) but accepts them in
+/// `CreatePolicy`.
+fn refuses_action(e: &Error) -> bool {
+    e.code() == Some("MalformedPolicyDocument") && e.message().contains("not a valid action")
+}
+
+impl SeaweedfsProvider {
+    /// Replaces a policy's document the only other way SeaweedFS allows: detach it from the
+    /// instance's users that hold it, delete it, create it with the new document, attach it
+    /// again. Those users lack the policy for the moment in between. A failure midway is
+    /// `Partial`, naming the users still detached (and the policy, if it is gone).
+    async fn recreate(
+        &self,
+        instance: &str,
+        name: &str,
+        doc: &str,
+        op: &'static str,
+    ) -> Result<()> {
+        let iam_name = scoped(instance, name);
+        let arn = policy_arn(&iam_name);
+        let fail = |e: Error| ctx(e, op).with_resource(ResourceKind::Policy, name);
+        let mut holders = Vec::new();
+        for u in self.iam.list_users(op).await.map_err(fail)? {
+            if unscoped(instance, &u.user_name).is_none() {
+                continue;
+            }
+            let attached = self
+                .iam
+                .attached_policies(op, &u.user_name)
+                .await
+                .map_err(fail)?;
+            if attached.contains(&iam_name) {
+                holders.push(u.user_name);
+            }
+        }
+        let mut detached: Vec<&str> = Vec::new();
+        let partial = |e: Error, detached: &[&str], gone: bool| {
+            let msg = format!(
+                "replacing policy '{name}' (SeaweedFS refuses this document as a new version, so it is recreated) failed: {}; {}{}",
+                e.message(),
+                if gone { "the policy is deleted; " } else { "" },
+                if detached.is_empty() {
+                    "no user was left without it".to_string()
+                } else {
+                    format!("users still without it: {}", detached.join(", "))
+                }
+            );
+            fail(e.with_kind(ErrorKind::Partial).with_message(msg))
+        };
+        for u in &holders {
+            if let Err(e) = self.iam.attachment(op, false, u, &arn).await {
+                return Err(partial(e, &detached, false));
+            }
+            detached.push(u);
+        }
+        if let Err(e) = self.iam.delete_policy(op, &arn).await {
+            return Err(partial(e, &detached, false));
+        }
+        if let Err(e) = self.iam.create_policy(op, &iam_name, doc).await {
+            return Err(partial(e, &detached, true));
+        }
+        while let Some(u) = detached.first().copied() {
+            if let Err(e) = self.iam.attachment(op, true, u, &arn).await {
+                return Err(partial(e, &detached, false));
+            }
+            detached.remove(0);
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl PolicyAdmin for SeaweedfsProvider {
     async fn put_policy(&self, instance: &str, req: PutPolicy) -> Result<Policy> {
@@ -72,20 +145,26 @@ impl PolicyAdmin for SeaweedfsProvider {
         let fail = |e: Error| ctx(e, OP).with_resource(ResourceKind::Policy, &req.name);
         match self.iam.create_policy(OP, &iam_name, &doc).await {
             Ok(()) => {}
-            // It exists (or a lost answer made it): replace the document unless it is the same.
-            // (An unchanged document is not sent again: SeaweedFS 4.48 validates
-            // `CreatePolicyVersion` more strictly than `CreatePolicy` and refuses some valid
-            // actions, e.g. `s3:ListBucketMultipartUploads`, that the first version holds.)
+            // It exists (or a lost answer made it): replace the document unless it is the same
+            // (an unchanged document is not sent again), as a new version where SeaweedFS
+            // accepts it, else by recreating the policy (see `refuses_action`).
             Err(e) if e.kind() == ErrorKind::AlreadyExists || e.outcome_unknown() => {
                 if let Some(cur) = self.find_policy(instance, &req.name, OP).await? {
                     if cur.document.semantically_eq(&req.document) {
                         return Ok(cur);
                     }
                 }
-                self.iam
+                match self
+                    .iam
                     .replace_policy(OP, &policy_arn(&iam_name), &doc)
                     .await
-                    .map_err(fail)?;
+                {
+                    Ok(()) => {}
+                    Err(e) if refuses_action(&e) => {
+                        self.recreate(instance, &req.name, &doc, OP).await?;
+                    }
+                    Err(e) => return Err(fail(e)),
+                }
             }
             Err(e) => return Err(fail(e)),
         }

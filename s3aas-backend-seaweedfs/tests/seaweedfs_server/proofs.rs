@@ -32,6 +32,9 @@ pub(crate) fn all_proofs() -> Vec<(&'static str, ProofFn)> {
         ("boto3_sees_what_the_sdk_reports", |p, n| {
             Box::pin(boto3_cross_check(p, n))
         }),
+        ("desired_state_drift_is_reported_and_repaired", |p, n| {
+            Box::pin(desired_state_drift(p, n))
+        }),
     ]
 }
 
@@ -420,4 +423,129 @@ async fn boto3_cross_check(p: Arc<SeaweedfsProvider>, inst: String) -> R {
         },
     )
     .await
+}
+
+/// The desired-state layer on the real server: a bucket's versioning and a policy's document
+/// changed behind the SDK's back with raw S3 and IAM calls show in `drift` with before and
+/// after, `apply` repairs them, and a key of the user proves the repaired access. (SeaweedFS keys have no names, so the key is made outside
+/// the spec and reported as an orphan the desired state never touches.)
+async fn desired_state_drift(p: Arc<SeaweedfsProvider>, inst: String) -> R {
+    use s3aas_core::state::{self, Op, Origin, Spec};
+    let b = format!("{inst}-data");
+    let spec = Spec::from_json(
+        &serde_json::json!({"tenants": [{
+            "instance": inst,
+            // Prune lists every key of the spec's users, so the key made outside the spec is
+            // reported as an orphan (and, not made by the desired state, left alone).
+            "prune": true,
+            "buckets": [{"name": b, "versioning": true}],
+            "policies": [{"name": "rw", "document": PolicyDocument::bucket_read_write(&b).as_value()}],
+            "users": [{"name": "app", "policies": ["rw"]}]
+        }]})
+        .to_string(),
+    )
+    .map_err(s)?;
+    let c = s3aas_core::Client::new(p.clone());
+    let r: R = async {
+        let plan = state::plan(&c, &spec).await.map_err(s)?;
+        let report = state::apply(&c, &plan, Default::default()).await;
+        ensure(report.is_complete(), format!("first apply: {report}"))?;
+        ensure(
+            state::plan(&c, &spec).await.map_err(s)?.is_empty(),
+            "nothing differs after applying",
+        )?;
+        let k = p
+            .create_access_key(&inst, "app", CreateAccessKey::new())
+            .await
+            .map_err(s)?;
+        let s3 = p.s3_client_for(&k.key.access_key_id, k.secret_access_key.clone());
+        let put = || async { s3.put_object(&b, "k", "v".into(), &[]).await.map(drop) };
+        eventually("the user's key writes its bucket", true, put).await?;
+
+        // Behind the SDK's back: raw S3 and IAM calls, signed as the admin.
+        let conn = SERVER.get().expect("server known");
+        p.admin_s3().put_versioning(&b, false).await.map_err(s)?;
+        let iam = s3aas_http::IamClient::new(
+            "raw",
+            s3aas_http::HttpClient::new("raw", s3aas_http::HttpConfig::default()).map_err(s)?,
+            conn.endpoint.parse().map_err(s)?,
+            s3aas_http::SigV4Signer::new(
+                &conn.access_key,
+                SecretString::from(conn.secret_key.clone()),
+                "us-east-1",
+            )
+            .with_service("iam"),
+        );
+        let arn = format!("arn:aws:iam:::policy/{inst}--rw");
+        let ro = PolicyDocument::bucket_read_only(&b).to_json();
+        let raw = |action: &'static str, params: Vec<(&'static str, String)>| {
+            let iam = iam.clone();
+            async move {
+                let p: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                iam.send("raw", action, &p, s3aas_http::Idempotency::Idempotent)
+                    .await
+                    .map(drop)
+                    .map_err(s)
+            }
+        };
+        raw(
+            "CreatePolicyVersion",
+            vec![
+                ("PolicyArn", arn.clone()),
+                ("PolicyDocument", ro),
+                ("SetAsDefault", "true".into()),
+            ],
+        )
+        .await?;
+        // (No raw `SetUserStatus` here: SeaweedFS enforces a status but does not report it, so
+        // a status changed outside the SDK cannot be seen; the crate docs say so.)
+        eventually("the key under the read-only document", false, put).await?;
+
+        let d = state::drift(&c, &spec.tenants[0]).await.map_err(s)?;
+        let updated = |name: &str, field: &str| {
+            d.changes.iter().any(|ch| {
+                ch.op == Op::Update
+                    && ch.name == name
+                    && ch
+                        .fields
+                        .iter()
+                        .any(|f| f.field == field && f.before.is_some() && f.after.is_some())
+            })
+        };
+        ensure(
+            updated(&b, "versioning"),
+            format!("versioning drift: {:?}", d.changes),
+        )?;
+        ensure(
+            updated("rw", "document"),
+            format!("policy drift: {:?}", d.changes),
+        )?;
+        ensure(
+            d.orphans
+                .iter()
+                .any(|o| o.name == format!("app/{}", k.key.id) && o.origin == Origin::Unknown),
+            format!(
+                "the key made outside the spec is an orphan: {:?}",
+                d.orphans
+            ),
+        )?;
+        let plan = state::plan(&c, &spec).await.map_err(s)?;
+        let report = state::apply(&c, &plan, Default::default()).await;
+        ensure(report.is_complete(), format!("repair: {report}"))?;
+        let after = state::plan(&c, &spec).await.map_err(s)?;
+        ensure(
+            after.executable().next().is_none(),
+            format!("left after repair:\n{after}"),
+        )?;
+        eventually("the repaired key writes again", true, put).await?;
+        let v = p.admin_s3().get_versioning(&b).await.map_err(s)?;
+        ensure(v == Versioning::Enabled, format!("versioning {v:?}"))
+    }
+    .await;
+    let _ = p.admin_s3().empty_bucket(&b).await;
+    let clean = p
+        .delete_instance(&inst, DeleteInstance::new().force(true))
+        .await
+        .map_err(|e| format!("cleanup: {e}"));
+    r.and(clean)
 }
