@@ -24,6 +24,9 @@ fi
 
 weed="${WEED:-$("$here/install-seaweedfs.sh" --print)}" || { echo "no weed binary: run scripts/install-seaweedfs.sh first" >&2; exit 1; }
 mkdir -p "$dir/data"
+# Every bucket is a collection with volumes of its own: with weed mini's default volume size and
+# count, writes to about the 57th bucket fail ("No writable volumes and no free volumes left"), so
+# volumes are small (64 MB) and their number follows the free disk space (-volume.max=0).
 # Eleven distinct free ports: each service's HTTP and gRPC port (weed's default gRPC port is
 # HTTP + 10000, which may be taken), the S3 extras and the metrics port.
 read -r -a p <<<"$(python3 -c '
@@ -44,6 +47,7 @@ JSON
   -filer.port="${p[4]}" -filer.port.grpc="${p[5]}" \
   -s3.port="${p[6]}" -s3.port.grpc="${p[7]}" -s3.port.iceberg="${p[8]}" -s3.port.lance="${p[9]}" \
   -metricsPort="${p[10]}" -admin.ui=false -webdav=false \
+  -master.volumeSizeLimitMB=64 -volume.max=0 \
   -s3.config="$dir/s3.json" -s3.iam.readOnly=false \
   >"$dir/weed.log" 2>&1 &
 pid=$!

@@ -12,7 +12,7 @@ mod ceph_server {
     pub(crate) mod proofs;
 }
 
-use ceph_server::cluster::Cluster;
+use ceph_server::cluster::{Cluster, ClusterProvider};
 use s3aas_backend_ceph::CephProvider;
 use s3aas_core::prelude::*;
 use s3aas_testkit::{ObjectSeeder, Suite, run};

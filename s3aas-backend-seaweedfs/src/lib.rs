@@ -66,6 +66,11 @@
 //!   instances and unknown for users and keys.
 //! - Bucket names shorter than 3 characters: `400 InvalidBucketName`; creating an existing
 //!   bucket: `409 BucketAlreadyOwnedByYou`.
+//! - Every bucket is a collection with volumes of its own. With `weed mini`'s default volume
+//!   size and count, writes to about the 57th bucket fail with `500 InternalError` (the log says
+//!   "No writable volumes and no free volumes left"), though the bucket was made: size the
+//!   servers for the number of tenants (`scripts/seaweedfs-server.sh` uses
+//!   `-master.volumeSizeLimitMB=64 -volume.max=0`).
 //!
 //! ## Options
 //! | key | meaning |

@@ -36,6 +36,7 @@ fn main() {
     else {
         return;
     };
+    let _ = SERVER.set(server.conn.clone());
     let p = provider(&server.conn);
     let report = run(Suite::new(p.clone())
         .seeder(Arc::new(S3Seeder(p.admin_s3().clone())))

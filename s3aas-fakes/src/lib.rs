@@ -10,7 +10,8 @@
 //!   secret, status codes, JSON error bodies).
 //! - [`ecs`]: a Dell ECS simulator (Management REST API, IAM and S3 on two local servers).
 //! - [`rustfs`] and [`rustfs_cluster`]: start a real RustFS server, or a four-node cluster, on
-//!   loopback.
+//!   loopback; [`ceph`] a real single-node Ceph cluster with one RADOS Gateway; [`seaweedfs`] a
+//!   real SeaweedFS (`weed mini`).
 //! - [`fault_proxy`]: a fault-injecting TCP proxy for HTTP/1.1.
 //! - [`logs`]: capturing `tracing` output, to prove no secret is logged.
 //! - [`python`] and [`repo`]: independent Python clients installed by the repository's scripts.
@@ -18,6 +19,7 @@
 //! The fakes are built on `wiremock`. Each checks the SigV4 signature of every signed request
 //! against the secret of the credential it names, so a signing bug fails here too.
 
+pub mod ceph;
 pub mod ecs;
 pub mod fault_proxy;
 pub mod logs;
@@ -27,6 +29,7 @@ pub mod repo;
 pub mod rustfs;
 pub mod rustfs_cluster;
 pub mod s3;
+pub mod seaweedfs;
 mod sigv4;
 
 /// Transport settings for fault tests: `timeout` per request and three attempts with millisecond

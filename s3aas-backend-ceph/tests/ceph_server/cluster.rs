@@ -1,181 +1,24 @@
-//! A single-node Ceph cluster with one RGW, started and stopped by
-//! `scripts/ceph-rgw-server.sh` (its daemons are stopped by pid, never by name).
+//! The cluster under test: `s3aas_fakes::ceph::CephCluster` (started by
+//! `scripts/ceph-rgw-server.sh`), plus a provider for it.
 
 use s3aas_backend_ceph::CephProvider;
 use s3aas_core::SecretString;
-use s3aas_http::{HttpClient, HttpConfig, Idempotency, Request, SigV4Signer};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-/// A running cluster.
-pub(crate) struct Cluster {
-    pub(crate) endpoint: String,
-    pub(crate) access_key: String,
-    secret_key: String,
-    dir: PathBuf,
-    stopped: AtomicBool,
+pub(crate) use s3aas_fakes::ceph::CephCluster as Cluster;
+
+/// A new provider for the cluster (nothing cached, like a restarted process).
+pub(crate) trait ClusterProvider {
+    fn provider(&self) -> Arc<CephProvider>;
 }
 
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ceph-rgw-server.sh")
-}
-
-fn on_path(bin: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(bin).is_file()))
-}
-
-impl Cluster {
-    /// Starts a cluster, or prints why not and returns `None` when Ceph is not installed.
-    pub(crate) fn start_or_skip(what: &str) -> Option<Cluster> {
-        if !on_path("radosgw") || !on_path("ceph-mon") {
-            // In CI the packages are installed first: a skip there would hide a broken setup.
-            if std::env::var("S3AAS_REQUIRE_CEPH").is_ok_and(|v| !v.is_empty() && v != "0") {
-                panic!("S3AAS_REQUIRE_CEPH is set but radosgw/ceph-mon are not installed ({what})");
-            }
-            println!(
-                "real-server tests SKIPPED: {what}: radosgw/ceph-mon not installed (run scripts/install-ceph.sh)"
-            );
-            return None;
-        }
-        let dir = std::env::temp_dir().join(format!("s3aas-ceph-{}", std::process::id()));
-        let out = Command::new("bash")
-            .arg(script())
-            .arg("start")
-            .arg(&dir)
-            .output()
-            .expect("run ceph-rgw-server.sh");
-        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-        if !out.status.success() {
-            // The script stops what it started when it fails.
-            panic!(
-                "ceph-rgw-server.sh start failed: {}\n{}",
-                stdout,
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        let field = |k: &str| {
-            stdout
-                .lines()
-                .find_map(|l| l.strip_prefix(&format!("{k}=")))
-                .map(str::to_string)
-                .unwrap_or_else(|| panic!("no {k}= in the script's output: {stdout}"))
-        };
-        let endpoint = field("ENDPOINT");
-        let read = |p: String| {
-            std::fs::read_to_string(p)
-                .expect("key file")
-                .trim()
-                .to_string()
-        };
-        let access_key = read(field("ACCESS_KEY_FILE"));
-        let secret_key = read(field("SECRET_KEY_FILE"));
-        println!("ceph cluster: {endpoint} (pids {})", field("PIDS"));
-        Some(Cluster {
-            endpoint,
-            access_key,
-            secret_key,
-            dir,
-            stopped: AtomicBool::new(false),
-        })
-    }
-
-    /// A new provider for the cluster (nothing cached, like a restarted process).
-    pub(crate) fn provider(&self) -> Arc<CephProvider> {
+impl ClusterProvider for Cluster {
+    fn provider(&self) -> Arc<CephProvider> {
+        let (endpoint, access, secret) = self.credentials();
         Arc::new(
-            CephProvider::builder(
-                &self.endpoint,
-                &self.access_key,
-                SecretString::from(self.secret_key.clone()),
-            )
-            .build()
-            .expect("provider"),
+            CephProvider::builder(&endpoint, &access, SecretString::from(secret))
+                .build()
+                .expect("provider"),
         )
-    }
-
-    /// Endpoint, admin access key and secret (for providers made elsewhere).
-    pub(crate) fn credentials(&self) -> (String, String, String) {
-        (
-            self.endpoint.clone(),
-            self.access_key.clone(),
-            self.secret_key.clone(),
-        )
-    }
-
-    /// The file holding the admin secret (for the Python cross-check).
-    pub(crate) fn secret_file(&self) -> PathBuf {
-        self.dir.join("admin.secret")
-    }
-
-    /// One signed admin GET (for the leftover check, independent of the provider's code).
-    pub(crate) fn admin_get(&self, path_and_query: &str) -> (u16, String) {
-        let rt = tokio::runtime::Runtime::new().expect("runtime");
-        rt.block_on(async {
-            let http = HttpClient::new("ceph", HttpConfig::default()).expect("http");
-            let signer = SigV4Signer::new(
-                &self.access_key,
-                SecretString::from(self.secret_key.clone()),
-                "us-east-1",
-            );
-            let url = url::Url::parse(&format!("{}{path_and_query}", self.endpoint)).expect("url");
-            let resp = http
-                .execute("leftovers", Idempotency::Idempotent, Some(&signer), || {
-                    Ok(Request::new(http::Method::GET, url.clone()))
-                })
-                .await
-                .expect("admin GET");
-            (resp.status, String::from_utf8_lossy(&resp.body).to_string())
-        })
-    }
-
-    /// What is left on the server besides the admin user: users and buckets.
-    pub(crate) fn leftovers(&self) -> Option<String> {
-        let (s, users) = self.admin_get("/admin/metadata/user");
-        let (b, buckets) = self.admin_get("/admin/metadata/bucket");
-        let users: Vec<String> = serde_json::from_str(&users).unwrap_or_default();
-        let buckets: Vec<String> = serde_json::from_str(&buckets).unwrap_or_default();
-        let users: Vec<String> = users.into_iter().filter(|u| u != "s3aas-admin").collect();
-        if s != 200 || b != 200 {
-            return Some(format!("cannot list users/buckets (HTTP {s}/{b})"));
-        }
-        if users.is_empty() && buckets.is_empty() {
-            None
-        } else {
-            Some(format!("users {users:?} buckets {buckets:?}"))
-        }
-    }
-
-    /// Stops every daemon by pid (idempotent).
-    pub(crate) fn stop(&self) {
-        if self.stopped.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        let st = Command::new("bash")
-            .arg(script())
-            .arg("stop")
-            .arg(&self.dir)
-            .status();
-        println!(
-            "ceph cluster stopped ({st:?}); logs in {}",
-            self.dir.display()
-        );
-    }
-}
-
-impl Cluster {
-    /// Removes the cluster's directory (config, keyrings, logs) after a passing run; a failing
-    /// run keeps it for its logs.
-    pub(crate) fn remove_dir(&self) {
-        if self.stopped.load(Ordering::SeqCst) {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        self.stop();
     }
 }

@@ -1,6 +1,6 @@
 //! Proofs through S3 with the keys s3aas issues: what the SDK configured is what RGW enforces.
 
-use super::cluster::Cluster;
+use super::cluster::{Cluster, ClusterProvider};
 use s3aas_backend_ceph::CephProvider;
 use s3aas_core::prelude::*;
 use s3aas_http::S3Client;
