@@ -113,6 +113,32 @@ pub(crate) fn policy_document_text(raw: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A list answer: its items and where the next page starts.
+trait Paged: serde::de::DeserializeOwned + Default {
+    type Item;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
+}
+
+macro_rules! paged {
+    ($page:ty, $field:ident, $item:ty) => {
+        impl Paged for $page {
+            type Item = $item;
+            fn into_parts(self) -> (Vec<$item>, Option<String>) {
+                (
+                    self.$field.member,
+                    next_marker(self.is_truncated, self.marker),
+                )
+            }
+        }
+    };
+}
+
+paged!(UsersPage, users, IamUser);
+paged!(TagsPage, tags, IamTag);
+paged!(PoliciesPage, policies, PolicyName);
+paged!(AttachedPage, attached_policies, PolicyName);
+paged!(KeysPage, access_key_metadata, IamAccessKey);
+
 fn tag_params(tags: &Tags) -> Vec<(String, String)> {
     let mut p = Vec::with_capacity(tags.len() * 2);
     for (i, (k, v)) in tags.iter().enumerate() {
@@ -127,6 +153,30 @@ fn refs(p: &[(String, String)]) -> Vec<(&str, &str)> {
 }
 
 impl Iam {
+    /// Every page of a list action: `params`, then `Marker` from the second page on.
+    async fn all<P: Paged>(
+        &self,
+        op: &'static str,
+        action: &str,
+        params: &[(&str, &str)],
+    ) -> Result<Vec<P::Item>> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            let mut p = params.to_vec();
+            if let Some(m) = &marker {
+                p.push(("Marker", m));
+            }
+            let page: P = self.0.call(op, action, &p, Idempotency::Idempotent).await?;
+            let (items, next) = page.into_parts();
+            out.extend(items);
+            marker = next;
+            if marker.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
     /// `GetUser`; `None` asks about the signing identity.
     pub(crate) async fn get_user(&self, name: Option<&str>) -> Result<IamUser> {
         let params: Vec<(&str, &str)> = name.map(|n| ("UserName", n)).into_iter().collect();
@@ -167,23 +217,8 @@ impl Iam {
 
     /// `ListUsers`, every page.
     pub(crate) async fn list_users(&self, op: &'static str) -> Result<Vec<IamUser>> {
-        let mut out = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let mut p = vec![("MaxItems", "1000")];
-            if let Some(m) = &marker {
-                p.push(("Marker", m));
-            }
-            let page: UsersPage = self
-                .0
-                .call(op, "ListUsers", &p, Idempotency::Idempotent)
-                .await?;
-            out.extend(page.users.member);
-            marker = next_marker(page.is_truncated, page.marker);
-            if marker.is_none() {
-                return Ok(out);
-            }
-        }
+        self.all::<UsersPage>(op, "ListUsers", &[("MaxItems", "1000")])
+            .await
     }
 
     /// `TagUser`: adds or replaces these tags.
@@ -221,23 +256,10 @@ impl Iam {
 
     /// `ListUserTags`, every page.
     pub(crate) async fn list_user_tags(&self, op: &'static str, name: &str) -> Result<Tags> {
-        let mut out = Tags::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let mut p = vec![("UserName", name)];
-            if let Some(m) = &marker {
-                p.push(("Marker", m));
-            }
-            let page: TagsPage = self
-                .0
-                .call(op, "ListUserTags", &p, Idempotency::Idempotent)
-                .await?;
-            out.extend(page.tags.member.into_iter().map(|t| (t.key, t.value)));
-            marker = next_marker(page.is_truncated, page.marker);
-            if marker.is_none() {
-                return Ok(out);
-            }
-        }
+        let tags = self
+            .all::<TagsPage>(op, "ListUserTags", &[("UserName", name)])
+            .await?;
+        Ok(tags.into_iter().map(|t| (t.key, t.value)).collect())
     }
 
     /// SeaweedFS's own `SetUserStatus` (`Active`/`Inactive`): an inactive user's keys are
@@ -327,23 +349,14 @@ impl Iam {
 
     /// `ListPolicies` (local scope), every page: the names.
     pub(crate) async fn list_policies(&self, op: &'static str) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let mut p = vec![("Scope", "Local"), ("MaxItems", "1000")];
-            if let Some(m) = &marker {
-                p.push(("Marker", m));
-            }
-            let page: PoliciesPage = self
-                .0
-                .call(op, "ListPolicies", &p, Idempotency::Idempotent)
-                .await?;
-            out.extend(page.policies.member.into_iter().map(|p| p.policy_name));
-            marker = next_marker(page.is_truncated, page.marker);
-            if marker.is_none() {
-                return Ok(out);
-            }
-        }
+        let p = self
+            .all::<PoliciesPage>(
+                op,
+                "ListPolicies",
+                &[("Scope", "Local"), ("MaxItems", "1000")],
+            )
+            .await?;
+        Ok(p.into_iter().map(|p| p.policy_name).collect())
     }
 
     /// `DeletePolicy` (`DeleteConflict` while attached).
@@ -389,28 +402,10 @@ impl Iam {
         op: &'static str,
         user: &str,
     ) -> Result<Vec<String>> {
-        let mut out = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let mut p = vec![("UserName", user)];
-            if let Some(m) = &marker {
-                p.push(("Marker", m));
-            }
-            let page: AttachedPage = self
-                .0
-                .call(op, "ListAttachedUserPolicies", &p, Idempotency::Idempotent)
-                .await?;
-            out.extend(
-                page.attached_policies
-                    .member
-                    .into_iter()
-                    .map(|p| p.policy_name),
-            );
-            marker = next_marker(page.is_truncated, page.marker);
-            if marker.is_none() {
-                return Ok(out);
-            }
-        }
+        let p = self
+            .all::<AttachedPage>(op, "ListAttachedUserPolicies", &[("UserName", user)])
+            .await?;
+        Ok(p.into_iter().map(|p| p.policy_name).collect())
     }
 
     /// `CreateAccessKey`: the server picks the id and the secret.
@@ -484,23 +479,8 @@ impl Iam {
         op: &'static str,
         user: &str,
     ) -> Result<Vec<IamAccessKey>> {
-        let mut out = Vec::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let mut p = vec![("UserName", user)];
-            if let Some(m) = &marker {
-                p.push(("Marker", m));
-            }
-            let page: KeysPage = self
-                .0
-                .call(op, "ListAccessKeys", &p, Idempotency::Idempotent)
-                .await?;
-            out.extend(page.access_key_metadata.member);
-            marker = next_marker(page.is_truncated, page.marker);
-            if marker.is_none() {
-                return Ok(out);
-            }
-        }
+        self.all::<KeysPage>(op, "ListAccessKeys", &[("UserName", user)])
+            .await
     }
 }
 
