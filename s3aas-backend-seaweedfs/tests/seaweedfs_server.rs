@@ -14,7 +14,6 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 #[path = "seaweedfs_server/proofs.rs"]
 mod proofs;

@@ -13,6 +13,7 @@
 //!   loopback; [`ceph`] a real single-node Ceph cluster with one RADOS Gateway; [`seaweedfs`] a
 //!   real SeaweedFS (`weed mini`).
 //! - [`fault_proxy`]: a fault-injecting TCP proxy for HTTP/1.1.
+//! - [`proof`]: bounded polling for proofs of an effect through S3.
 //! - [`logs`]: capturing `tracing` output, to prove no secret is logged.
 //! - [`python`] and [`repo`]: independent Python clients installed by the repository's scripts.
 //!
@@ -24,6 +25,7 @@ pub mod ecs;
 pub mod fault_proxy;
 pub mod logs;
 pub mod minio;
+pub mod proof;
 pub mod python;
 pub mod repo;
 pub mod rustfs;

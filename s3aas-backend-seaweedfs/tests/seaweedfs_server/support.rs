@@ -58,40 +58,4 @@ pub(crate) async fn tenant(
     Ok((k, s3))
 }
 
-/// How long [`eventually`] polls: IAM changes reach the gateway's request path through the
-/// filer's metadata subscription, so not always at once.
-pub(crate) const EVENTUALLY: Duration = Duration::from_secs(15);
-
-/// Polls an S3 call (every 200 ms, for at most [`EVENTUALLY`]) until it succeeds (`want_ok`) or
-/// is refused as AccessDenied/Unauthenticated (`!want_ok`).
-pub(crate) async fn eventually<F, Fut>(what: &str, want_ok: bool, f: F) -> R
-where
-    F: Fn() -> Fut,
-    Fut: Future<Output = s3aas_core::Result<()>>,
-{
-    let started = Instant::now();
-    let mut last = String::new();
-    while started.elapsed() < EVENTUALLY {
-        match (f().await, want_ok) {
-            (Ok(()), true) => return Ok(()),
-            (Err(e), false)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::PermissionDenied | ErrorKind::Unauthenticated
-                ) =>
-            {
-                return Ok(());
-            }
-            (r, _) => last = format!("{r:?}"),
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    Err(format!(
-        "{what}: expected {} within {EVENTUALLY:?}, last result {last}",
-        if want_ok {
-            "success"
-        } else {
-            "AccessDenied/Unauthenticated"
-        }
-    ))
-}
+pub(crate) use s3aas_fakes::proof::eventually;
