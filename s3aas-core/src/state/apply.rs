@@ -250,10 +250,14 @@ async fn execute(c: &Client, inst: &str, ch: &Change) -> crate::Result<Option<Is
             name: key_name,
             enabled,
             description,
+            expiration,
         } => {
             let mut req = CreateAccessKey::new().name(key_name);
             if let Some(d) = description {
                 req = req.description(d);
+            }
+            if let Some(at) = expiration {
+                req = req.expiration(*at);
             }
             let key = c.create_access_key(inst, user, req).await?;
             if !enabled {

@@ -320,6 +320,34 @@ mod tests {
         assert!(p.to_string().contains("172.16.0.0/12"), "{p}");
     }
 
+    #[tokio::test]
+    async fn key_expiry_is_set_at_creation_and_a_different_one_is_reported() {
+        let c = MemoryProvider::new().into_client();
+        let mut s = spec();
+        let at = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap()
+            + time::Duration::days(30);
+        s.tenants[0].users[0].keys[0].expires = Some(at);
+        let p = plan(&c, &s).await.unwrap();
+        assert!(p.to_string().contains("expires"), "{p}");
+        let r = apply(&c, &p, ApplyOptions::default()).await;
+        assert!(r.is_complete(), "{r}");
+        let id = &r.tenants[0].new_keys[0].key.key.id;
+        let k = c.get_access_key("acme", "alice", id).await.unwrap();
+        assert_eq!(k.expiration, Some(at));
+        assert!(plan(&c, &s).await.unwrap().is_empty());
+        s.tenants[0].users[0].keys[0].expires = Some(at + time::Duration::days(1));
+        let p = plan(&c, &s).await.unwrap();
+        let ch = &p.tenants[0].changes;
+        assert_eq!(ch.len(), 1, "{p}");
+        assert_eq!(ch[0].op, Op::Unsupported);
+        // From JSON, as a spec file gives it.
+        let j = Spec::from_json(
+            r#"{"tenants":[{"instance":"acme","users":[{"name":"a1","keys":[{"name":"k","expires":"2030-01-01T00:00:00Z"}]}]}]}"#,
+        )
+        .unwrap();
+        assert!(j.tenants[0].users[0].keys[0].expires.is_some());
+    }
+
     #[test]
     fn the_entry_points_are_send() {
         fn send<T: Send>(_: T) {}

@@ -151,6 +151,9 @@ pub enum Action {
         enabled: bool,
         /// The description (the desired state's marker) where the backend stores one.
         description: Option<String>,
+        /// When the key stops working.
+        #[serde(default, with = "time::serde::rfc3339::option")]
+        expiration: Option<time::OffsetDateTime>,
     },
     /// `set_access_key_enabled`.
     SetKeyEnabled {

@@ -883,6 +883,16 @@ impl Planner<'_> {
             .caps
             .access_key_description
             .then(|| super::KEY_MARK.to_string());
+        let mut expiration = k.expires;
+        if expiration.is_some() && !self.caps.access_key_expiry {
+            self.unsupported(
+                ResourceKind::AccessKey,
+                &key_name,
+                "key expiry",
+                "access_key_expiry",
+            );
+            expiration = None;
+        }
         self.push(
             Change::new(
                 Op::Create,
@@ -893,9 +903,18 @@ impl Planner<'_> {
                     name: k.name.clone(),
                     enabled,
                     description,
+                    expiration,
                 },
             )
-            .with_fields(vec![field("enabled", None::<bool>, enabled)])
+            .with_fields(
+                [
+                    Some(field("enabled", None::<bool>, enabled)),
+                    expiration.map(|e| field("expires", None::<()>, crate::audit::rfc3339(e))),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
+            )
             .with_reason("its secret is in the apply report, once"),
         );
     }
@@ -962,6 +981,27 @@ impl Planner<'_> {
                         &key_name,
                         "disabling keys",
                         "access_key_disable",
+                    );
+                }
+            }
+            // Expiry is set at creation; compared to the second (servers keep no finer).
+            if let Some(want) = k.expires {
+                let same = h
+                    .expiration
+                    .is_some_and(|e| e.unix_timestamp() == want.unix_timestamp());
+                if !same && self.caps.access_key_expiry {
+                    self.push(
+                        Change::blocked(
+                            Op::Unsupported,
+                            ResourceKind::AccessKey,
+                            &key_name,
+                            "a key's expiry is set at creation only (rotate or recreate the key)",
+                        )
+                        .with_fields(vec![field(
+                            "expires",
+                            h.expiration.map(crate::audit::rfc3339),
+                            crate::audit::rfc3339(want),
+                        )]),
                     );
                 }
             }

@@ -222,6 +222,10 @@ pub struct KeyState {
     /// Enabled (default) or disabled.
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// When the key stops working (RFC 3339), set at creation; where the backend has key
+    /// expiry. A key that exists with another expiry is reported (it cannot be changed).
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub expires: Option<time::OffsetDateTime>,
     /// Rotate the key once it is older than this many days.
     #[serde(default)]
     pub max_age_days: Option<u32>,
@@ -239,6 +243,7 @@ impl KeyState {
             ensure: Ensure::Present,
             adopt: None,
             enabled: true,
+            expires: None,
             max_age_days: None,
             rotation_grace_seconds: None,
         }
