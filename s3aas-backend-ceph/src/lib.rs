@@ -56,6 +56,7 @@
 //! | attach `p` to `alice` | `PutUserPolicy(acme_1$alice, p, document)`; a user's inline policy names are its attached policies; `put_policy` puts a changed document on every user it is attached to |
 //! | bucket | a bucket of the tenant owned by the system user (made with S3 `PUT /bucket` signed as it). Buckets owned by other users of the tenant are not the instance's buckets (but `delete_user` and `delete_instance` remove them with their users: `purge-data`) |
 //! | bucket quota | the bucket's own quota in its instance metadata (see below) |
+//! | (Ceph only) user quota | the user's RGW `user_quota`: [`CephProvider::set_user_quota`] (see below) |
 //! | bucket usage | `GET /admin/bucket?stats`: sizes and object counts over all usage categories |
 //! | forced bucket delete | `DELETE /admin/bucket?purge-objects=true` |
 //!
@@ -94,10 +95,31 @@
 //! `radosgw-admin quota set --quota-scope=bucket` changes. RGW enforces it: a write over it is
 //! `403 QuotaExceeded`.
 //!
+//! ## Per-user quotas (Ceph only)
+//! The core traits have no user quota, so [`CephProvider::set_user_quota`] and
+//! [`CephProvider::get_user_quota`] are methods of this backend only, taking a [`UserQuota`]
+//! (`max_size_bytes`, `max_objects`; at least one, neither `0`, checked before any request;
+//! `None` removes it). It is RGW's `user_quota`:
+//! `PUT /admin/user?quota&uid=<tenant>$<user>&quota-type=user&enabled=&max-size=&max-objects=`
+//! and `GET /admin/user?quota&uid=&quota-type=user`. Seen on Pacific 16.2:
+//! - The `PUT` takes the settings as query parameters only: the JSON body RGW documents is
+//!   answered `501 NotImplemented`. `max-size` is in bytes; a parameter left out keeps its old
+//!   value, so s3aas always sends all three (`-1` for no limit).
+//! - It counts the buckets the user *owns*, i.e. those it made with its own key; the instance's
+//!   buckets belong to the system user and are not counted, whoever writes into them.
+//! - RGW enforces it per request on the gateway that takes the write: the write that would
+//!   cross the limit is `403 QuotaExceeded` (`Conflict`) at once, without a user stats sync
+//!   (`?stats&sync-stats`), and writes pass again as soon as the quota is removed (proved in
+//!   `tests/ceph_server.rs` on one gateway; with several, RGW's own caveat applies: each
+//!   gateway caches the user's stats, so concurrent writes can overshoot).
+//! - The `PUT` rewrites the user without its inline policies like the other Admin Ops user
+//!   changes below (seen: the attached policy is gone afterwards), so they are put back the
+//!   same way.
+//!
 //! ## Admin Ops user changes drop inline policies
 //! On Pacific every Admin Ops change of a user — adding or removing a key
 //! (`PUT`/`DELETE /admin/user?key`), suspending or unsuspending, changing the display name
-//! (`POST /admin/user`) — rewrites the user *without* its inline IAM policies: afterwards
+//! (`POST /admin/user`), setting a user quota (`PUT /admin/user?quota`) — rewrites the user *without* its inline IAM policies: afterwards
 //! `ListUserPolicies` answers `404 NoSuchEntity` and the user's keys are refused where the
 //! policies allowed them. So s3aas reads a user's inline policies before such a change and
 //! puts back those that are gone after it. A policy attached by another client *during* that
@@ -147,11 +169,13 @@ mod policy;
 mod provider;
 mod quota;
 mod user;
+mod user_quota;
 mod wire;
 
 pub use config::CephBuilder;
 pub use instance::MARKER;
 pub use provider::{CephProvider, POLICY_USER, SYSTEM_USER, instance_of, tenant_of};
+pub use user_quota::UserQuota;
 
 use s3aas_core::model::Support;
 use s3aas_core::{Capabilities, ObjectStoreProvider, ProviderConfig, Registry, Result};

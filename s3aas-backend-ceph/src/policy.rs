@@ -132,10 +132,10 @@ impl CephProvider {
     }
 
     /// Runs `change` (an Admin Ops change of user `uid`: a key added or removed, suspend or
-    /// unsuspend) and puts the user's inline policies back afterwards. Ceph Pacific's Admin
+    /// unsuspend, a user quota set) and puts the user's inline policies back afterwards. Ceph Pacific's Admin
     /// Ops user changes rewrite the user without its inline policies (seen: after
-    /// `PUT /admin/user?key`, `DELETE /admin/user?key` or `POST /admin/user?suspended=`,
-    /// `ListUserPolicies` is empty and the user's keys are refused), so the documents are read
+    /// `PUT /admin/user?key`, `DELETE /admin/user?key`, `POST /admin/user?suspended=` or
+    /// `PUT /admin/user?quota`, `ListUserPolicies` is empty and the user's keys are refused), so the documents are read
     /// first and put again.
     pub(crate) async fn keeping_policies<T, Fut>(
         &self,

@@ -82,6 +82,22 @@ pub(crate) struct QuotaInfo {
     pub(crate) max_size: i64,
 }
 
+fn unlimited() -> i64 {
+    -1
+}
+
+/// A user's quota (`GET /admin/user?quota&quota-type=user`): `max_size` in bytes and
+/// `max_objects`, each `-1` (or any negative) for no limit. A missing field is no limit.
+#[derive(Clone, Copy, Debug, Deserialize)]
+pub(crate) struct UserQuotaInfo {
+    #[serde(default, deserialize_with = "flag")]
+    pub(crate) enabled: bool,
+    #[serde(default = "unlimited")]
+    pub(crate) max_size: i64,
+    #[serde(default = "unlimited")]
+    pub(crate) max_objects: i64,
+}
+
 /// A user (`GET /admin/user?uid=`).
 #[derive(Clone, Debug, Deserialize)]
 pub(crate) struct UserInfo {
@@ -230,6 +246,7 @@ impl Classify for serde_json::Error {
 pub(crate) fn fuzz_all(body: &[u8]) {
     let _ = decode::<UserInfo>("fuzz", body).map(|u| u.own_keys().len());
     let _ = decode::<BucketStats>("fuzz", body).map(|b| b.totals());
+    let _ = decode::<UserQuotaInfo>("fuzz", body).map(|q| crate::UserQuota::from_rgw(&q));
     let _ = parse_metadata_page(body);
     let _ = crate::error::parse_error(body);
 }

@@ -1,7 +1,7 @@
 //! Proofs through S3 with the keys s3aas issues: what the SDK configured is what RGW enforces.
 
 use super::cluster::{Cluster, ClusterProvider};
-use s3aas_backend_ceph::CephProvider;
+use s3aas_backend_ceph::{CephProvider, UserQuota};
 use s3aas_core::prelude::*;
 use s3aas_http::S3Client;
 use std::future::Future;
@@ -60,6 +60,9 @@ fn proofs() -> Vec<(&'static str, Proof)> {
         }),
         ("desired_state_drift_is_reported_and_repaired", |p, n| {
             Box::pin(desired_state_drift(p, n))
+        }),
+        ("user_quota_is_enforced_read_back_and_removed", |p, n| {
+            Box::pin(user_quota(p, n))
         }),
     ]
 }
@@ -1058,4 +1061,89 @@ async fn desired_state_drift(p: Arc<CephProvider>, inst: String) -> Result<(), S
         return Err(format!("versioning after repair: {v:?}"));
     }
     Ok(())
+}
+
+/// A 64 KiB user quota on a user that writes into a bucket it made with its own key (RGW
+/// counts the buckets a user owns): the write that would cross it is refused at once with
+/// `QuotaExceeded` (no stats sync), it reads back, an attached policy survives the change, and
+/// once removed the same write passes.
+async fn user_quota(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
+    p.create_instance(CreateInstance::new(&inst))
+        .await
+        .map_err(err("create instance"))?;
+    let (_, s3) = user_with_key(&p, &inst, "capped").await?;
+    s3.create_bucket("capped-own", false, None)
+        .await
+        .map_err(err("the user makes a bucket"))?;
+    p.put_policy(
+        &inst,
+        PutPolicy::new("kept", PolicyDocument::bucket_read_only("capped-own")),
+    )
+    .await
+    .map_err(err("put policy"))?;
+    p.attach_policy(&inst, "capped", "kept")
+        .await
+        .map_err(err("attach"))?;
+    let none = p
+        .get_user_quota(&inst, "capped")
+        .await
+        .map_err(err("get quota before"))?;
+    if none.is_some() {
+        return Err(format!("a new user has a quota: {none:?}"));
+    }
+    let q = UserQuota {
+        max_size_bytes: Some(64 * 1024),
+        max_objects: None,
+    };
+    p.set_user_quota(&inst, "capped", Some(q))
+        .await
+        .map_err(err("set quota"))?;
+    let read = p
+        .get_user_quota(&inst, "capped")
+        .await
+        .map_err(err("get quota"))?;
+    if read != Some(q) {
+        return Err(format!("the quota reads back as {read:?}, expected {q:?}"));
+    }
+    let attached = p
+        .list_attached_policies(&inst, "capped")
+        .await
+        .map_err(err("list attached"))?;
+    if attached != ["kept"] {
+        return Err(format!(
+            "the attached policy did not survive the quota change: {attached:?}"
+        ));
+    }
+    for k in ["a", "b"] {
+        put(&s3, "capped-own", k, vec![b'q'; 30_000])
+            .await
+            .map_err(err("a write under the user quota"))?;
+    }
+    match put(&s3, "capped-own", "c", vec![b'q'; 30_000]).await {
+        Err(e) if e.code() == Some("QuotaExceeded") && e.kind() == ErrorKind::Conflict => {}
+        other => {
+            return Err(format!(
+                "the write crossing the user quota (90 000 of 65 536 bytes) was not refused with QuotaExceeded: {other:?}"
+            ));
+        }
+    }
+    p.set_user_quota(&inst, "capped", None)
+        .await
+        .map_err(err("remove quota"))?;
+    let gone = p
+        .get_user_quota(&inst, "capped")
+        .await
+        .map_err(err("get quota after removal"))?;
+    if gone.is_some() {
+        return Err(format!("the removed quota reads back as {gone:?}"));
+    }
+    eventually(
+        "the write passes once the user quota is removed",
+        || async {
+            put(&s3, "capped-own", "c", vec![b'q'; 30_000])
+                .await
+                .map_err(|e| e.to_string())
+        },
+    )
+    .await
 }
