@@ -324,7 +324,9 @@ mod tests {
     async fn key_expiry_is_set_at_creation_and_a_different_one_is_reported() {
         let c = MemoryProvider::new().into_client();
         let mut s = spec();
-        let at = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap()
+        let at = time::OffsetDateTime::now_utc()
+            .replace_nanosecond(0)
+            .unwrap()
             + time::Duration::days(30);
         s.tenants[0].users[0].keys[0].expires = Some(at);
         let p = plan(&c, &s).await.unwrap();
