@@ -35,6 +35,9 @@ pub(crate) fn all_proofs() -> Vec<(&'static str, ProofFn)> {
         ("desired_state_drift_is_reported_and_repaired", |p, n| {
             Box::pin(desired_state_drift(p, n))
         }),
+        ("eight_keys_on_one_user_no_limit_enforced", |p, n| {
+            Box::pin(no_key_limit(p, n))
+        }),
     ]
 }
 
@@ -548,4 +551,38 @@ async fn desired_state_drift(p: Arc<SeaweedfsProvider>, inst: String) -> R {
         .await
         .map_err(|e| format!("cleanup: {e}"));
     r.and(clean)
+}
+
+/// SeaweedFS enforces no per-user key limit (AWS allows 2): eight keys on one user are all made,
+/// listed and usable, which is why `access_keys_per_user` is `None`.
+async fn no_key_limit(p: Arc<SeaweedfsProvider>, inst: String) -> R {
+    let b = format!("{inst}-data");
+    with_instance(
+        p,
+        inst.clone(),
+        CreateInstance::new(&inst).default_bucket(&b),
+        |p, inst| async move {
+            let (_, _) = tenant(&p, &inst, "many", &b).await?;
+            let mut keys = Vec::new();
+            for _ in 0..7 {
+                keys.push(
+                    p.create_access_key(&inst, "many", CreateAccessKey::new())
+                        .await
+                        .map_err(s)?,
+                );
+            }
+            let listed = p.list_access_keys(&inst, "many").await.map_err(s)?;
+            ensure(
+                listed.len() == 8,
+                format!("eight keys listed: {}", listed.len()),
+            )?;
+            let last = keys.last().expect("seven made");
+            let s3 = p.s3_client_for(&last.key.access_key_id, last.secret_access_key.clone());
+            eventually("the eighth key works", true, || async {
+                s3.list_objects(&b, "", None, 1).await.map(drop)
+            })
+            .await
+        },
+    )
+    .await
 }
