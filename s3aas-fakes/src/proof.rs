@@ -42,3 +42,17 @@ where
         }
     ))
 }
+
+/// Whether a tenant's plan (or drift) holds an update of `field` on resource `name` with both
+/// its value before and after: what the desired-state proofs expect of a change made behind
+/// the SDK's back.
+pub fn reports_update(plan: &s3aas_core::state::TenantPlan, name: &str, field: &str) -> bool {
+    plan.changes.iter().any(|ch| {
+        ch.op == s3aas_core::state::Op::Update
+            && ch.name == name
+            && ch
+                .fields
+                .iter()
+                .any(|f| f.field == field && f.before.is_some() && f.after.is_some())
+    })
+}

@@ -3,7 +3,7 @@
 //! tenant's key proves the repaired access.
 
 use crate::*;
-use s3aas_core::state::{self, Op, Spec};
+use s3aas_core::state::{self, Spec};
 
 pub(crate) async fn desired_state_drift_repaired(p: Arc<RustfsProvider>, inst: String) -> R {
     let b = format!("{inst}-data");
@@ -64,16 +64,7 @@ pub(crate) async fn desired_state_drift_repaired(p: Arc<RustfsProvider>, inst: S
         let d = state::drift(&c, &spec.tenants[0])
             .await
             .map_err(|e| e.to_string())?;
-        let updated = |name: &str, field: &str| {
-            d.changes.iter().any(|ch| {
-                ch.op == Op::Update
-                    && ch.name == name
-                    && ch
-                        .fields
-                        .iter()
-                        .any(|f| f.field == field && f.before.is_some() && f.after.is_some())
-            })
-        };
+        let updated = |name: &str, field: &str| s3aas_fakes::proof::reports_update(&d, name, field);
         ensure(
             updated(&b, "versioning"),
             format!("versioning drift: {:?}", d.changes),
