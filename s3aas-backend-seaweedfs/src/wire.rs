@@ -153,6 +153,17 @@ fn refs(p: &[(String, String)]) -> Vec<(&str, &str)> {
 }
 
 impl Iam {
+    /// Sends an action whose answer carries nothing the backend reads.
+    async fn act(
+        &self,
+        op: &'static str,
+        action: &str,
+        params: &[(&str, &str)],
+        idempotency: Idempotency,
+    ) -> Result<()> {
+        self.0.send(op, action, params, idempotency).await.map(drop)
+    }
+
     /// Every page of a list action: `params`, then `Marker` from the second page on.
     async fn all<P: Paged>(
         &self,
@@ -196,23 +207,19 @@ impl Iam {
     ) -> Result<()> {
         let mut p = vec![("UserName".to_string(), name.to_string())];
         p.extend(tag_params(tags));
-        self.0
-            .send(op, "CreateUser", &refs(&p), Idempotency::NonIdempotent)
+        self.act(op, "CreateUser", &refs(&p), Idempotency::NonIdempotent)
             .await
-            .map(drop)
     }
 
     /// `DeleteUser` (SeaweedFS also drops the user's keys and attachments).
     pub(crate) async fn delete_user(&self, op: &'static str, name: &str) -> Result<()> {
-        self.0
-            .send(
-                op,
-                "DeleteUser",
-                &[("UserName", name)],
-                Idempotency::Idempotent,
-            )
-            .await
-            .map(drop)
+        self.act(
+            op,
+            "DeleteUser",
+            &[("UserName", name)],
+            Idempotency::Idempotent,
+        )
+        .await
     }
 
     /// `ListUsers`, every page.
@@ -228,10 +235,8 @@ impl Iam {
         }
         let mut p = vec![("UserName".to_string(), name.to_string())];
         p.extend(tag_params(tags));
-        self.0
-            .send(op, "TagUser", &refs(&p), Idempotency::Idempotent)
+        self.act(op, "TagUser", &refs(&p), Idempotency::Idempotent)
             .await
-            .map(drop)
     }
 
     /// `UntagUser`: removes these tag keys.
@@ -248,10 +253,8 @@ impl Iam {
         for (i, k) in keys.iter().enumerate() {
             p.push((format!("TagKeys.member.{}", i + 1), k.to_string()));
         }
-        self.0
-            .send(op, "UntagUser", &refs(&p), Idempotency::Idempotent)
+        self.act(op, "UntagUser", &refs(&p), Idempotency::Idempotent)
             .await
-            .map(drop)
     }
 
     /// `ListUserTags`, every page.
@@ -271,15 +274,13 @@ impl Iam {
         active: bool,
     ) -> Result<()> {
         let status = if active { "Active" } else { "Inactive" };
-        self.0
-            .send(
-                op,
-                "SetUserStatus",
-                &[("UserName", name), ("Status", status)],
-                Idempotency::Idempotent,
-            )
-            .await
-            .map(drop)
+        self.act(
+            op,
+            "SetUserStatus",
+            &[("UserName", name), ("Status", status)],
+            Idempotency::Idempotent,
+        )
+        .await
     }
 
     /// `CreatePolicy`.
@@ -289,15 +290,13 @@ impl Iam {
         name: &str,
         doc: &str,
     ) -> Result<()> {
-        self.0
-            .send(
-                op,
-                "CreatePolicy",
-                &[("PolicyName", name), ("PolicyDocument", doc)],
-                Idempotency::NonIdempotent,
-            )
-            .await
-            .map(drop)
+        self.act(
+            op,
+            "CreatePolicy",
+            &[("PolicyName", name), ("PolicyDocument", doc)],
+            Idempotency::NonIdempotent,
+        )
+        .await
     }
 
     /// `CreatePolicyVersion` as the default: replaces the document (SeaweedFS keeps one
@@ -308,19 +307,17 @@ impl Iam {
         arn: &str,
         doc: &str,
     ) -> Result<()> {
-        self.0
-            .send(
-                op,
-                "CreatePolicyVersion",
-                &[
-                    ("PolicyArn", arn),
-                    ("PolicyDocument", doc),
-                    ("SetAsDefault", "true"),
-                ],
-                Idempotency::Idempotent,
-            )
-            .await
-            .map(drop)
+        self.act(
+            op,
+            "CreatePolicyVersion",
+            &[
+                ("PolicyArn", arn),
+                ("PolicyDocument", doc),
+                ("SetAsDefault", "true"),
+            ],
+            Idempotency::Idempotent,
+        )
+        .await
     }
 
     /// The default version's document of a policy (`GetPolicy`, then `GetPolicyVersion`).
@@ -361,15 +358,13 @@ impl Iam {
 
     /// `DeletePolicy` (`DeleteConflict` while attached).
     pub(crate) async fn delete_policy(&self, op: &'static str, arn: &str) -> Result<()> {
-        self.0
-            .send(
-                op,
-                "DeletePolicy",
-                &[("PolicyArn", arn)],
-                Idempotency::Idempotent,
-            )
-            .await
-            .map(drop)
+        self.act(
+            op,
+            "DeletePolicy",
+            &[("PolicyArn", arn)],
+            Idempotency::Idempotent,
+        )
+        .await
     }
 
     /// `AttachUserPolicy` or `DetachUserPolicy`.
@@ -385,15 +380,13 @@ impl Iam {
         } else {
             "DetachUserPolicy"
         };
-        self.0
-            .send(
-                op,
-                action,
-                &[("UserName", user), ("PolicyArn", arn)],
-                Idempotency::Idempotent,
-            )
-            .await
-            .map(drop)
+        self.act(
+            op,
+            action,
+            &[("UserName", user), ("PolicyArn", arn)],
+            Idempotency::Idempotent,
+        )
+        .await
     }
 
     /// `ListAttachedUserPolicies`, every page: the policy names.
@@ -444,15 +437,13 @@ impl Iam {
         active: bool,
     ) -> Result<()> {
         let status = if active { "Active" } else { "Inactive" };
-        self.0
-            .send(
-                op,
-                "UpdateAccessKey",
-                &[("UserName", user), ("AccessKeyId", id), ("Status", status)],
-                Idempotency::Idempotent,
-            )
-            .await
-            .map(drop)
+        self.act(
+            op,
+            "UpdateAccessKey",
+            &[("UserName", user), ("AccessKeyId", id), ("Status", status)],
+            Idempotency::Idempotent,
+        )
+        .await
     }
 
     /// `DeleteAccessKey` (a missing key is success on SeaweedFS).
@@ -462,15 +453,13 @@ impl Iam {
         user: &str,
         id: &str,
     ) -> Result<()> {
-        self.0
-            .send(
-                op,
-                "DeleteAccessKey",
-                &[("UserName", user), ("AccessKeyId", id)],
-                Idempotency::Idempotent,
-            )
-            .await
-            .map(drop)
+        self.act(
+            op,
+            "DeleteAccessKey",
+            &[("UserName", user), ("AccessKeyId", id)],
+            Idempotency::Idempotent,
+        )
+        .await
     }
 
     /// `ListAccessKeys`, every page (no secrets).
