@@ -17,7 +17,9 @@
 //! read on it.
 
 use crate::error::{Error, ErrorKind, ResourceKind};
-use crate::model::{CreateAccessKey, CreateBucket, CreateInstance, UpdateBucket, UpdateInstance};
+use crate::model::{
+    CreateAccessKey, CreateBucket, CreateInstance, ReplicationRule, UpdateBucket, UpdateInstance,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::io::Write;
@@ -325,7 +327,35 @@ pub(crate) fn create_bucket_fields(req: &CreateBucket) -> Vec<FieldChange> {
         FieldChange::set("policy", req.policy.as_ref().map(|p| p.as_value())),
         FieldChange::set("tags", &req.tags),
         FieldChange::set("owner", &req.owner),
+        FieldChange::set("lifecycle", &req.lifecycle),
+        FieldChange::set("cors", &req.cors),
+        FieldChange::set("retention", req.retention),
+        FieldChange::set("replication", replication_fields(&req.replication)),
     ]
+}
+
+/// Replication rules as the audit shows them: every setting but the destination's secret.
+fn replication_fields(rules: &[ReplicationRule]) -> serde_json::Value {
+    rules
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "id": r.id,
+                "enabled": r.enabled,
+                "priority": r.priority,
+                "prefix": r.prefix,
+                "tags": r.tags,
+                "delete_markers": r.delete_markers,
+                "deletes": r.deletes,
+                "endpoint": r.destination.endpoint,
+                "bucket": r.destination.bucket,
+                "region": r.destination.region,
+                "access_key": r.destination.access_key,
+                "bandwidth_limit": r.destination.bandwidth_limit,
+                "synchronous": r.destination.synchronous,
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn update_bucket_fields(req: &UpdateBucket) -> Vec<FieldChange> {
@@ -344,6 +374,18 @@ pub(crate) fn update_bucket_fields(req: &UpdateBucket) -> Vec<FieldChange> {
     }
     if let Some(e) = req.encryption {
         out.push(FieldChange::set("encryption", e));
+    }
+    if let Some(l) = &req.lifecycle {
+        out.push(FieldChange::set("lifecycle", l));
+    }
+    if let Some(c) = &req.cors {
+        out.push(FieldChange::set("cors", c));
+    }
+    if let Some(r) = req.retention {
+        out.push(FieldChange::set("retention", r));
+    }
+    if let Some(r) = &req.replication {
+        out.push(FieldChange::set("replication", replication_fields(r)));
     }
     out
 }

@@ -42,6 +42,24 @@ pub struct Capabilities {
     pub bucket_force_delete: bool,
     /// Bucket usage figures.
     pub bucket_usage: bool,
+    /// Lifecycle rules (expiry, noncurrent expiry, multipart abort).
+    #[serde(default)]
+    pub bucket_lifecycle: Support,
+    /// CORS rules.
+    #[serde(default)]
+    pub bucket_cors: Support,
+    /// Object-lock default retention on lock-enabled buckets.
+    #[serde(default)]
+    pub bucket_retention: Support,
+    /// Replication to a remote bucket.
+    #[serde(default)]
+    pub bucket_replication: Support,
+    /// Per-bucket durability mode reported (and kept at the server's default).
+    #[serde(default)]
+    pub bucket_durability: bool,
+    /// Usage figures of a whole instance.
+    #[serde(default)]
+    pub instance_usage: bool,
     /// Tags on users.
     pub user_tags: bool,
     /// Disabling and enabling users.
@@ -89,6 +107,12 @@ impl Capabilities {
             bucket_owner: true,
             bucket_force_delete: true,
             bucket_usage: true,
+            bucket_lifecycle: Support::Yes,
+            bucket_cors: Support::Yes,
+            bucket_retention: Support::Yes,
+            bucket_replication: Support::Yes,
+            bucket_durability: true,
+            instance_usage: true,
             user_tags: true,
             user_disable: true,
             policies: true,
@@ -121,6 +145,12 @@ impl Capabilities {
             bucket_owner: false,
             bucket_force_delete: false,
             bucket_usage: false,
+            bucket_lifecycle: Support::No,
+            bucket_cors: Support::No,
+            bucket_retention: Support::No,
+            bucket_replication: Support::No,
+            bucket_durability: false,
+            instance_usage: false,
             user_tags: false,
             user_disable: false,
             policies: false,

@@ -310,6 +310,18 @@ impl BucketAdmin for Client {
         )
         .await
     }
+
+    async fn instance_usage(&self, instance: &str) -> Result<InstanceUsage> {
+        let check = guard::instance_usage(&self.caps(), self.inner.backend(), instance);
+        let subject = Some((ResourceKind::Instance, instance));
+        self.run(
+            "instance_usage",
+            subject,
+            check,
+            self.inner.instance_usage(instance),
+        )
+        .await
+    }
 }
 
 #[async_trait]

@@ -270,6 +270,54 @@ pub(crate) fn create_bucket(
         need(caps.bucket_owner, backend, "bucket owners", "bucket_owner")?;
         lookup_name("bucket.owner", o)?;
     }
+    if !req.lifecycle.is_empty() {
+        need(
+            caps.bucket_lifecycle.at_creation(),
+            backend,
+            "lifecycle rules",
+            "bucket_lifecycle",
+        )?;
+        validate_lifecycle("bucket.lifecycle", &req.lifecycle)?;
+    }
+    if !req.cors.is_empty() {
+        need(
+            caps.bucket_cors.at_creation(),
+            backend,
+            "CORS rules",
+            "bucket_cors",
+        )?;
+        validate_cors("bucket.cors", &req.cors)?;
+    }
+    if let Some(r) = &req.retention {
+        need(
+            caps.bucket_retention.at_creation(),
+            backend,
+            "default retention",
+            "bucket_retention",
+        )?;
+        validate_retention("bucket.retention", r)?;
+        if !req.object_lock {
+            return Err(Error::invalid_input(
+                "bucket.retention",
+                "a default retention needs object lock (set bucket.object_lock)",
+            ));
+        }
+    }
+    if !req.replication.is_empty() {
+        need(
+            caps.bucket_replication.at_creation(),
+            backend,
+            "replication",
+            "bucket_replication",
+        )?;
+        validate_replication("bucket.replication", &req.replication)?;
+        if req.versioning != Some(true) && !req.object_lock {
+            return Err(Error::invalid_input(
+                "bucket.versioning",
+                "replication needs versioning: set it to true explicitly",
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -344,6 +392,46 @@ pub(crate) fn update_bucket(
         check_update(caps.bucket_tags, backend, "bucket tags", "bucket_tags")?;
         validate::tags("bucket.tags", t)?;
     }
+    if let Some(l) = &req.lifecycle {
+        check_update(
+            caps.bucket_lifecycle,
+            backend,
+            "lifecycle rules",
+            "bucket_lifecycle",
+        )?;
+        validate_lifecycle("bucket.lifecycle", l)?;
+    }
+    if let Some(c) = &req.cors {
+        check_update(caps.bucket_cors, backend, "CORS rules", "bucket_cors")?;
+        validate_cors("bucket.cors", c)?;
+    }
+    if let Some(r) = &req.retention {
+        check_update(
+            caps.bucket_retention,
+            backend,
+            "default retention",
+            "bucket_retention",
+        )?;
+        if let Some(r) = r {
+            validate_retention("bucket.retention", r)?;
+        }
+    }
+    if let Some(r) = &req.replication {
+        check_update(
+            caps.bucket_replication,
+            backend,
+            "replication",
+            "bucket_replication",
+        )?;
+        validate_replication("bucket.replication", r)?;
+        if !r.is_empty() && req.versioning == Some(false) {
+            return Err(Error::invalid_input(
+                "bucket.versioning",
+                "replication needs versioning: it cannot be suspended in the same update that \
+                 sets replication rules",
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -378,6 +466,17 @@ pub(crate) fn bucket_usage(
     lookup_name("instance", instance)?;
     lookup_name("bucket", name)?;
     need(caps.bucket_usage, backend, "bucket usage", "bucket_usage")
+}
+
+/// `instance_usage`.
+pub(crate) fn instance_usage(caps: &Capabilities, backend: &'static str, id: &str) -> Result<()> {
+    lookup_name("instance", id)?;
+    need(
+        caps.instance_usage,
+        backend,
+        "instance usage",
+        "instance_usage",
+    )
 }
 
 /// `create_user`.

@@ -136,7 +136,30 @@ impl PolicyDocument {
         }
     }
 
-    /// Bucket policy: anyone, signed or not, may read objects of the bucket.
+    /// Bucket policy: anyone, signed or not, may read objects of the bucket and list them.
+    pub fn bucket_public_read_list(bucket: &str) -> Self {
+        PolicyDocument {
+            value: json!({
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": ["*"]},
+                        "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+                        "Resource": [format!("arn:aws:s3:::{bucket}")]
+                    },
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": ["*"]},
+                        "Action": ["s3:GetObject"],
+                        "Resource": [format!("arn:aws:s3:::{bucket}/*")]
+                    }
+                ]
+            }),
+        }
+    }
+
+    /// Bucket policy: anyone, signed or not, may read objects of the bucket (not list them).
     pub fn bucket_public_read(bucket: &str) -> Self {
         PolicyDocument {
             value: json!({
@@ -160,8 +183,10 @@ impl PolicyDocument {
 pub enum BucketAccess {
     /// Only users whose identity policies allow it: no bucket policy.
     Private,
-    /// Anonymous read of objects.
+    /// Anonymous read of objects (not listing: a reader must know the keys).
     PublicRead,
+    /// Anonymous read of objects and anonymous listing of the bucket.
+    PublicReadList,
 }
 
 impl BucketAccess {
@@ -170,7 +195,22 @@ impl BucketAccess {
         match self {
             BucketAccess::Private => None,
             BucketAccess::PublicRead => Some(PolicyDocument::bucket_public_read(bucket)),
+            BucketAccess::PublicReadList => Some(PolicyDocument::bucket_public_read_list(bucket)),
         }
+    }
+
+    /// The level a bucket policy amounts to (`None` = no policy = [`BucketAccess::Private`]),
+    /// compared by meaning; `None` for any other policy.
+    pub fn of(bucket: &str, policy: Option<&PolicyDocument>) -> Option<BucketAccess> {
+        let Some(policy) = policy else {
+            return Some(BucketAccess::Private);
+        };
+        [BucketAccess::PublicRead, BucketAccess::PublicReadList]
+            .into_iter()
+            .find(|a| {
+                a.bucket_policy(bucket)
+                    .is_some_and(|p| p.semantically_eq(policy))
+            })
     }
 }
 

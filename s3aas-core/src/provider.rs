@@ -74,6 +74,47 @@ pub trait BucketAdmin: Send + Sync + Debug {
     /// How much the bucket holds. Figures may lag behind writes; `as_of` says when they were
     /// measured.
     async fn bucket_usage(&self, instance: &str, name: &str) -> Result<BucketUsage>;
+
+    /// How much the whole instance holds: bytes, objects and buckets, with when and where the
+    /// figure came from ([`UsageSource`]). `NotFound` if the instance is missing.
+    ///
+    /// The default sums [`bucket_usage`](Self::bucket_usage) over every bucket, a page of
+    /// buckets at a time ([`UsageSource::BucketScan`], `as_of` the oldest bucket figure); a
+    /// backend with an instance-wide figure (a usage cache, billing) answers from it in fewer
+    /// requests.
+    async fn instance_usage(&self, instance: &str) -> Result<InstanceUsage> {
+        let mut total = InstanceUsage::new(instance, 0, Some(0), 0, None, UsageSource::BucketScan);
+        let mut opts = ListOptions::new();
+        loop {
+            let page = self.list_buckets(instance, opts.clone()).await?;
+            for b in &page.items {
+                let u = match self.bucket_usage(instance, &b.name).await {
+                    Ok(u) => u,
+                    // Deleted between the listing and the read: it holds nothing now.
+                    Err(e)
+                        if e.kind() == ErrorKind::NotFound
+                            && e.resource()
+                                .is_some_and(|(k, _)| k == crate::error::ResourceKind::Bucket) =>
+                    {
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
+                total.buckets += 1;
+                total.bytes += u.bytes;
+                total.objects = total.objects.zip(u.objects).map(|(a, b)| a + b);
+                total.as_of = match (total.as_of, u.as_of) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            match page.next {
+                Some(next) => opts = opts.continuation(next),
+                None => break,
+            }
+        }
+        Ok(total)
+    }
 }
 
 /// Users inside an instance.
@@ -206,6 +247,11 @@ pub enum HealthProblem {
     /// may stop writes. [`Health::detail`] names what is missing. Only reported with
     /// `ready: true`.
     Degraded,
+    /// The server is ready, but its usage figures are not being updated: its background usage
+    /// scanner is stopped (RustFS after some upgrades). Usage reads are stale, and quotas
+    /// enforced from them drift. [`Health::detail`] gives the scanner's state. Only reported
+    /// with `ready: true`.
+    UsageStale,
 }
 
 impl HealthProblem {
@@ -217,6 +263,7 @@ impl HealthProblem {
             HealthProblem::PermissionDenied => "permission_denied",
             HealthProblem::NotReady => "not_ready",
             HealthProblem::Degraded => "degraded",
+            HealthProblem::UsageStale => "usage_stale",
         }
     }
 

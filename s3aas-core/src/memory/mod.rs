@@ -214,6 +214,7 @@ fn new_bucket_state(inst: &Instance, req: &CreateBucket) -> BucketState {
     b.quota = Some(req.quota);
     b.policy = Some(req.policy.clone());
     b.tags = Some(req.tags.clone());
+    features::on_create(&mut b, req);
     BucketState {
         info: b,
         objects: BTreeMap::new(),
@@ -418,6 +419,8 @@ impl BucketAdmin for MemoryProvider {
                 "update_bucket",
             ));
         }
+        features::check_update(&b.info, &req).map_err(|e| ctx(e, "update_bucket"))?;
+        features::apply_update(&mut b.info, &req);
         if let Some(v) = req.versioning {
             b.info.versioning = Some(next_versioning(b.info.versioning, v));
         }
@@ -465,6 +468,24 @@ impl BucketAdmin for MemoryProvider {
             bytes,
             Some(objects),
             Some(OffsetDateTime::now_utc()),
+        ))
+    }
+
+    async fn instance_usage(&self, inst: &str) -> Result<InstanceUsage> {
+        let st = self.lock();
+        let i = instance(&st, inst).map_err(|e| ctx(e, "instance_usage"))?;
+        let (bytes, objects) = i
+            .buckets
+            .values()
+            .map(usage)
+            .fold((0, 0), |(s, n), (b, o)| (s + b, n + o));
+        Ok(InstanceUsage::new(
+            inst,
+            bytes,
+            Some(objects),
+            i.buckets.len() as u64,
+            Some(OffsetDateTime::now_utc()),
+            UsageSource::Exact,
         ))
     }
 }
@@ -787,5 +808,6 @@ impl ObjectStoreProvider for MemoryProvider {
     }
 }
 
+mod features;
 #[cfg(test)]
 mod tests;

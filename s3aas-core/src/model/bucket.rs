@@ -1,5 +1,5 @@
-use super::{Encryption, Tags};
-use crate::policy::PolicyDocument;
+use super::{CorsRule, DefaultRetention, Encryption, LifecycleRule, ReplicationRule, Tags};
+use crate::policy::{BucketAccess, PolicyDocument};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -71,6 +71,14 @@ pub struct CreateBucket {
     pub tags: Tags,
     /// Owner user (where the backend records one).
     pub owner: Option<String>,
+    /// Lifecycle rules (empty = none).
+    pub lifecycle: Vec<LifecycleRule>,
+    /// CORS rules (empty = none).
+    pub cors: Vec<CorsRule>,
+    /// Object-lock default retention (needs `object_lock`).
+    pub retention: Option<DefaultRetention>,
+    /// Replication rules (empty = none; need versioning set explicitly).
+    pub replication: Vec<ReplicationRule>,
 }
 
 impl CreateBucket {
@@ -85,6 +93,10 @@ impl CreateBucket {
             policy: None,
             tags: Tags::new(),
             owner: None,
+            lifecycle: Vec::new(),
+            cors: Vec::new(),
+            retention: None,
+            replication: Vec::new(),
         }
     }
 
@@ -129,6 +141,37 @@ impl CreateBucket {
         self.owner = Some(user.into());
         self
     }
+
+    /// Sets a canned access level as the bucket policy ([`BucketAccess::Private`] sets none).
+    pub fn access(mut self, access: BucketAccess) -> Self {
+        self.policy = access.bucket_policy(&self.name);
+        self
+    }
+
+    /// Adds a lifecycle rule.
+    pub fn lifecycle_rule(mut self, rule: LifecycleRule) -> Self {
+        self.lifecycle.push(rule);
+        self
+    }
+
+    /// Adds a CORS rule.
+    pub fn cors_rule(mut self, rule: CorsRule) -> Self {
+        self.cors.push(rule);
+        self
+    }
+
+    /// Sets the object-lock default retention (and enables object lock, which it needs).
+    pub fn retention(mut self, retention: DefaultRetention) -> Self {
+        self.retention = Some(retention);
+        self.object_lock = true;
+        self
+    }
+
+    /// Adds a replication rule.
+    pub fn replication_rule(mut self, rule: ReplicationRule) -> Self {
+        self.replication.push(rule);
+        self
+    }
 }
 
 /// Request to change a bucket. Fields left `None` are not changed.
@@ -145,6 +188,16 @@ pub struct UpdateBucket {
     pub tags: Option<Tags>,
     /// Changes default encryption where the backend allows it (see capabilities).
     pub encryption: Option<Encryption>,
+    /// Replaces all lifecycle rules (an empty list removes them).
+    pub lifecycle: Option<Vec<LifecycleRule>>,
+    /// Replaces all CORS rules (an empty list removes them).
+    pub cors: Option<Vec<CorsRule>>,
+    /// `Some(Some(r))` sets the default retention, `Some(None)` removes it (objects already
+    /// locked stay locked).
+    pub retention: Option<Option<DefaultRetention>>,
+    /// Replaces the SDK's replication rules (an empty list removes them; rules other tools
+    /// made are kept).
+    pub replication: Option<Vec<ReplicationRule>>,
 }
 
 impl UpdateBucket {
@@ -192,6 +245,43 @@ impl UpdateBucket {
     /// Changes default encryption.
     pub fn encryption(mut self, encryption: Encryption) -> Self {
         self.encryption = Some(encryption);
+        self
+    }
+
+    /// Sets a canned access level as the bucket policy (`bucket` is the bucket's name, which
+    /// the policy's resources name).
+    pub fn access(mut self, bucket: &str, access: BucketAccess) -> Self {
+        self.policy = Some(access.bucket_policy(bucket));
+        self
+    }
+
+    /// Replaces the lifecycle rules.
+    pub fn lifecycle(mut self, rules: Vec<LifecycleRule>) -> Self {
+        self.lifecycle = Some(rules);
+        self
+    }
+
+    /// Replaces the CORS rules.
+    pub fn cors(mut self, rules: Vec<CorsRule>) -> Self {
+        self.cors = Some(rules);
+        self
+    }
+
+    /// Sets the default retention.
+    pub fn retention(mut self, retention: DefaultRetention) -> Self {
+        self.retention = Some(Some(retention));
+        self
+    }
+
+    /// Removes the default retention.
+    pub fn clear_retention(mut self) -> Self {
+        self.retention = Some(None);
+        self
+    }
+
+    /// Replaces the SDK's replication rules.
+    pub fn replication(mut self, rules: Vec<ReplicationRule>) -> Self {
+        self.replication = Some(rules);
         self
     }
 
@@ -246,6 +336,16 @@ pub struct Bucket {
     pub policy: Option<Option<PolicyDocument>>,
     /// Tags, when known.
     pub tags: Option<Tags>,
+    /// Lifecycle rules, when known (empty = none).
+    pub lifecycle: Option<Vec<LifecycleRule>>,
+    /// CORS rules, when known (empty = none).
+    pub cors: Option<Vec<CorsRule>>,
+    /// Default retention (`Some(None)` = known to have none).
+    pub retention: Option<Option<DefaultRetention>>,
+    /// The SDK's replication rules, when known (secrets are never read back).
+    pub replication: Option<Vec<ReplicationRule>>,
+    /// Durability mode, on backends that have one per bucket (RustFS).
+    pub durability: Option<Durability>,
 }
 
 impl Bucket {
@@ -262,8 +362,31 @@ impl Bucket {
             quota: None,
             policy: None,
             tags: None,
+            lifecycle: None,
+            cors: None,
+            retention: None,
+            replication: None,
+            durability: None,
         }
     }
+
+    /// The canned access level its policy amounts to, when the policy is known and is one of
+    /// them; `None` for an unknown or custom policy.
+    pub fn access(&self) -> Option<BucketAccess> {
+        let policy = self.policy.as_ref()?;
+        BucketAccess::of(&self.name, policy.as_ref())
+    }
+}
+
+/// How durably a bucket's writes are stored, on servers that let a bucket relax it (RustFS).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Durability {
+    /// The server's own (safe) mode: the bucket has no override.
+    ServerDefault,
+    /// The bucket overrides the server's mode with this one (as the server names it). A relaxed
+    /// mode can lose an overwritten key with all its versions on a single power loss.
+    Override(String),
 }
 
 /// How much a bucket holds.

@@ -6,19 +6,31 @@
 
 mod access_key;
 mod bucket;
+mod cors;
 mod instance;
+mod lifecycle;
+mod replication;
+mod retention;
+mod usage;
 mod user;
 
 pub use access_key::{
     AccessKey, CreateAccessKey, NewAccessKey, OldKey, RotateAccessKey, RotatedAccessKey,
 };
 pub use bucket::{
-    Bucket, BucketUsage, CreateBucket, DeleteBucket, Quota, UpdateBucket, Versioning,
+    Bucket, BucketUsage, CreateBucket, DeleteBucket, Durability, Quota, UpdateBucket, Versioning,
 };
+pub use cors::{CORS_METHODS, CorsRule, MAX_CORS_RULES, validate_cors};
 pub use instance::{
     CreateInstance, DeleteInstance, Endpoints, Instance, InstanceStatus, Node, NodeState,
     UpdateInstance,
 };
+pub use lifecycle::{LifecycleRule, MAX_LIFECYCLE_RULES, validate_lifecycle};
+pub use replication::{
+    REPLICATION_RULE_PREFIX, ReplicationDestination, ReplicationRule, validate_replication,
+};
+pub use retention::{DefaultRetention, RetentionMode, RetentionPeriod, validate_retention};
+pub use usage::{InstanceUsage, UsageSource};
 pub use user::{CreateUser, User};
 
 use serde::{Deserialize, Serialize};
