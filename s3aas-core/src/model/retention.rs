@@ -36,7 +36,6 @@ impl RetentionMode {
 /// How long the default retention lasts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum RetentionPeriod {
     /// A number of days (1–36,500).
     Days(u32),
@@ -55,6 +54,11 @@ pub struct DefaultRetention {
 }
 
 impl DefaultRetention {
+    /// A retention of `mode` for `period`.
+    pub fn new(mode: RetentionMode, period: RetentionPeriod) -> Self {
+        DefaultRetention { mode, period }
+    }
+
     /// A retention of `days` days.
     pub fn days(mode: RetentionMode, days: u32) -> Self {
         DefaultRetention {

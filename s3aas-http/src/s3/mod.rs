@@ -12,10 +12,18 @@ use serde::Deserialize;
 use url::Url;
 
 mod error;
+mod features;
 mod object;
+mod replication;
 mod xml;
 
 pub use error::{kind_for_s3_code, parse_xml_error, s3_error};
+pub use features::{
+    cors_xml, lifecycle_xml, object_lock_xml, parse_cors, parse_lifecycle, parse_object_lock,
+};
+pub use replication::{
+    ReplicationConfig, ServerReplicationRule, parse_replication, replication_xml,
+};
 use xml::{content_md5, parse_xml};
 pub use xml::{parse_bucket_list, xml_escape};
 
