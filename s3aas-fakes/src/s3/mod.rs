@@ -3,6 +3,9 @@
 use std::collections::BTreeMap;
 use wiremock::{Request, ResponseTemplate};
 
+mod features;
+pub use features::Configs;
+
 /// One stored version of an object (or a delete marker).
 #[derive(Clone, Debug)]
 pub struct Version {
@@ -29,6 +32,8 @@ pub struct Bucket {
     pub tags: Vec<(String, String)>,
     /// Object versions, newest last.
     pub objects: BTreeMap<String, Vec<Version>>,
+    /// Lifecycle, CORS, default retention and replication configurations.
+    pub configs: Configs,
 }
 
 impl Bucket {
@@ -191,6 +196,8 @@ impl S3State {
                     ResponseTemplate::new(200)
                 }
                 Some("Suspended") if b.object_lock => xml_error(400, "InvalidBucketState", "An Object Lock configuration is present on this bucket, so the versioning state cannot be changed."),
+                // MinIO and RustFS refuse suspending while replication is configured.
+                Some("Suspended") if b.configs.replication.is_some() => xml_error(409, "InvalidBucketState", "A replication configuration is present on this bucket, so the versioning state cannot be changed."),
                 Some("Suspended") => {
                     if b.versioning.is_some() {
                         b.versioning = Some(false);
@@ -245,8 +252,9 @@ impl S3State {
                 b.tags.clear();
                 ResponseTemplate::new(204)
             }
-            ("GET", "object-lock") if b.object_lock => xml("<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled></ObjectLockConfiguration>".into()),
-            ("GET", "object-lock") => xml_error(404, "ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"),
+            (m, sub @ ("lifecycle" | "cors" | "object-lock" | "replication")) => {
+                features::handle(b, m, sub, &body, req).unwrap_or_else(|| xml_error(405, "MethodNotAllowed", "The specified method is not allowed against this resource."))
+            }
             ("GET", _) if q.contains_key("versions") => {
                 let max: usize = q.get("max-keys").and_then(|m| m.parse().ok()).unwrap_or(1000);
                 let mut entries = String::new();
