@@ -120,6 +120,8 @@ pub struct Ctx {
     pub seeder: Option<Arc<dyn ObjectSeeder>>,
     /// The capabilities the cases were selected by.
     pub caps: Capabilities,
+    /// Where replication cases replicate to (see [`Suite::replication_destination`]).
+    pub replication_destination: Option<s3aas_core::model::ReplicationDestination>,
     prefix: String,
     counter: AtomicU32,
 }
@@ -225,6 +227,7 @@ impl fmt::Debug for Case {
 pub struct Suite {
     provider: Arc<dyn ObjectStoreProvider>,
     seeder: Option<Arc<dyn ObjectSeeder>>,
+    replication_destination: Option<s3aas_core::model::ReplicationDestination>,
     label: String,
     args: Option<libtest_mimic::Arguments>,
 }
@@ -245,9 +248,21 @@ impl Suite {
         Suite {
             provider: Arc::new(s3aas_core::Client::new(provider)),
             seeder: None,
+            replication_destination: None,
             label,
             args: None,
         }
+    }
+
+    /// A destination the replication cases may point rules at: an existing, versioned bucket
+    /// on another server (its `bucket` is used as given). Required when the backend declares
+    /// `bucket_replication`: the replication case fails without one rather than pass unchecked.
+    pub fn replication_destination(
+        mut self,
+        destination: s3aas_core::model::ReplicationDestination,
+    ) -> Self {
+        self.replication_destination = Some(destination);
+        self
     }
 
     /// Adds an object seeder.
@@ -333,6 +348,7 @@ pub fn run(suite: Suite) -> Report {
         provider: suite.provider.clone(),
         seeder: suite.seeder.clone(),
         caps,
+        replication_destination: suite.replication_destination.clone(),
         prefix: random_prefix(),
         counter: AtomicU32::new(0),
     });

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 mod access_key;
 mod bucket;
+mod features;
 mod instance;
 mod policy;
 mod refusals;
@@ -16,6 +17,7 @@ mod user;
 
 use access_key::*;
 use bucket::*;
+use features::*;
 use instance::*;
 use policy::*;
 use refusals::*;
@@ -141,6 +143,44 @@ pub fn all_cases() -> Vec<Case> {
                 None
             },
             bucket_usage
+        ),
+        case!(
+            "bucket::lifecycle_rules",
+            |c, _| (!c.bucket_lifecycle.at_creation()).then_some("bucket_lifecycle = no"),
+            bucket_lifecycle_rules
+        ),
+        case!(
+            "bucket::cors_rules",
+            |c, _| (!c.bucket_cors.at_creation()).then_some("bucket_cors = no"),
+            bucket_cors_rules
+        ),
+        case!(
+            "bucket::default_retention",
+            |c, _| (!(c.bucket_retention.at_creation() && c.bucket_object_lock.at_creation()))
+                .then_some("bucket_retention or bucket_object_lock = no"),
+            bucket_default_retention
+        ),
+        case!(
+            "bucket::replication_rules",
+            |c, _| (!(c.bucket_replication.at_creation() && c.bucket_versioning.at_creation()))
+                .then_some("bucket_replication or bucket_versioning = no"),
+            bucket_replication_rules
+        ),
+        case!(
+            "bucket::access_levels",
+            |c, _| (!c.bucket_policy.in_update()).then_some("bucket_policy != yes"),
+            bucket_access_levels
+        ),
+        case!(
+            "bucket::durability",
+            |c, _| (!c.bucket_durability).then_some("bucket_durability = false"),
+            bucket_durability
+        ),
+        case!(
+            "instance::usage",
+            |c, _| (!(c.instance_usage && c.instance_create))
+                .then_some("instance_usage or instance_create = false"),
+            instance_usage
         ),
         case!("user::lifecycle", always, user_lifecycle),
         case!(

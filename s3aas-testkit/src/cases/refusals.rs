@@ -219,6 +219,15 @@ pub(super) async fn capability_refusals(ctx: &Ctx) -> CaseResult {
             )?;
             checked += 1;
         }
+        if !c.instance_usage {
+            expect_kind(
+                p.instance_usage(&id).await,
+                ErrorKind::Unsupported,
+                "instance_usage",
+            )?;
+            checked += 1;
+        }
+        checked += feature_refusals(ctx, &id, &b).await?;
         expect_kind(
             p.get_bucket(&id, &b).await,
             ErrorKind::NotFound,
@@ -228,4 +237,87 @@ pub(super) async fn capability_refusals(ctx: &Ctx) -> CaseResult {
         Ok(())
     })
     .await
+}
+
+/// Lifecycle, CORS, retention and replication, refused at creation and in updates where the
+/// backend lacks them. Returns how many refusals were checked.
+async fn feature_refusals(ctx: &Ctx, id: &str, b: &str) -> Result<u32, Failure> {
+    let (c, p) = (ctx.caps, &ctx.provider);
+    let mut checked = 0;
+    let lifecycle = LifecycleRule::new("r").expire_after_days(1);
+    let cors = CorsRule::new(["*"], ["GET"]);
+    let retention = DefaultRetention::days(RetentionMode::Governance, 1);
+    let replication = ReplicationRule::new(
+        "r",
+        1,
+        ReplicationDestination::new(
+            "https://dr.example.com",
+            "dr-bucket",
+            "AKIDR",
+            s3aas_core::SecretString::from("s"),
+        ),
+    );
+    let creates = [
+        (
+            c.bucket_lifecycle.at_creation(),
+            "bucket_lifecycle",
+            CreateBucket::new(b).lifecycle_rule(lifecycle.clone()),
+        ),
+        (
+            c.bucket_cors.at_creation(),
+            "bucket_cors",
+            CreateBucket::new(b).cors_rule(cors.clone()),
+        ),
+        (
+            c.bucket_retention.at_creation() || !c.bucket_object_lock.at_creation(),
+            "bucket_retention",
+            CreateBucket::new(b).retention(retention),
+        ),
+        (
+            c.bucket_replication.at_creation(),
+            "bucket_replication",
+            CreateBucket::new(b)
+                .versioning(true)
+                .replication_rule(replication.clone()),
+        ),
+    ];
+    for (supported, what, req) in creates {
+        if !supported {
+            expect_kind(p.create_bucket(id, req).await, ErrorKind::Unsupported, what)?;
+            checked += 1;
+        }
+    }
+    let updates = [
+        (
+            c.bucket_lifecycle.in_update(),
+            "bucket_lifecycle update",
+            UpdateBucket::new().lifecycle(vec![lifecycle]),
+        ),
+        (
+            c.bucket_cors.in_update(),
+            "bucket_cors update",
+            UpdateBucket::new().cors(vec![cors]),
+        ),
+        (
+            c.bucket_retention.in_update(),
+            "bucket_retention update",
+            UpdateBucket::new().retention(retention),
+        ),
+        (
+            c.bucket_replication.in_update(),
+            "bucket_replication update",
+            UpdateBucket::new().replication(vec![replication]),
+        ),
+    ];
+    for (supported, what, req) in updates {
+        if !supported {
+            expect_kind(
+                p.update_bucket(id, b, req).await,
+                ErrorKind::Unsupported,
+                what,
+            )?;
+            checked += 1;
+        }
+    }
+    Ok(checked)
 }
