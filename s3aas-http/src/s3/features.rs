@@ -457,6 +457,63 @@ impl S3Client {
     }
 }
 
+/// The S3-side bucket features every backend with a signed S3 client handles the same way:
+/// lifecycle, CORS and the default retention. Backends call these from `create_bucket`,
+/// `update_bucket` and `get_bucket` so the three stay one code path.
+impl S3Client {
+    /// Sets what a create request asks for, on the bucket just made. Replication is the
+    /// backend's (it needs remote targets first).
+    pub async fn apply_created_features(&self, bucket: &str, req: &CreateBucket) -> Result<()> {
+        if let Some(r) = &req.retention {
+            self.put_default_retention(bucket, Some(r)).await?;
+        }
+        if !req.lifecycle.is_empty() {
+            self.put_lifecycle(bucket, &req.lifecycle).await?;
+        }
+        if !req.cors.is_empty() {
+            self.put_cors(bucket, &req.cors).await?;
+        }
+        Ok(())
+    }
+
+    /// Applies what an update changes of lifecycle, CORS and default retention.
+    pub async fn apply_updated_features(&self, bucket: &str, req: &UpdateBucket) -> Result<()> {
+        if let Some(r) = &req.retention {
+            self.put_default_retention(bucket, r.as_ref()).await?;
+        }
+        if let Some(l) = &req.lifecycle {
+            self.put_lifecycle(bucket, l).await?;
+        }
+        if let Some(c) = &req.cors {
+            self.put_cors(bucket, c).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads lifecycle, CORS and default retention into `b`, each only where `caps` say the
+    /// backend has it (a feature it lacks stays `None`: unknown). `b.object_lock` is filled
+    /// from the same read as the retention.
+    pub async fn read_features(
+        &self,
+        bucket: &str,
+        b: &mut Bucket,
+        caps: &Capabilities,
+    ) -> Result<()> {
+        if caps.bucket_lifecycle.at_creation() {
+            b.lifecycle = Some(self.get_lifecycle(bucket).await?);
+        }
+        if caps.bucket_cors.at_creation() {
+            b.cors = Some(self.get_cors(bucket).await?);
+        }
+        if caps.bucket_retention.at_creation() {
+            let (lock, retention) = self.get_object_lock_config(bucket).await?;
+            b.object_lock = Some(lock);
+            b.retention = Some(retention);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -514,62 +571,5 @@ mod tests {
             parse_object_lock(b"<ObjectLockConfiguration/>").unwrap(),
             (false, None)
         );
-    }
-}
-
-/// The S3-side bucket features every backend with a signed S3 client handles the same way:
-/// lifecycle, CORS and the default retention. Backends call these from `create_bucket`,
-/// `update_bucket` and `get_bucket` so the three stay one code path.
-impl S3Client {
-    /// Sets what a create request asks for, on the bucket just made. Replication is the
-    /// backend's (it needs remote targets first).
-    pub async fn apply_created_features(&self, bucket: &str, req: &CreateBucket) -> Result<()> {
-        if let Some(r) = &req.retention {
-            self.put_default_retention(bucket, Some(r)).await?;
-        }
-        if !req.lifecycle.is_empty() {
-            self.put_lifecycle(bucket, &req.lifecycle).await?;
-        }
-        if !req.cors.is_empty() {
-            self.put_cors(bucket, &req.cors).await?;
-        }
-        Ok(())
-    }
-
-    /// Applies what an update changes of lifecycle, CORS and default retention.
-    pub async fn apply_updated_features(&self, bucket: &str, req: &UpdateBucket) -> Result<()> {
-        if let Some(r) = &req.retention {
-            self.put_default_retention(bucket, r.as_ref()).await?;
-        }
-        if let Some(l) = &req.lifecycle {
-            self.put_lifecycle(bucket, l).await?;
-        }
-        if let Some(c) = &req.cors {
-            self.put_cors(bucket, c).await?;
-        }
-        Ok(())
-    }
-
-    /// Reads lifecycle, CORS and default retention into `b`, each only where `caps` say the
-    /// backend has it (a feature it lacks stays `None`: unknown). `b.object_lock` is filled
-    /// from the same read as the retention.
-    pub async fn read_features(
-        &self,
-        bucket: &str,
-        b: &mut Bucket,
-        caps: &Capabilities,
-    ) -> Result<()> {
-        if caps.bucket_lifecycle.at_creation() {
-            b.lifecycle = Some(self.get_lifecycle(bucket).await?);
-        }
-        if caps.bucket_cors.at_creation() {
-            b.cors = Some(self.get_cors(bucket).await?);
-        }
-        if caps.bucket_retention.at_creation() {
-            let (lock, retention) = self.get_object_lock_config(bucket).await?;
-            b.object_lock = Some(lock);
-            b.retention = Some(retention);
-        }
-        Ok(())
     }
 }
