@@ -51,6 +51,10 @@ impl Dialect for Rustfs {
         GroupDelete::Route
     }
 
+    fn scanner_status_cmd(&self) -> Option<&'static str> {
+        Some("scanner/status")
+    }
+
     fn sse_s3_setup_hint(&self) -> &'static str {
         "To serve SSE-S3, start RustFS with RUSTFS_SSE_S3_MASTER_KEY set to a base64-encoded 32-byte key, or with a KMS that has a default key (RUSTFS_KMS_ENABLE=true, a KMS backend, and RUSTFS_KMS_DEFAULT_KEY_ID naming a key that exists; with KMS running, the master key is not used)."
     }

@@ -306,6 +306,17 @@ impl Health {
         }
     }
 
+    /// A report that is ready but whose usage figures are stale
+    /// ([`HealthProblem::UsageStale`]): `detail` says why (the scanner's state).
+    pub fn usage_stale(version: Option<String>, detail: impl Into<String>) -> Self {
+        Health {
+            ready: true,
+            version,
+            detail: Some(detail.into()),
+            problem: Some(HealthProblem::UsageStale),
+        }
+    }
+
     /// A report that is not ready because the health check failed with `e`: the problem is
     /// derived from the error's kind, the detail is the error.
     pub fn failed(e: &crate::Error) -> Self {

@@ -406,4 +406,9 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
             ),
         })
     }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "instance_usage", instance = %instance))]
+    async fn instance_usage(&self, instance: &str) -> Result<InstanceUsage> {
+        self.usage_of_instance(instance).await
+    }
 }

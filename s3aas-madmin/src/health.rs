@@ -74,16 +74,114 @@ impl<D: Dialect> MadminProvider<D> {
             let what = format!("no write quorum: the readiness probe says {body}");
             return Ok(Health::new(false, version, Some(with_missing(what))));
         }
+        let stale = self.scanner_problem().await;
         if !missing.is_empty() {
+            let stale = stale.map(|s| format!("; {s}")).unwrap_or_default();
             return Ok(Health::degraded(
                 version,
                 format!(
-                    "degraded (ready, with reduced redundancy): {}",
+                    "degraded (ready, with reduced redundancy): {}{stale}",
                     missing.join(", ")
                 ),
             ));
         }
+        if let Some(s) = stale {
+            return Ok(Health::usage_stale(version, s));
+        }
         Ok(Health::new(true, version, None))
+    }
+
+    /// Why the server's usage figures are stale, if they are: read from the scanner status
+    /// where the dialect has one. A failed read says nothing (older servers lack the command).
+    async fn scanner_problem(&self) -> Option<String> {
+        let cmd = self.admin.dialect.scanner_status_cmd()?;
+        let call = crate::admin::Call::new("health", http::Method::GET, cmd);
+        match self.admin.json::<serde_json::Value>(call, None).await {
+            Ok(v) => scanner_stale(&v, time::OffsetDateTime::now_utc().unix_timestamp()),
+            Err(e) => {
+                tracing::debug!(error = %e, "scanner status unknown");
+                None
+            }
+        }
+    }
+}
+
+/// Reads a RustFS `scanner/status` answer (measured on RustFS 1.0.1: `enabled`,
+/// `disabled_reason`, `freshness{state, last_cycle_end_unix_secs, max_expected_age_seconds,
+/// reason}`, `metrics{leader_lock_state, ...}`). Stale when the scanner is disabled, when it
+/// stopped on a usage floor it cannot load (`leader_lock_state: usage_floor_load_failed`,
+/// which RustFS 1.0 reports after an upgrade from 1.0.0-beta.4 and never leaves without a
+/// usage-state rebuild), or when its last cycle ended longer ago than twice the age the server
+/// itself expects.
+pub(crate) fn scanner_stale(v: &serde_json::Value, now: i64) -> Option<String> {
+    let text = |p: &str| v.pointer(p).and_then(|x| x.as_str());
+    if v.get("enabled") == Some(&serde_json::Value::Bool(false)) {
+        return Some(format!(
+            "usage scanner disabled ({}): usage figures and quotas are not updated",
+            text("/disabled_reason").unwrap_or("no reason given")
+        ));
+    }
+    if let Some(state) = text("/metrics/leader_lock_state")
+        && state == "usage_floor_load_failed"
+    {
+        return Some(format!(
+            "usage scanner stopped ({state}): usage figures and quotas are not updated until \
+             the usage state is rebuilt (RustFS admin POST scanner/usage-state/reset)"
+        ));
+    }
+    let fresh = text("/freshness/state") == Some("fresh");
+    let last = v
+        .pointer("/freshness/last_cycle_end_unix_secs")
+        .and_then(|x| x.as_i64());
+    let max_age = v
+        .pointer("/freshness/max_expected_age_seconds")
+        .and_then(|x| x.as_i64());
+    if let (false, Some(last), Some(max_age)) = (fresh, last, max_age)
+        && last > 0
+        && now - last > 2 * max_age
+    {
+        return Some(format!(
+            "usage scanner behind: its last cycle ended {} s ago (expected within {max_age} s; \
+             state {}{})",
+            now - last,
+            text("/freshness/state").unwrap_or("unknown"),
+            text("/freshness/reason")
+                .map(|r| format!(", {r}"))
+                .unwrap_or_default()
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod scanner_tests {
+    use super::scanner_stale;
+    use serde_json::json;
+
+    #[test]
+    fn a_fresh_scanner_is_fine_and_stuck_ones_are_named() {
+        let now = 1_796_406_500;
+        let fresh = json!({"enabled": true, "freshness": {"state": "fresh",
+            "last_cycle_end_unix_secs": now - 10, "max_expected_age_seconds": 120},
+            "metrics": {"leader_lock_state": "acquired"}});
+        assert_eq!(scanner_stale(&fresh, now), None);
+        let floor =
+            json!({"enabled": true, "metrics": {"leader_lock_state": "usage_floor_load_failed"}});
+        assert!(
+            scanner_stale(&floor, now)
+                .unwrap()
+                .contains("usage_floor_load_failed")
+        );
+        let off = json!({"enabled": false, "disabled_reason": "env"});
+        assert!(scanner_stale(&off, now).unwrap().contains("disabled (env)"));
+        let behind = json!({"enabled": true, "freshness": {"state": "stale",
+            "last_cycle_end_unix_secs": now - 1000, "max_expected_age_seconds": 120, "reason": "slow"}});
+        let s = scanner_stale(&behind, now).unwrap();
+        assert!(s.contains("1000 s ago") && s.contains("slow"), "{s}");
+        // Not fresh yet, but within the expected age (a server just started): fine.
+        let starting = json!({"enabled": true, "freshness": {"state": "warming",
+            "last_cycle_end_unix_secs": now - 100, "max_expected_age_seconds": 120}});
+        assert_eq!(scanner_stale(&starting, now), None);
     }
 }
 

@@ -60,6 +60,7 @@ mod policy;
 mod provider;
 mod registry;
 mod sse;
+mod usage;
 mod user;
 mod wire;
 
@@ -128,6 +129,12 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
 
     /// What the backend supports.
     fn capabilities(&self) -> Capabilities;
+
+    /// The admin command that reports the usage scanner's state (RustFS `scanner/status`),
+    /// read by `health()` to tell stale usage figures. `None`: the server has none.
+    fn scanner_status_cmd(&self) -> Option<&'static str> {
+        None
+    }
 
     /// How an instance's group is deleted.
     fn group_delete(&self) -> GroupDelete;
