@@ -339,3 +339,60 @@ async fn health_reports_degradation_and_missing_write_quorum() {
         "{d}"
     );
 }
+
+/// A usage scanner stopped on a usage floor it cannot load (RustFS 1.0 after an upgrade from
+/// 1.0.0-beta.4): ready, `UsageStale`, the state named. A scanner status the server does not
+/// answer says nothing.
+#[tokio::test]
+async fn health_reports_a_stuck_usage_scanner() {
+    let server = MockServer::start().await;
+    let mount = |scanner: ResponseTemplate| {
+        let server = &server;
+        async move {
+            server.reset().await;
+            Mock::given(method("GET"))
+                .and(path("/health/ready"))
+                .respond_with(
+                    ResponseTemplate::new(200).set_body_json(json!({"status":"ok","ready":true})),
+                )
+                .mount(server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path("/minio/health/cluster"))
+                .respond_with(ResponseTemplate::new(200))
+                .mount(server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path("/rustfs/admin/v3/info"))
+                .respond_with(ResponseTemplate::new(200).set_body_json(json!({"info": {"servers": [{"endpoint":"127.0.0.1:9001","state":"online","version":"1.0.1"}]}})))
+                .mount(server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path("/rustfs/admin/v3/scanner/status"))
+                .respond_with(scanner)
+                .expect(1)
+                .mount(server)
+                .await;
+        }
+    };
+    let p = provider(&server);
+    mount(ResponseTemplate::new(200).set_body_json(json!({"enabled": true, "freshness": {"state": "fresh"}, "metrics": {"leader_lock_state": "usage_floor_load_failed"}}))).await;
+    let h = p.health().await.unwrap();
+    assert!(h.ready, "{h:?}");
+    assert_eq!(h.problem, Some(HealthProblem::UsageStale));
+    assert!(
+        h.detail
+            .as_deref()
+            .unwrap()
+            .contains("usage_floor_load_failed"),
+        "{h:?}"
+    );
+
+    mount(ResponseTemplate::new(200).set_body_json(json!({"enabled": true, "freshness": {"state": "fresh"}, "metrics": {"leader_lock_state": "acquired"}}))).await;
+    let h = p.health().await.unwrap();
+    assert!(h.ready && h.problem.is_none(), "{h:?}");
+
+    mount(xml_error(404, "NotImplemented", "no such route")).await;
+    let h = p.health().await.unwrap();
+    assert!(h.ready && h.problem.is_none(), "{h:?}");
+}
