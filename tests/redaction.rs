@@ -63,3 +63,68 @@ async fn secrets_never_appear_in_debug_or_display() {
     }
     assert!(printed.contains("REDACTED"));
 }
+
+/// A replication destination's secret is in no request, bucket, audit event or error printout.
+#[tokio::test]
+async fn replication_secrets_never_appear() {
+    use s3aas::audit::MemorySink;
+    use s3aas::{BucketAdmin, InstanceAdmin, IntoClient};
+    let sink = Arc::new(MemorySink::new());
+    let client = MemoryProvider::new()
+        .into_client()
+        .with_audit_sink(sink.clone());
+    let secret = "replication-secret-2468";
+    let dest = ReplicationDestination::new(
+        "https://dr.example.com",
+        "dr-bucket",
+        "AKIDR",
+        SecretString::from(secret.to_string()),
+    );
+    client
+        .create_instance(CreateInstance::new("redact"))
+        .await
+        .unwrap();
+    let req = CreateBucket::new("redact-repl")
+        .versioning(true)
+        .replication_rule(ReplicationRule::new("dr", 1, dest.clone()));
+    let made = client.create_bucket("redact", req.clone()).await.unwrap();
+    let update = UpdateBucket::new().replication(vec![ReplicationRule::new("dr", 2, dest.clone())]);
+    let updated = client
+        .update_bucket("redact", "redact-repl", update.clone())
+        .await
+        .unwrap();
+    // A refused request (loopback endpoint) prints its error with the request's field only.
+    let refused = client
+        .update_bucket(
+            "redact",
+            "redact-repl",
+            UpdateBucket::new().replication(vec![ReplicationRule::new(
+                "dr",
+                3,
+                ReplicationDestination::new(
+                    "http://127.0.0.1:9000",
+                    "dr-bucket",
+                    "AKIDR",
+                    SecretString::from(secret.to_string()),
+                ),
+            )]),
+        )
+        .await
+        .unwrap_err();
+    let events = sink.events();
+    assert!(events.len() >= 2, "{events:?}");
+    let printed = [
+        format!("{dest:?}"),
+        format!("{req:?}"),
+        format!("{update:?}"),
+        format!("{made:?}"),
+        format!("{updated:?}"),
+        format!("{refused:?}"),
+        format!("{refused}"),
+        format!("{events:?}"),
+        serde_json::to_string(&events).unwrap(),
+    ]
+    .join("\n");
+    assert!(!printed.contains(secret), "secret printed in:\n{printed}");
+    assert!(printed.contains("AKIDR"), "the key id is shown: {printed}");
+}
