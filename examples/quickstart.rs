@@ -140,6 +140,52 @@ async fn provision(
         key.secret_access_key
     );
 
+    // Bucket features, where the backend has them: expire temporary objects, let a web
+    // console call S3 from the browser, and read what the whole instance holds.
+    let mut update = UpdateBucket::new();
+    if caps.bucket_lifecycle.in_update() {
+        update = update.lifecycle(vec![
+            LifecycleRule::new("expire-tmp")
+                .prefix("tmp/")
+                .expire_after_days(7),
+        ]);
+    }
+    if caps.bucket_cors.in_update() {
+        update = update.cors(vec![CorsRule::new(
+            ["https://console.example.com"],
+            ["GET", "PUT"],
+        )]);
+    }
+    if !update.is_empty() {
+        let b = p.update_bucket(instance, bucket, update).await?;
+        println!(
+            "bucket {}: lifecycle {:?}, CORS origins {:?}",
+            b.name,
+            b.lifecycle
+                .unwrap_or_default()
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>(),
+            b.cors
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|r| r.allowed_origins.clone())
+                .collect::<Vec<_>>()
+        );
+    }
+    if caps.instance_usage {
+        let u = p.instance_usage(instance).await?;
+        println!(
+            "instance usage: {} bytes in {} bucket(s) (source {}, as of {})",
+            u.bytes,
+            u.buckets,
+            u.source.as_str(),
+            u.as_of
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "unknown".into())
+        );
+    }
+
     let buckets = p.list_buckets(instance, ListOptions::new()).await?;
     let users = p.list_users(instance, ListOptions::new()).await?;
     let keys = p.list_access_keys(instance, "alice").await?;

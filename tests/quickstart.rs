@@ -81,7 +81,18 @@ fn ecs_vars(sim: &EcsSimulator, password: &str) -> Vec<(&'static str, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_on_the_embedded_default() {
-    succeeded(&quickstart(Vec::new()).await, "memory");
+    let o = quickstart(Vec::new()).await;
+    succeeded(&o, "memory");
+    // The embedded default has every bucket feature: the example shows them.
+    let out = text(&o);
+    assert!(
+        out.contains("lifecycle [\"expire-tmp\"], CORS origins [\"https://console.example.com\"]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("instance usage: 0 bytes in 1 bucket(s) (source exact"),
+        "{out}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
