@@ -164,6 +164,7 @@ mod bucket;
 mod caps;
 mod config;
 mod error;
+mod features;
 mod instance;
 mod policy;
 mod provider;
@@ -197,6 +198,13 @@ pub const CAPABILITIES: Capabilities = {
     c.bucket_tags = Support::Yes;
     c.bucket_force_delete = true;
     c.bucket_usage = true;
+    c.bucket_lifecycle = Support::Yes;
+    c.bucket_cors = Support::Yes;
+    c.bucket_retention = Support::Yes;
+    // Pacific has no S3 replication API (`PUT ?replication` is `405`): it replicates zones.
+    c.bucket_replication = Support::No;
+    c.bucket_durability = false;
+    c.instance_usage = true;
     c.user_disable = true;
     c.policies = true;
     c.policy_attach = true;

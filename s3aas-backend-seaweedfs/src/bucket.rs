@@ -57,17 +57,30 @@ impl SeaweedfsProvider {
         tags: Tags,
         op: &'static str,
     ) -> Result<Bucket> {
-        let (versioning, encryption, lock, policy) = futures::try_join!(
+        let caps = self.capabilities();
+        let mut b = Bucket::new(instance, name);
+        // Lifecycle, CORS and the object-lock configuration (lock and default retention).
+        let (versioning, encryption, policy, ()) = futures::try_join!(
             self.s3.get_versioning(name),
             self.s3.get_encryption(name),
-            self.s3.get_object_lock(name),
             self.s3.get_policy(name),
+            self.s3.read_features(name, &mut b, &caps),
         )
         .map_err(|e| ctx(e, op).with_resource(ResourceKind::Bucket, name))?;
-        let mut b = Bucket::new(instance, name);
+        if b.object_lock.is_none() {
+            // Retention switched off by configuration: the lock alone.
+            b.object_lock = Some(
+                self.s3
+                    .get_object_lock(name)
+                    .await
+                    .map_err(|e| ctx(e, op).with_resource(ResourceKind::Bucket, name))?,
+            );
+        }
+        if let Some(rules) = &mut b.cors {
+            crate::features::normalize_cors(rules);
+        }
         b.versioning = Some(versioning);
         b.encryption = Some(encryption);
-        b.object_lock = Some(lock);
         b.policy = Some(policy);
         b.tags = Some(visible(tags));
         Ok(b)
@@ -135,7 +148,7 @@ impl SeaweedfsProvider {
         if let Some(p) = &req.policy {
             self.s3.put_policy(name, p).await?;
         }
-        Ok(())
+        self.s3.apply_created_features(name, req).await
     }
 
     /// Deletes a bucket this instance owns, emptying it first when `force`. SeaweedFS deletes
@@ -223,7 +236,15 @@ impl BucketAdmin for SeaweedfsProvider {
         const OP: &str = "update_bucket";
         let tags = self.require_bucket(instance, name, OP).await?;
         let fail = |e: Error| ctx(e, OP).with_resource(ResourceKind::Bucket, name);
-        if req.versioning == Some(false) && self.s3.get_object_lock(name).await.map_err(fail)? {
+        let locked = if req.versioning == Some(false) || req.retention.is_some() {
+            self.s3.get_object_lock(name).await.map_err(fail)?
+        } else {
+            false
+        };
+        // Checked before any change: SeaweedFS would turn object lock on for a bucket made
+        // without it rather than refuse the retention.
+        let features = crate::features::checked_update(name, &req, locked).map_err(fail)?;
+        if req.versioning == Some(false) && locked {
             return Err(fail(Error::new(
                 ErrorKind::Conflict,
                 "versioning cannot be suspended on an object-lock bucket",
@@ -242,6 +263,10 @@ impl BucketAdmin for SeaweedfsProvider {
             Some(None) => self.s3.delete_policy(name).await.map_err(fail)?,
             None => {}
         }
+        self.s3
+            .apply_updated_features(name, &features)
+            .await
+            .map_err(fail)?;
         let tags = match req.tags {
             Some(mut t) => {
                 t.insert(TAG_INSTANCE.into(), instance.into());
@@ -269,6 +294,16 @@ impl BucketAdmin for SeaweedfsProvider {
                 "SeaweedFS has no bucket usage API over HTTP (capability bucket_usage = false)",
             ),
             "bucket_usage",
+        ))
+    }
+
+    /// SeaweedFS has no usage API over HTTP, for a bucket or for anything larger.
+    async fn instance_usage(&self, _instance: &str) -> Result<InstanceUsage> {
+        Err(ctx(
+            Error::unsupported(
+                "SeaweedFS has no usage API over HTTP (capability instance_usage = false)",
+            ),
+            "instance_usage",
         ))
     }
 }

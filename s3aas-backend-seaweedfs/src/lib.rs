@@ -90,6 +90,7 @@ use std::sync::Arc;
 mod access_key;
 mod bucket;
 mod config;
+mod features;
 mod instance;
 mod naming;
 mod policy;
@@ -117,6 +118,11 @@ pub const CAPABILITIES: Capabilities = {
     c.bucket_quota_notification = Support::No;
     c.bucket_owner = false;
     c.bucket_usage = false;
+    // No S3 replication API: `PUT ?replication` is taken for a bucket create, and
+    // `DELETE ?replication` deletes the bucket (see the crate docs).
+    c.bucket_replication = Support::No;
+    c.bucket_durability = false;
+    c.instance_usage = false;
     c.access_key_name = false;
     c.access_key_description = false;
     c.access_key_expiry = false;
