@@ -1,5 +1,6 @@
 //! Buckets: made through the management API, configured through S3 as their owner.
 
+use crate::features::S3Changes;
 use crate::provider::*;
 
 /// Tags an ECS bucket can carry (Dell's spec: an error "when the total number of existing tags
@@ -156,18 +157,9 @@ impl EcsProvider {
     ) -> Result<Bucket> {
         let info = self.bucket_info(ns, name, op).await?;
         let mut b = self.to_bucket(ns, &info);
-        if b.versioning.is_none() && self.s3_endpoint.is_some() {
-            // Releases without `versioning_status` in bucket info: ask S3, as the owner (no
-            // temporary key for a read).
-            if let Ok(o) = self.owner_s3(ns, &info, false, op).await {
-                b.versioning = Some(
-                    o.client
-                        .get_versioning(name)
-                        .await
-                        .map_err(|e| ctx(e, op))?,
-                );
-            }
-        }
+        // Versioning (on releases without `versioning_status` in bucket info), lifecycle, CORS
+        // and retention: from S3, as the owner.
+        self.read_s3_side(ns, &info, &mut b, op).await?;
         b.policy = Some(self.bucket_policy(ns, name, op).await?);
         Ok(b)
     }
@@ -363,11 +355,14 @@ impl EcsProvider {
             });
         }
         let configure = async {
-            if req.versioning == Some(true) && !req.object_lock {
+            // Object lock turns versioning on by itself (ECS, as S3).
+            let changes = S3Changes::Created {
+                versioning: req.versioning == Some(true) && !req.object_lock,
+                req,
+            };
+            if !changes.is_empty() {
                 let info = self.bucket_info(ns, &req.name, op).await?;
-                self.set_versioning(ns, &info, true, op)
-                    .await
-                    .map_err(|e| step(e, "versioning"))?;
+                self.apply_s3_changes(ns, &info, changes, op).await?;
             }
             if let Some(p) = &req.policy {
                 self.set_policy(ns, &req.name, Some(p), op)
@@ -516,7 +511,7 @@ impl EcsProvider {
     }
 
     /// `GET /object/billing/buckets/{ns}/{bucket}/info` in bytes.
-    async fn billing(
+    pub(crate) async fn billing(
         &self,
         ns: &str,
         bucket: &str,
@@ -606,8 +601,18 @@ impl BucketAdmin for EcsProvider {
                     op,
                 ));
             }
-            self.set_versioning(instance, &info, v, op).await?;
         }
+        crate::features::check_update(&info, &req).map_err(|e| ctx(e, op))?;
+        self.apply_s3_changes(
+            instance,
+            &info,
+            S3Changes::Updated {
+                versioning: req.versioning,
+                req: &req,
+            },
+            op,
+        )
+        .await?;
         if let Some(q) = &req.quota {
             self.set_quota(instance, name, q.as_ref(), op).await?;
         }
@@ -628,6 +633,10 @@ impl BucketAdmin for EcsProvider {
         } else {
             self.deactivate_bucket(instance, name, op).await
         }
+    }
+
+    async fn instance_usage(&self, instance: &str) -> Result<InstanceUsage> {
+        self.namespace_usage(instance, "instance_usage").await
     }
 
     async fn bucket_usage(&self, instance: &str, name: &str) -> Result<BucketUsage> {

@@ -296,6 +296,23 @@ pub(crate) fn derive_caps(
     c.bucket_owner = true;
     c.bucket_force_delete = at_least((3, 8, 0));
     c.bucket_usage = true;
+    // Lifecycle (expiry actions only: ECS's Data Access Guide, "Only the expiration part is
+    // supported in life cycle"), CORS and the object-lock default retention go through S3,
+    // signed as the bucket's owner, like versioning; the retention needs object lock (3.6.2+).
+    c.bucket_lifecycle = if s3 { Support::Yes } else { Support::No };
+    c.bucket_cors = if s3 { Support::Yes } else { Support::No };
+    c.bucket_retention = if s3 && at_least((3, 6, 2)) {
+        Support::Yes
+    } else {
+        Support::No
+    };
+    // ECS replicates whole replication groups between sites (geo), chosen per namespace and
+    // bucket at creation; it has no per-bucket S3 replication to a remote endpoint.
+    c.bucket_replication = Support::No;
+    // No per-bucket durability mode on ECS (protection is the replication group's).
+    c.bucket_durability = false;
+    // Namespace billing (`/object/billing/namespace/{ns}/info`), no S3 needed.
+    c.instance_usage = true;
     c.user_tags = true;
     c.user_disable = true;
     c.access_key_rotation_grace = true;
@@ -471,7 +488,18 @@ mod tests {
         let c = derive_caps(true, Some(parse_version("3.8").unwrap()), &IamUsers);
         assert!(c.bucket_force_delete);
         assert_eq!(c.bucket_versioning, Support::Yes);
+        assert_eq!(c.bucket_lifecycle, Support::Yes);
+        assert_eq!(c.bucket_retention, Support::Yes);
+        assert_eq!(c.bucket_replication, Support::No);
+        assert!(c.instance_usage && !c.bucket_durability);
+        let c = derive_caps(true, Some(parse_version("3.6.1").unwrap()), &IamUsers);
+        assert_eq!(c.bucket_retention, Support::No);
+        assert_eq!(c.bucket_cors, Support::Yes);
         let c = derive_caps(false, None, &ObjectUsers);
+        assert_eq!(c.bucket_lifecycle, Support::No);
+        assert_eq!(c.bucket_cors, Support::No);
+        assert_eq!(c.bucket_retention, Support::No);
+        assert!(c.instance_usage);
         assert_eq!(c.bucket_object_lock, Support::No);
         assert_eq!(c.bucket_versioning, Support::No);
         assert_eq!(c.instance_versioning, Support::No);

@@ -140,6 +140,7 @@ mod access_key;
 mod bucket;
 mod config;
 mod error;
+mod features;
 mod identity;
 mod instance;
 mod naming;
@@ -148,6 +149,7 @@ mod policy;
 mod provider;
 #[path = "client.rs"]
 pub mod session;
+mod usage;
 mod user;
 mod wire;
 

@@ -336,7 +336,7 @@ async fn bucket_tags_stay_within_ecs_limit_of_ten() {
     assert_eq!(b.tags.unwrap(), next);
     let sent: Vec<String> = sim.state().calls[before..]
         .iter()
-        .filter(|c| c.ends_with("/tags"))
+        .filter(|c| c.contains("/object/bucket/") && c.ends_with("/tags"))
         .cloned()
         .collect();
     assert_eq!(

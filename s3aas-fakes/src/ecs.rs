@@ -33,6 +33,7 @@
 //! URL is `404`/1004 and one named in the body is `400`/1004; `NextMarker` is the last id of the
 //! page.
 
+mod billing;
 mod buckets;
 mod iam;
 mod mgmt;
@@ -91,10 +92,12 @@ impl EcsSimulator {
             empty_bucket_supported: true,
             empty_bucket_polls: 2,
             empty_tasks: BTreeMap::new(),
+            billing_page: 100,
             version: "3.8.0.1".into(),
             faults: VecDeque::new(),
             earliest_expiry: None,
             calls: Vec::new(),
+            s3_calls: Vec::new(),
             record_calls: true,
             seq: 0,
         }));

@@ -353,9 +353,13 @@ pub(crate) struct BucketList {
     pub(crate) next_marker: Option<String>,
 }
 
-/// `GET /object/billing/buckets/{ns}/{bucket}/info?sizeunit=BYTE`.
+/// `GET /object/billing/buckets/{ns}/{bucket}/info?sizeunit=BYTE`, and an item of
+/// [`NamespaceBilling::bucket_billing_info`].
 #[derive(Clone, Debug, Deserialize)]
 pub(crate) struct BucketBilling {
+    /// The bucket (in a namespace's bucket details).
+    #[serde(default)]
+    pub(crate) name: Option<String>,
     #[serde(default, deserialize_with = "lenient_f64")]
     pub(crate) total_size: Option<f64>,
     #[serde(default)]
@@ -402,6 +406,19 @@ impl BucketBilling {
         };
         Ok((size * mult).round().max(0.0) as u64)
     }
+}
+
+/// `GET /object/billing/namespace/{ns}/info?sizeunit=BYTE&include_bucket_detail=true`: the
+/// namespace's totals and one page of its buckets' figures (`next_marker` continues).
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct NamespaceBilling {
+    /// The namespace's own figures (size, unit, objects, sample time).
+    #[serde(flatten)]
+    pub(crate) totals: BucketBilling,
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub(crate) bucket_billing_info: Vec<BucketBilling>,
+    #[serde(default)]
+    pub(crate) next_marker: Option<String>,
 }
 
 /// `GET /object/bucket/{b}/empty-bucket-status`.
@@ -461,6 +478,10 @@ pub(crate) fn fuzz_all(body: &[u8]) {
     let _ = decode::<BucketList>("x", body);
     if let Ok(b) = decode::<BucketBilling>("x", body) {
         let _ = b.bytes();
+    }
+    if let Ok(n) = decode::<NamespaceBilling>("x", body) {
+        let _ = n.totals.bytes();
+        n.bucket_billing_info.iter().for_each(|b| drop(b.bytes()));
     }
     let _ = decode::<EmptyBucketStatus>("x", body);
     let _ = decode::<VdcNodes>("x", body);

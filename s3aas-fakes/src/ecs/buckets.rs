@@ -1,5 +1,5 @@
 //! Buckets of the management API (create, list, info, deactivate with or without emptying,
-//! quota, policy, tags) and billing.
+//! quota, policy, tags); billing is in `billing`.
 
 use super::mgmt::unsupported;
 use super::state::{BucketMeta, EcsState};
@@ -48,72 +48,7 @@ pub(super) fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str]) ->
             c.ok(body)
         }
         (_, ["object", "bucket", b, rest @ ..]) => bucket_route(st, c, method, b, rest),
-        // Billing.
-        ("GET", ["object", "billing", "buckets", ns, b, "info"]) => {
-            let Some(m) = st.buckets.get(*b).filter(|m| m.namespace == *ns) else {
-                return c.not_found_url(&format!("Bucket {b}"));
-            };
-            let (bytes, objects) = st.s3.buckets.get(*b).map(|x| x.usage()).unwrap_or((0, 0));
-            let unit = c.q("sizeunit").unwrap_or_else(|| "GB".into());
-            let div: f64 = match unit.as_str() {
-                "BYTE" => 1.0,
-                "KB" => 1024.0,
-                "MB" => 1024.0 * 1024.0,
-                "GB" => 1024.0 * 1024.0 * 1024.0,
-                _ => return c.invalid(&format!("Invalid sizeunit {unit}")),
-            };
-            // KB, MB and GB are binary units (KiB, MiB, GiB) and sizes are JSON numbers.
-            let size = bytes as f64 / div;
-            c.ok(json!({
-                "name": b, "namespace": ns,
-                "vpool_id": m.vpool.clone().unwrap_or_else(|| "urn:storageos:ReplicationGroupInfo:sim-rg:global".into()),
-                "total_size": if unit == "BYTE" { json!(bytes) } else { json!(size) },
-                "total_size_unit": unit,
-                "total_objects": objects,
-                "sample_time": now_str(),
-                "uptodate_till": now_str(),
-                "total_mpu_size": 0, "total_mpu_parts": 0,
-                "Tag": [],
-            }))
-        }
-        ("GET", ["object", "billing", "namespace", ns, "info"]) => {
-            if !st.namespaces.contains_key(*ns) {
-                return c.not_found_url(&format!("Namespace {ns}"));
-            }
-            let unit = c.q("sizeunit").unwrap_or_else(|| "GB".into());
-            let div: f64 = match unit.as_str() {
-                "BYTE" => 1.0,
-                "KB" => 1024.0,
-                "MB" => 1024.0 * 1024.0,
-                "GB" => 1024.0 * 1024.0 * 1024.0,
-                _ => return c.invalid(&format!("Invalid sizeunit {unit}")),
-            };
-            let (mut bytes, mut objects) = (0u64, 0u64);
-            let mut detail = Vec::new();
-            for (n, m) in st.buckets.iter().filter(|(_, m)| m.namespace == *ns) {
-                let (b, o) = st.s3.buckets.get(n).map(|x| x.usage()).unwrap_or((0, 0));
-                bytes += b;
-                objects += o;
-                let _ = m;
-                detail.push(json!({"name": n, "namespace": ns, "total_size": b, "total_size_unit": "BYTE", "total_objects": o}));
-            }
-            let mut body = json!({
-                "namespace": ns,
-                "total_size": if unit == "BYTE" { json!(bytes) } else { json!(bytes as f64 / div) },
-                "total_size_unit": unit,
-                "total_objects": objects,
-                "sample_time": now_str(),
-                "uptodate_till": now_str(),
-            });
-            let detail_wanted = match c.qbool("include_bucket_detail") {
-                Ok(f) => f.unwrap_or(false),
-                Err(r) => return r,
-            };
-            if detail_wanted {
-                body["bucket_billing_info"] = json!(detail);
-            }
-            c.ok(body)
-        }
+        (_, ["object", "billing", ..]) => super::billing::route(st, c, method, s),
         _ => unsupported(c, method, s),
     }
 }

@@ -23,27 +23,7 @@ impl Respond for MgmtResponder {
         if st.record_calls {
             st.calls.push(format!("{method} {path}"));
         }
-        if let Some(i) = st.faults.iter().position(|f| {
-            path.contains(&f.path_contains)
-                && f.method.as_ref().is_none_or(|m| *m == method)
-                && f.query_contains
-                    .as_ref()
-                    .is_none_or(|q| req.url.query().unwrap_or_default().contains(q.as_str()))
-        }) {
-            let f = st.faults[i].clone();
-            if f.times <= 1 {
-                st.faults.remove(i);
-            } else {
-                st.faults[i].times -= 1;
-            }
-            let mut r = ResponseTemplate::new(f.status)
-                .set_body_raw(f.body.clone(), f.content_type.as_str());
-            for (k, v) in &f.headers {
-                r = r.insert_header(k.as_str(), v.as_str());
-            }
-            if let Some(d) = f.delay {
-                r = r.set_delay(d);
-            }
+        if let Some(r) = st.take_fault(false, req) {
             return r;
         }
         let c = Ctx {

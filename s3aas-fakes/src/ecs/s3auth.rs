@@ -116,6 +116,48 @@ pub(super) fn refuse(st: &EcsState, req: &Request, c: &Caller) -> Option<Respons
     }
 }
 
+/// `None` when anonymous request `req` may proceed, else the refusal. ECS needs the namespace
+/// of an anonymous request in its address ("Bucket and namespace addressing": the host, as
+/// `bucket.namespace.baseurl`, or the `x-emc-namespace` header; the simulator models the
+/// header), since no signer tells it; the request is then judged by the bucket policy's
+/// statements whose principal is everyone (`*`). The answer without a namespace (`403
+/// AccessDenied`) is assumed.
+pub(super) fn anonymous(st: &EcsState, req: &Request) -> Option<ResponseTemplate> {
+    let Some(ns) = req
+        .headers
+        .get("x-emc-namespace")
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Some(xml_error(
+            403,
+            "AccessDenied",
+            "Access Denied: an anonymous request must name its namespace (x-emc-namespace or the host)",
+        ));
+    };
+    let path = req.url.path().trim_start_matches('/');
+    let bucket = path.split('/').next().unwrap_or_default();
+    if bucket.is_empty() {
+        return Some(xml_error(403, "AccessDenied", "Access Denied"));
+    }
+    if st.buckets.get(bucket).is_none_or(|m| m.namespace != ns) {
+        return Some(xml_error(
+            404,
+            "NoSuchBucket",
+            "The specified bucket does not exist",
+        ));
+    }
+    let query = req.url.query().unwrap_or_default();
+    let (action, resource) = s3_action(req.method.as_str(), req.url.path(), query);
+    match bucket_policy(st, bucket).and_then(|doc| decide(&doc, "*", ns, &action, &resource)) {
+        Some(true) => None,
+        _ => Some(xml_error(
+            403,
+            "AccessDenied",
+            &format!("Access Denied: no policy of bucket {bucket} allows {action} to everyone"),
+        )),
+    }
+}
+
 /// `GET /`: the caller's own buckets.
 pub(super) fn list_buckets(st: &EcsState, c: &Caller) -> ResponseTemplate {
     let items: String = st

@@ -7,6 +7,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Duration;
 use time::OffsetDateTime;
+use wiremock::{Request, ResponseTemplate};
 
 /// A namespace.
 #[derive(Clone, Debug)]
@@ -96,6 +97,8 @@ pub struct Fault {
     pub delay: Option<Duration>,
     /// Only requests whose query string contains this (e.g. `Action=CreateAccessKey`).
     pub query_contains: Option<String>,
+    /// Hits the S3 server instead of the management server.
+    pub s3: bool,
 }
 
 impl Fault {
@@ -111,7 +114,23 @@ impl Fault {
             headers: Vec::new(),
             delay: None,
             query_contains: None,
+            s3: false,
         }
+    }
+
+    /// A fault of the S3 server (answered before the signature is checked), with an S3 XML
+    /// error body of `code`.
+    pub fn s3(path_contains: &str, status: u16, code: &str) -> Self {
+        let mut f = Fault::new(
+            path_contains,
+            status,
+            &format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>injected</Message></Error>"
+            ),
+        );
+        f.content_type = "application/xml".into();
+        f.s3 = true;
+        f
     }
 
     /// Only for requests whose query string contains `q` (e.g. `Action=CreateAccessKey`).
@@ -188,6 +207,8 @@ pub struct EcsState {
     pub empty_bucket_polls: u32,
     /// Emptying tasks: bucket → (status, polls left).
     pub empty_tasks: BTreeMap<String, (String, u32)>,
+    /// Buckets per page of a namespace's billing details (`next_marker` beyond).
+    pub billing_page: usize,
     /// Reported version (on `/vdc/nodes`).
     pub version: String,
     /// Pending faults.
@@ -196,6 +217,8 @@ pub struct EcsState {
     pub earliest_expiry: Option<OffsetDateTime>,
     /// Every management call: `METHOD path` (while `record_calls` is on).
     pub calls: Vec<String>,
+    /// Every S3 call: `METHOD path?query` (while `record_calls` is on).
+    pub s3_calls: Vec<String>,
     /// Whether to keep `calls` (turn off for long runs whose memory is measured).
     pub record_calls: bool,
     pub(super) seq: u64,
@@ -205,6 +228,35 @@ impl EcsState {
     pub(super) fn next(&mut self) -> u64 {
         self.seq += 1;
         self.seq
+    }
+
+    /// The answer of the first queued fault (of the S3 server when `s3`, else of the
+    /// management server) that matches the request, used up by one hit.
+    pub(super) fn take_fault(&mut self, s3: bool, req: &Request) -> Option<ResponseTemplate> {
+        let (path, method) = (req.url.path(), req.method.as_str());
+        let query = req.url.query().unwrap_or_default();
+        let i = self.faults.iter().position(|f| {
+            f.s3 == s3
+                && path.contains(&f.path_contains)
+                && f.method.as_ref().is_none_or(|m| m == method)
+                && f.query_contains
+                    .as_ref()
+                    .is_none_or(|q| query.contains(q.as_str()))
+        })?;
+        let f = self.faults[i].clone();
+        if f.times <= 1 {
+            self.faults.remove(i);
+        } else {
+            self.faults[i].times -= 1;
+        }
+        let mut r = ResponseTemplate::new(f.status).set_body_raw(f.body, f.content_type.as_str());
+        for (k, v) in &f.headers {
+            r = r.insert_header(k.as_str(), v.as_str());
+        }
+        if let Some(d) = f.delay {
+            r = r.set_delay(d);
+        }
+        Some(r)
     }
 
     pub(super) fn drop_expired_keys(&mut self) {

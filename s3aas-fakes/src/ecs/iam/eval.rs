@@ -36,6 +36,21 @@ pub(in crate::ecs) fn s3_action(method: &str, path: &str, query: &str) -> (Strin
             "GET" if has("policy") => "s3:GetBucketPolicy",
             "PUT" if has("policy") => "s3:PutBucketPolicy",
             "DELETE" if has("policy") => "s3:DeleteBucketPolicy",
+            // Sub-resources have their own actions (AWS's action list, which ECS's bucket
+            // policies follow): a policy granting s3:ListBucket does not reveal the CORS or
+            // lifecycle configuration.
+            "GET" if has("lifecycle") => "s3:GetLifecycleConfiguration",
+            "PUT" | "DELETE" if has("lifecycle") => "s3:PutLifecycleConfiguration",
+            "GET" if has("cors") => "s3:GetBucketCORS",
+            "PUT" | "DELETE" if has("cors") => "s3:PutBucketCORS",
+            "GET" if has("object-lock") => "s3:GetBucketObjectLockConfiguration",
+            "PUT" if has("object-lock") => "s3:PutBucketObjectLockConfiguration",
+            "GET" if has("replication") => "s3:GetReplicationConfiguration",
+            "PUT" | "DELETE" if has("replication") => "s3:PutReplicationConfiguration",
+            "GET" if has("tagging") => "s3:GetBucketTagging",
+            "PUT" | "DELETE" if has("tagging") => "s3:PutBucketTagging",
+            "GET" if has("acl") => "s3:GetBucketAcl",
+            "PUT" if has("acl") => "s3:PutBucketAcl",
             "POST" if has("delete") => "s3:DeleteObject",
             "GET" | "HEAD" => "s3:ListBucket",
             "PUT" => "s3:CreateBucket",
@@ -175,6 +190,18 @@ mod tests {
             "s3:DeleteObjectVersion"
         );
         assert_eq!(s3_action("GET", "/", "").0, "s3:ListAllMyBuckets");
+        for (m, q, action) in [
+            ("GET", "lifecycle", "s3:GetLifecycleConfiguration"),
+            ("DELETE", "lifecycle=", "s3:PutLifecycleConfiguration"),
+            ("GET", "cors", "s3:GetBucketCORS"),
+            ("PUT", "cors", "s3:PutBucketCORS"),
+            ("PUT", "object-lock", "s3:PutBucketObjectLockConfiguration"),
+        ] {
+            assert_eq!(
+                s3_action(m, "/b", q),
+                (action.into(), "arn:aws:s3:::b".into())
+            );
+        }
         assert!(glob("arn:aws:s3:::b/*", "arn:aws:s3:::b/k/x", false));
         assert!(!glob("arn:aws:s3:::b/*", "arn:aws:s3:::bb/k", false));
         assert!(glob("s3:Get*", "s3:getobject", true));
