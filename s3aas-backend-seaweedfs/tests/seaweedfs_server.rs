@@ -15,6 +15,8 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 
+#[path = "seaweedfs_server/features.rs"]
+mod features;
 #[path = "seaweedfs_server/proofs.rs"]
 mod proofs;
 #[path = "seaweedfs_server/server.rs"]

@@ -38,6 +38,24 @@ pub(crate) fn all_proofs() -> Vec<(&'static str, ProofFn)> {
         ("eight_keys_on_one_user_no_limit_enforced", |p, n| {
             Box::pin(no_key_limit(p, n))
         }),
+        ("lifecycle_rules_kept_replaced_and_removed", |p, n| {
+            Box::pin(crate::features::lifecycle_kept(p, n))
+        }),
+        ("cors_rules_answer_preflights_by_origin", |p, n| {
+            Box::pin(crate::features::cors_preflights(p, n))
+        }),
+        ("default_retention_locks_new_objects_only", |p, n| {
+            Box::pin(crate::features::retention_locks_new_objects(p, n))
+        }),
+        (
+            "public_read_list_lists_anonymously_public_read_does_not",
+            |p, n| Box::pin(crate::features::access_levels_anonymous(p, n)),
+        ),
+        ("replication_routes_are_no_replication_api", |p, n| {
+            Box::pin(crate::features::replication_routes_are_not_replication(
+                p, n,
+            ))
+        }),
     ]
 }
 
