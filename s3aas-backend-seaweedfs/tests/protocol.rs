@@ -248,3 +248,260 @@ async fn a_new_key_answer_keeps_its_secret_out_of_debug() {
         "{printed}"
     );
 }
+
+/// `GET /{bucket}?tagging` of a bucket of instance `acme`.
+fn owned_tagging() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_string(
+        "<Tagging><TagSet><Tag><Key>s3aas:instance</Key><Value>acme</Value></Tag></TagSet></Tagging>",
+    )
+}
+
+fn s3_error(status: u16, code: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_string(format!(
+        "<Error><Code>{code}</Code><Message>m</Message><RequestId>r-{code}</RequestId></Error>"
+    ))
+}
+
+/// A mock SeaweedFS with instance `acme` owning bucket `data`: every bucket read answers as
+/// SeaweedFS 4.48 does for a bucket without lock, lifecycle or CORS.
+async fn bucket_server() -> MockServer {
+    let server = MockServer::start().await;
+    action("ListUserTags")
+        .respond_with(ok("ListUserTags", MARKER_TAGS))
+        .mount(&server)
+        .await;
+    let sub = |s: &'static str| {
+        Mock::given(method("GET"))
+            .and(path("/data"))
+            .and(wiremock::matchers::query_param(s, ""))
+    };
+    sub("tagging")
+        .respond_with(owned_tagging())
+        .mount(&server)
+        .await;
+    sub("versioning")
+        .respond_with(ResponseTemplate::new(200).set_body_string("<VersioningConfiguration/>"))
+        .mount(&server)
+        .await;
+    sub("encryption")
+        .respond_with(s3_error(
+            404,
+            "ServerSideEncryptionConfigurationNotFoundError",
+        ))
+        .mount(&server)
+        .await;
+    sub("policy")
+        .respond_with(s3_error(404, "NoSuchBucketPolicy"))
+        .mount(&server)
+        .await;
+    sub("object-lock")
+        .respond_with(s3_error(404, "ObjectLockConfigurationNotFoundError"))
+        .mount(&server)
+        .await;
+    sub("lifecycle")
+        .respond_with(s3_error(404, "NoSuchLifecycleConfiguration"))
+        .mount(&server)
+        .await;
+    // SeaweedFS answers `MaxAgeSeconds` 0 for a rule set without one.
+    sub("cors")
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            "<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod><AllowedOrigin>*</AllowedOrigin><MaxAgeSeconds>0</MaxAgeSeconds></CORSRule></CORSConfiguration>",
+        ))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn writes(server: &MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| !matches!(r.method.as_str(), "GET" | "HEAD") && r.url.path() != "/")
+        .map(|r| {
+            format!(
+                "{} {}?{}",
+                r.method,
+                r.url.path(),
+                r.url.query().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn bucket_features_are_s3_subresources_and_read_as_seaweedfs_stores_them() {
+    let server = bucket_server().await;
+    for sub in ["lifecycle", "cors"] {
+        Mock::given(method("PUT"))
+            .and(path("/data"))
+            .and(wiremock::matchers::query_param(sub, ""))
+            .and(wiremock::matchers::header_exists("content-md5"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+    }
+    let p = provider(&server);
+    let b = p
+        .update_bucket(
+            "acme",
+            "data",
+            UpdateBucket::new()
+                .lifecycle(vec![
+                    LifecycleRule::new("logs")
+                        .prefix("logs/")
+                        .expire_after_days(30),
+                ])
+                .cors(vec![CorsRule::new(["*"], ["GET"])]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        writes(&server).await,
+        ["PUT /data?lifecycle", "PUT /data?cors"]
+    );
+    let reqs = server.received_requests().await.unwrap();
+    let lc = reqs
+        .iter()
+        .find(|r| r.url.query() == Some("lifecycle") && r.method.as_str() == "PUT")
+        .unwrap();
+    let body = String::from_utf8_lossy(&lc.body);
+    assert!(
+        body.contains("<Filter><Prefix>logs/</Prefix></Filter>")
+            && body.contains("<Expiration><Days>30</Days></Expiration>"),
+        "{body}"
+    );
+    assert_eq!(b.lifecycle, Some(Vec::new()));
+    assert_eq!(
+        b.cors,
+        Some(vec![CorsRule::new(["*"], ["GET"])]),
+        "MaxAgeSeconds 0 reads as none"
+    );
+    assert_eq!((b.object_lock, b.retention), (Some(false), Some(None)));
+    assert_eq!(b.durability, None, "SeaweedFS has no per-bucket durability");
+}
+
+#[tokio::test]
+async fn a_retention_on_a_bucket_without_lock_is_a_conflict_before_any_write() {
+    let server = bucket_server().await;
+    let p = provider(&server);
+    let e = p
+        .update_bucket(
+            "acme",
+            "data",
+            UpdateBucket::new()
+                .retention(DefaultRetention::days(RetentionMode::Governance, 1))
+                .cors(vec![CorsRule::new(["*"], ["GET"])]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
+    assert_eq!(e.resource(), Some((ResourceKind::Bucket, "data")));
+    // Clearing a retention such a bucket never had sends nothing: SeaweedFS would turn object
+    // lock on for it.
+    p.update_bucket("acme", "data", UpdateBucket::new().clear_retention())
+        .await
+        .unwrap();
+    assert!(
+        writes(&server).await.is_empty(),
+        "{:?}",
+        writes(&server).await
+    );
+}
+
+#[tokio::test]
+async fn a_feature_refused_at_create_removes_the_bucket_again() {
+    let server = bucket_server().await;
+    Mock::given(method("HEAD"))
+        .and(path("/fresh"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/fresh"))
+        .and(wiremock::matchers::query_param("cors", ""))
+        .respond_with(s3_error(400, "MalformedXML"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/fresh"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/fresh"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    let e = p
+        .create_bucket(
+            "acme",
+            CreateBucket::new("fresh")
+                .lifecycle_rule(LifecycleRule::new("x").expire_after_days(1))
+                .cors_rule(CorsRule::new(["*"], ["GET"])),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert_eq!(e.code(), Some("MalformedXML"));
+    let w = writes(&server).await;
+    assert_eq!(
+        w,
+        [
+            "PUT /fresh?",
+            "PUT /fresh?tagging",
+            "PUT /fresh?lifecycle",
+            "PUT /fresh?cors",
+            "DELETE /fresh?"
+        ],
+        "the bucket this call made is deleted again"
+    );
+}
+
+#[tokio::test]
+async fn replication_durability_and_usage_are_refused_before_any_request() {
+    let server = MockServer::start().await;
+    let c = provider(&server).into_client();
+    let caps = c.capabilities();
+    assert_eq!(caps.bucket_replication, Support::No);
+    assert!(!caps.bucket_durability && !caps.instance_usage);
+    assert_eq!(
+        (
+            caps.bucket_lifecycle,
+            caps.bucket_cors,
+            caps.bucket_retention
+        ),
+        (Support::Yes, Support::Yes, Support::Yes)
+    );
+    let dest = ReplicationDestination::new(
+        "https://dr.example",
+        "dr",
+        "AKDR",
+        SecretString::from("dr-secret".to_string()),
+    );
+    let e = c
+        .create_bucket(
+            "acme",
+            CreateBucket::new("acme-data")
+                .versioning(true)
+                .replication_rule(ReplicationRule::new("r", 1, dest.clone())),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    let e = c
+        .update_bucket(
+            "acme",
+            "acme-data",
+            UpdateBucket::new().replication(vec![ReplicationRule::new("r", 1, dest)]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    let e = c.instance_usage("acme").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    assert!(actions(&server).await.is_empty(), "nothing was sent");
+}

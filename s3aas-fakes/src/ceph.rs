@@ -154,6 +154,14 @@ impl CephCluster {
 }
 
 impl CephCluster {
+    /// How to run `radosgw-admin` against this cluster (as `client.admin`, with its config):
+    /// e.g. `lc process`, which applies lifecycle rules at once.
+    pub fn radosgw_admin(&self) -> RadosgwAdmin {
+        RadosgwAdmin {
+            conf: self.dir.join("ceph.conf"),
+        }
+    }
+
     /// Removes the cluster's directory (config, keyrings, logs) after a passing run; a failing
     /// run keeps it for its logs.
     pub fn remove_dir(&self) {
@@ -176,5 +184,33 @@ impl std::fmt::Debug for CephCluster {
 impl Drop for CephCluster {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Runs `radosgw-admin` on a cluster's config (cloneable and `'static`, for tests that hold it
+/// past the cluster's borrow).
+#[derive(Clone, Debug)]
+pub struct RadosgwAdmin {
+    conf: PathBuf,
+}
+
+impl RadosgwAdmin {
+    /// Runs `radosgw-admin --conf <conf> -n client.admin <args>`; its stdout, or why it failed.
+    pub fn run(&self, args: &[&str]) -> Result<String, String> {
+        let out = Command::new("radosgw-admin")
+            .arg("--conf")
+            .arg(&self.conf)
+            .args(["-n", "client.admin"])
+            .args(args)
+            .output()
+            .map_err(|e| format!("radosgw-admin: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "radosgw-admin {args:?}: {}: {}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).to_string())
     }
 }

@@ -11,10 +11,12 @@ use std::time::{Duration, Instant};
 
 mod access;
 mod admin;
+mod features;
 mod state;
 
 use access::*;
 use admin::*;
+use features::*;
 use state::*;
 
 type Proof =
@@ -72,6 +74,25 @@ fn proofs() -> Vec<(&'static str, Proof)> {
         ("user_quota_is_enforced_read_back_and_removed", |p, n| {
             Box::pin(user_quota(p, n))
         }),
+        ("lifecycle_rules_read_back_and_expire_objects", |p, n| {
+            Box::pin(lifecycle_applied(p, n))
+        }),
+        ("cors_rules_answer_preflights_until_removed", |p, n| {
+            Box::pin(cors_answers_preflights(p, n))
+        }),
+        ("default_retention_locks_new_objects_only", |p, n| {
+            Box::pin(retention_locks_new_objects(p, n))
+        }),
+        (
+            "public_read_list_lists_anonymously_public_read_does_not",
+            |p, n| Box::pin(access_levels_anonymous(p, n)),
+        ),
+        ("rgw_has_no_s3_replication_api", |p, n| {
+            Box::pin(no_replication_api(p, n))
+        }),
+        ("instance_usage_counts_writes_of_issued_keys", |p, n| {
+            Box::pin(instance_usage_counts_writes(p, n))
+        }),
     ]
 }
 
@@ -93,6 +114,7 @@ pub(crate) fn run_all(cluster: &Cluster, args: &libtest_mimic::Arguments) -> (us
                 .expect("provider"),
         )
     }));
+    let _ = RADOSGW_ADMIN.set(cluster.radosgw_admin());
     let _ = CROSS.set((
         cluster.endpoint.trim_start_matches("http://").to_string(),
         cluster.access_key.clone(),
