@@ -100,6 +100,11 @@ impl Dialect for Minio {
         "MinIO serves SSE-S3 only through a KMS: configure one (MINIO_KMS_KES_ENDPOINT with a KES server, or MINIO_KMS_SECRET_KEY for a single static key) and restart the server."
     }
 
+    /// MinIO accepts `AbortIncompleteMultipartUpload` in lifecycle rules and ignores it.
+    fn lifecycle_abort_multipart(&self) -> bool {
+        false
+    }
+
     fn group_delete(&self) -> GroupDelete {
         GroupDelete::EmptyRemove
     }

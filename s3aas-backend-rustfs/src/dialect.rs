@@ -51,6 +51,11 @@ impl Dialect for Rustfs {
         GroupDelete::Route
     }
 
+    /// `GET|DELETE /rustfs/admin/v3/bucket-durability/{bucket}` (measured on 1.0.1).
+    fn bucket_durability(&self) -> bool {
+        true
+    }
+
     fn scanner_status_cmd(&self) -> Option<&'static str> {
         Some("scanner/status")
     }

@@ -120,9 +120,13 @@ pub const SCHEME: &str = "rustfs";
 /// A RustFS provider.
 pub type RustfsProvider = MadminProvider<Rustfs>;
 
-/// What this backend supports on RustFS 1.0: the madmin-family set, see
-/// [`s3aas_madmin::CAPABILITIES`].
-pub const CAPABILITIES: Capabilities = s3aas_madmin::CAPABILITIES;
+/// What this backend supports on RustFS 1.0: the madmin-family set (see
+/// [`s3aas_madmin::CAPABILITIES`]) plus the per-bucket durability mode.
+pub const CAPABILITIES: Capabilities = {
+    let mut c = s3aas_madmin::CAPABILITIES;
+    c.bucket_durability = true;
+    c
+};
 
 /// Registers the `rustfs` backend (options: see [`MadminProvider::from_config`]).
 pub fn register(registry: &mut Registry) {

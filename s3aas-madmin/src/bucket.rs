@@ -27,22 +27,34 @@ impl<D: Dialect> MadminProvider<D> {
         name: &str,
         created: Option<OffsetDateTime>,
     ) -> Result<Bucket> {
+        let caps = self.capabilities();
         let settings = async {
             futures::try_join!(
                 self.settle(|| self.s3.get_versioning(name)),
                 self.settle(|| self.s3.get_encryption(name)),
-                self.settle(|| self.s3.get_object_lock(name)),
                 self.settle(|| self.s3.get_policy(name)),
                 self.settle(|| self.s3.get_tagging(name)),
+                // Lifecycle, CORS, and object lock with its default retention.
+                self.settle(|| async {
+                    let mut f = Bucket::new(instance, name);
+                    self.s3.read_features(name, &mut f, &caps).await.map(|()| f)
+                }),
+                self.settle(|| self.read_replication(name)),
+                self.settle(|| async {
+                    if self.admin.dialect.bucket_durability() {
+                        self.read_durability(name).await.map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                }),
             )
         };
         let (settings, quota) = futures::join!(settings, self.settle(|| self.get_quota(name)));
-        let (versioning, encryption, lock, policy, tags) = settings?;
-        let mut b = Bucket::new(instance, name);
+        let (versioning, encryption, policy, tags, features, replication, durability) = settings?;
+        let mut b = features;
         b.created = created;
         b.versioning = Some(versioning);
         b.encryption = Some(encryption);
-        b.object_lock = Some(lock);
         // The quota lives in the admin API, which can fail on its own (RustFS answers 503 while
         // its quota subsystem starts): report it as unknown rather than failing the whole read.
         b.quota = match quota {
@@ -54,6 +66,8 @@ impl<D: Dialect> MadminProvider<D> {
         };
         b.policy = Some(policy);
         b.tags = Some(tags);
+        b.replication = Some(replication);
+        b.durability = durability;
         Ok(b)
     }
 
@@ -252,6 +266,17 @@ impl<D: Dialect> MadminProvider<D> {
                 .await
                 .map_err(|e| ("tags", e))?;
         }
+        self.settle(|| self.s3.apply_created_features(b, req))
+            .await
+            .map_err(|e| ("lifecycle, CORS or default retention", e))?;
+        if !req.replication.is_empty() {
+            self.apply_replication(b, &req.replication)
+                .await
+                .map_err(|e| ("replication", e))?;
+        }
+        self.keep_default_durability(b)
+            .await
+            .map_err(|e| ("durability", e))?;
         self.system
             .put_bucket(instance, b)
             .await
@@ -264,6 +289,7 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "create_bucket", instance = %instance))]
     async fn create_bucket(&self, instance: &str, req: CreateBucket) -> Result<Bucket> {
         let op = "create_bucket";
+        self.check_lifecycle(op, &req.lifecycle)?;
         let rec = self.record(instance, op).await?;
         match req.encryption {
             Some(Encryption::Aes256) => {
@@ -316,12 +342,46 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "update_bucket", instance = %instance))]
     async fn update_bucket(&self, instance: &str, name: &str, req: UpdateBucket) -> Result<Bucket> {
         let op = "update_bucket";
+        if let Some(l) = &req.lifecycle {
+            self.check_lifecycle(op, l)?;
+        }
         let created = self.require_bucket(instance, name, op).await?;
         if req.encryption == Some(Encryption::Aes256) {
             self.require_sse_s3(op, "bucket encryption", "bucket_encryption")
                 .await?;
         }
+        let conflict = |msg: &str| {
+            Err(ctx::<D>(Error::new(ErrorKind::Conflict, msg), op)
+                .with_resource(ResourceKind::Bucket, name))
+        };
+        // Refused before anything changes: RustFS would turn object lock on for a versioned
+        // bucket made without it (one-way), and a half-applied update is worse than none.
+        if matches!(req.retention, Some(Some(_)))
+            && !self
+                .settle(|| self.s3.get_object_lock(name))
+                .await
+                .map_err(|e| ctx::<D>(e, op))?
+        {
+            return conflict("a default retention needs a bucket created with object lock");
+        }
+        let suspend = req.versioning == Some(false);
+        if suspend
+            && req.replication.is_none()
+            && self
+                .settle(|| self.has_replication(name))
+                .await
+                .map_err(|e| ctx::<D>(e, op))?
+        {
+            return conflict(
+                "versioning cannot be suspended while replication is configured: remove the \
+                 replication rules first (in the same update, or before)",
+            );
+        }
         let r: Result<()> = async {
+            // Replication needs versioning: removed before a suspension, added after enabling.
+            if suspend && let Some(rules) = &req.replication {
+                self.apply_replication(name, rules).await?;
+            }
             if let Some(v) = req.versioning {
                 if v || self.settle(|| self.s3.get_versioning(name)).await?
                     != Versioning::Unversioned
@@ -348,6 +408,11 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
             }
             if let Some(t) = &req.tags {
                 self.settle(|| self.s3.put_tagging(name, t)).await?;
+            }
+            self.settle(|| self.s3.apply_updated_features(name, &req))
+                .await?;
+            if !suspend && let Some(rules) = &req.replication {
+                self.apply_replication(name, rules).await?;
             }
             Ok(())
         }

@@ -52,6 +52,7 @@ mod admin;
 mod bucket;
 mod canned;
 mod config;
+mod features;
 mod group;
 mod health;
 mod instance;
@@ -59,6 +60,7 @@ mod lost;
 mod policy;
 mod provider;
 mod registry;
+mod replication;
 mod sse;
 mod usage;
 mod user;
@@ -85,6 +87,8 @@ pub const CAPABILITIES: Capabilities = {
     c.bucket_quota_notification = s3aas_core::Support::No;
     c.bucket_owner = false;
     c.user_tags = false;
+    // Per-bucket durability is RustFS's alone (its dialect switches it on).
+    c.bucket_durability = false;
     c
 };
 
@@ -138,6 +142,17 @@ pub trait Dialect: Send + Sync + std::fmt::Debug + 'static {
 
     /// How an instance's group is deleted.
     fn group_delete(&self) -> GroupDelete;
+
+    /// Whether the server carries out a lifecycle rule's `AbortIncompleteMultipartUpload`
+    /// (MinIO accepts and ignores it: rules with it are refused as `Unsupported` there).
+    fn lifecycle_abort_multipart(&self) -> bool {
+        true
+    }
+
+    /// Whether buckets have a durability mode (`{admin}/bucket-durability/{bucket}`, RustFS).
+    fn bucket_durability(&self) -> bool {
+        false
+    }
 
     /// Unwraps the `info` response into the madmin `InfoMessage` (RustFS wraps it in `info`).
     fn server_info(&self, v: serde_json::Value) -> serde_json::Value;
