@@ -54,9 +54,28 @@ fn main() {
     else {
         return;
     };
+    // A second server: the destination of the replication cases and proofs.
+    let dest = RustfsServer::start_or_skip(
+        "the replication destination of the suite and the two-server proof",
+    )
+    .expect("the binary was found for the first server");
+    let _ = DESTINATION.set((
+        dest.endpoint.clone(),
+        dest.access_key.clone(),
+        dest.secret_key.clone(),
+    ));
+    let suite_dest = "s3t-replica";
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async {
+            let d = destination_provider()?;
+            destination_bucket(&d, suite_dest).await
+        })
+        .expect("destination bucket of the suite");
     let p = provider(&server);
     let report = run(Suite::new(p.clone())
         .seeder(Arc::new(S3Seeder(p.admin_s3().clone())))
+        .replication_destination(destination(suite_dest).expect("destination"))
         .label("rustfs")
         .args(args.clone()));
     let (proofs_passed, proofs_total) = run_proofs(&server, "rustfs", proofs(), &args);
@@ -84,12 +103,15 @@ fn main() {
         caps.bucket_encryption == Support::No && caps.instance_encryption == Support::No;
     let stock_report = run(Suite::new(sp.clone())
         .seeder(Arc::new(S3Seeder(sp.admin_s3().clone())))
+        .replication_destination(destination(suite_dest).expect("destination"))
         .label("rustfs-stock")
         .args(args.clone()));
     let (stock_passed, stock_total) = run_proofs(&stock, "rustfs-stock", stock_proofs(), &args);
     let stock_leftovers = leftover_check(&stock, "rustfs-stock");
     println!("rustfs-stock log: {}", stock.log.display());
     drop(stock);
+    println!("rustfs replication destination log: {}", dest.log.display());
+    drop(dest);
 
     println!("{}", report.summary("real-server rustfs"));
     println!("real-server rustfs: proofs passed={proofs_passed}/{proofs_total}");
@@ -179,6 +201,18 @@ fn proofs() -> Vec<(&'static str, ProofFn)> {
         ("desired_state_drift_is_reported_and_repaired", |p, n| {
             Box::pin(desired_state_drift_repaired(p, n))
         }),
+        ("replication_between_two_servers", |p, n| {
+            Box::pin(replication_between_two_servers(p, n))
+        }),
+        ("default_retention_locks_tenant_writes", |p, n| {
+            Box::pin(default_retention_enforced(p, n))
+        }),
+        ("lifecycle_and_cors_round_trip", |p, n| {
+            Box::pin(lifecycle_and_cors_round_trip(p, n))
+        }),
+        ("new_bucket_keeps_server_durability", |p, n| {
+            Box::pin(durability_server_default(p, n))
+        }),
         ("listing_1200_users_and_buckets_pages_completely", |p, _| {
             Box::pin(listing_pages_completely(p))
         }),
@@ -265,6 +299,8 @@ mod access;
 mod concurrency;
 #[path = "rustfs_server/enforcement.rs"]
 mod enforcement;
+#[path = "rustfs_server/features.rs"]
+mod features;
 #[path = "rustfs_server/listing.rs"]
 mod listing;
 #[path = "rustfs_server/state.rs"]
@@ -277,6 +313,7 @@ mod support;
 use access::*;
 use concurrency::*;
 use enforcement::*;
+use features::*;
 use listing::*;
 use state::*;
 use stock::*;

@@ -76,22 +76,36 @@ pub struct StartOptions {
     /// SSE-S3 bucket defaults, but refuses every encrypted write (`400 InvalidRequest` "SSE-S3
     /// requires RUSTFS_SSE_S3_MASTER_KEY …").
     pub sse_s3_master_key: bool,
+    /// Start with `RUSTFS_REPLICATION_ALLOW_LOOPBACK_TARGET=true` (default), so that a bucket can
+    /// replicate to another test server on 127.0.0.1. RustFS 1.0.1 refuses loopback remote
+    /// targets otherwise (`400 InvalidRequest` "target endpoint is not allowed: outbound URL host
+    /// '127.0.0.1' is not allowed: loopback address"); private addresses are always allowed.
+    pub loopback_replication: bool,
 }
 
 impl Default for StartOptions {
     fn default() -> Self {
         StartOptions {
             sse_s3_master_key: true,
+            loopback_replication: true,
         }
     }
 }
 
 impl StartOptions {
-    /// A stock server: no SSE-S3 master key, no KMS.
+    /// A stock server: no SSE-S3 master key, no KMS (loopback replication targets allowed, as
+    /// by default).
     pub fn stock() -> Self {
         StartOptions {
             sse_s3_master_key: false,
+            ..StartOptions::default()
         }
+    }
+
+    /// Whether loopback replication targets are allowed (see [`Self::loopback_replication`]).
+    pub fn loopback_replication(mut self, on: bool) -> Self {
+        self.loopback_replication = on;
+        self
     }
 }
 
@@ -147,6 +161,11 @@ impl RustfsServer {
         }
         if opts.sse_s3_master_key {
             cmd.env("RUSTFS_SSE_S3_MASTER_KEY", base64(&master));
+        }
+        if opts.loopback_replication {
+            cmd.env("RUSTFS_REPLICATION_ALLOW_LOOPBACK_TARGET", "true");
+        } else {
+            cmd.env_remove("RUSTFS_REPLICATION_ALLOW_LOOPBACK_TARGET");
         }
         let child = cmd
             .arg("server")
