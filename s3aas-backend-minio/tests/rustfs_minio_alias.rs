@@ -1,6 +1,8 @@
 //! The MinIO backend against a real RustFS server's `/minio/admin/v3` alias, which speaks the
 //! madmin payload encryption: the shared conformance suite, plus a check that the encrypted
-//! calls really travel encrypted. Skipped, with one line saying so, without a RustFS binary.
+//! calls really travel encrypted, and replication to a second RustFS server set up through the
+//! encrypted `set-remote-target` (an object written to the source arrives). Skipped, with one
+//! line saying so, without a RustFS binary.
 
 use s3aas_backend_minio::MinioProvider;
 use s3aas_core::prelude::*;
@@ -22,17 +24,54 @@ fn main() {
         .build()
         .expect("provider"),
     );
+    // The replication destination: a second server with a versioned bucket.
+    let dest = RustfsServer::start_or_skip("the replication destination of the MinIO backend")
+        .expect("the binary was found for the first server");
+    let dp = MinioProvider::builder(
+        &dest.endpoint,
+        &dest.access_key,
+        SecretString::from(dest.secret_key.clone()),
+    )
+    .build()
+    .expect("destination provider");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        dp.admin_s3()
+            .create_bucket("replica", false, None)
+            .await
+            .expect("destination bucket");
+        dp.admin_s3()
+            .put_versioning("replica", true)
+            .await
+            .expect("destination versioning");
+    });
+    let destination = ReplicationDestination::new(
+        &dest.endpoint,
+        "replica",
+        &dest.access_key,
+        SecretString::from(dest.secret_key.clone()),
+    )
+    .allow_local(true);
     let report = run(Suite::new(p.clone())
         .seeder(Arc::new(S3Seeder(p.admin_s3().clone())))
+        .replication_destination(destination.clone())
         .label("minio-on-rustfs"));
     let enc = encrypted_round_trip(&server);
+    let repl = rt.block_on(replication_arrives(&p, &dp, destination));
     println!("{}", report.summary("real-server minio-on-rustfs"));
     println!(
         "real-server minio-on-rustfs: encrypted round trip {}",
         if enc { "ok" } else { "FAILED" }
     );
-    let ok = report.passed() && enc;
+    match &repl {
+        Ok(ms) => println!(
+            "real-server minio-on-rustfs: replication through the encrypted set-remote-target ok (object arrived in {ms} ms, rule removed, target gone)"
+        ),
+        Err(e) => println!("real-server minio-on-rustfs: replication FAILED: {e}"),
+    }
+    let ok = report.passed() && enc && repl.is_ok();
     drop(server);
+    drop(dest);
     std::process::exit(if ok { 0 } else { 101 });
 }
 
@@ -77,4 +116,76 @@ fn encrypted_round_trip(server: &RustfsServer) -> bool {
         );
         encrypted && has_alice && listed.items.len() == 1 && keys_ok
     })
+}
+
+/// A bucket replicating to the destination server through the MinIO backend: the remote target
+/// is set with the encrypted `set-remote-target` of `/minio/admin/v3`, an object written to the
+/// source arrives (bounded, 60 s), and removing the rule removes the target. Milliseconds taken.
+async fn replication_arrives(
+    p: &MinioProvider,
+    dp: &MinioProvider,
+    destination: ReplicationDestination,
+) -> Result<u128, String> {
+    let (inst, b) = ("repl-check", "repl-check-src");
+    p.create_instance(CreateInstance::new(inst))
+        .await
+        .map_err(|e| e.to_string())?;
+    let r: Result<u128, String> = async {
+        let rule = ReplicationRule::new("to-replica", 1, destination);
+        let made = p
+            .create_bucket(
+                inst,
+                CreateBucket::new(b)
+                    .versioning(true)
+                    .replication_rule(rule.clone()),
+            )
+            .await
+            .map_err(|e| format!("create with a rule: {e}"))?;
+        if made.replication != Some(vec![rule]) {
+            return Err(format!("rule read back: {:?}", made.replication));
+        }
+        p.admin_s3()
+            .put_object(b, "via-minio-api", "hello".into(), &[])
+            .await
+            .map_err(|e| e.to_string())?;
+        let started = std::time::Instant::now();
+        loop {
+            if dp
+                .admin_s3()
+                .get_object("replica", "via-minio-api", None)
+                .await
+                .is_ok_and(|o| o.body.as_ref() == b"hello")
+            {
+                break;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(60) {
+                return Err("the object did not arrive within 60 s".into());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+        let took = started.elapsed().as_millis();
+        p.update_bucket(inst, b, UpdateBucket::new().replication(Vec::new()))
+            .await
+            .map_err(|e| format!("remove the rule: {e}"))?;
+        let targets = p
+            .admin_raw(
+                http::Method::GET,
+                "list-remote-targets",
+                &[("bucket", b), ("type", "replication")],
+                None,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let v: serde_json::Value = serde_json::from_slice(&targets.body).unwrap_or_default();
+        if v.as_array().is_some_and(|a| !a.is_empty()) {
+            return Err(format!("remote target left: {v}"));
+        }
+        Ok(took)
+    }
+    .await;
+    let c = p
+        .delete_instance(inst, DeleteInstance::new().force(true))
+        .await
+        .map_err(|e| format!("cleanup: {e}"));
+    r.and_then(|t| c.map(|()| t))
 }
