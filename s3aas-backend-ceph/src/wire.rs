@@ -246,6 +246,8 @@ impl Classify for serde_json::Error {
 pub(crate) fn fuzz_all(body: &[u8]) {
     let _ = decode::<UserInfo>("fuzz", body).map(|u| u.own_keys().len());
     let _ = decode::<BucketStats>("fuzz", body).map(|b| b.totals());
+    let _ =
+        decode::<Vec<BucketStats>>("fuzz", body).map(|all| crate::features::sum_bucket_stats(&all));
     let _ = decode::<UserQuotaInfo>("fuzz", body).map(|q| crate::UserQuota::from_rgw(&q));
     let _ = parse_metadata_page(body);
     let _ = crate::error::parse_error(body);

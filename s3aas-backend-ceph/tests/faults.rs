@@ -174,3 +174,52 @@ fn decoders_survive_garbage() {
         }
     }
 }
+
+#[tokio::test]
+async fn instance_usage_retries_its_stats_read_and_refuses_a_broken_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/admin/user"))
+        .respond_with(system_user())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/admin/bucket"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "0"))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/admin/bucket"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
+            {"bucket": "a", "owner": "acme$s3aas", "usage": {"rgw.main": {"size": 5, "num_objects": 1}}}
+        ])))
+        .mount(&server)
+        .await;
+    let p = provider(&server, Duration::from_secs(5));
+    let u = p.instance_usage("acme").await.unwrap();
+    assert_eq!((u.bytes, u.objects, u.buckets), (5, Some(1), 1));
+    for body in [
+        format!(r#"[{{"bucket":"a","owner":"acme$s3aas","secret_key":"{SECRET}""#),
+        "<html>proxy error</html>".to_string(),
+        r#"{"bucket":"a"}"#.to_string(),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/admin/user"))
+            .respond_with(system_user())
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/admin/bucket"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body.clone()))
+            .mount(&server)
+            .await;
+        let p = provider(&server, Duration::from_secs(5));
+        let e = p.instance_usage("acme").await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Backend, "{body}: {e}");
+        assert_eq!(e.operation(), Some("instance_usage"));
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains(SECRET), "{shown}");
+    }
+}

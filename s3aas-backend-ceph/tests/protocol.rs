@@ -445,3 +445,316 @@ async fn invalid_user_quotas_send_nothing() {
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+fn s3_error(status: u16, code: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_string(format!(
+        "<Error><Code>{code}</Code><BucketName>b</BucketName><RequestId>tx-{code}</RequestId></Error>"
+    ))
+}
+
+/// A mock RGW with instance `acme-1` and its bucket `data` (owned by the system user, with
+/// object lock and a default retention; lifecycle rules as RGW answers them: sorted by id, a
+/// rule without filter given a rule-level empty `<Prefix>`), and no bucket `fresh`.
+async fn bucket_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/admin/user"))
+        .and(query_param("uid", "acme_1$s3aas"))
+        .respond_with(system_user("s3aas-instance:{\"versioning\":false}"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/admin/bucket"))
+        .and(query_param("bucket", "acme_1/data"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "bucket": "data", "owner": "acme_1$s3aas", "usage": {}, "bucket_quota": {}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/admin/bucket"))
+        .and(query_param("bucket", "acme_1/fresh"))
+        .respond_with(rgw_error(404, "NoSuchBucket"))
+        .mount(&server)
+        .await;
+    let sub = |s: &'static str, body: &'static str| async move {
+        Mock::given(method("GET"))
+            .and(path("/data"))
+            .and(query_param(s, ""))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+    };
+    for (s, body) in [
+        (
+            "versioning",
+            "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>",
+        ),
+        (
+            "lifecycle",
+            "<LifecycleConfiguration><Rule><ID>a-tmp</ID><Filter><Prefix>tmp/</Prefix><And><Tag><Key>k</Key><Value>v</Value></Tag></And></Filter><Status>Disabled</Status><Expiration><Days>1</Days></Expiration></Rule><Rule><ID>b-old</ID><Prefix></Prefix><Status>Enabled</Status><NoncurrentVersionExpiration><NoncurrentDays>7</NoncurrentDays></NoncurrentVersionExpiration></Rule></LifecycleConfiguration>",
+        ),
+        (
+            "cors",
+            "<CORSConfiguration><CORSRule><AllowedMethod>GET</AllowedMethod><AllowedOrigin>*</AllowedOrigin></CORSRule></CORSConfiguration>",
+        ),
+        (
+            "object-lock",
+            "<ObjectLockConfiguration><ObjectLockEnabled>Enabled</ObjectLockEnabled><Rule><DefaultRetention><Mode>GOVERNANCE</Mode><Days>1</Days></DefaultRetention></Rule></ObjectLockConfiguration>",
+        ),
+    ] {
+        sub(s, body).await.mount(&server).await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/data"))
+        .and(query_param("policy", ""))
+        .respond_with(s3_error(404, "NoSuchBucketPolicy"))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn s3_writes(server: &MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() != "GET" && !r.url.path().starts_with("/admin"))
+        .map(|r| {
+            format!(
+                "{} {}?{}",
+                r.method,
+                r.url.path(),
+                r.url.query().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn bucket_features_are_read_as_rgw_answers_them() {
+    let server = bucket_server().await;
+    let b = provider(&server)
+        .get_bucket("acme-1", "data")
+        .await
+        .unwrap();
+    assert_eq!(
+        b.lifecycle,
+        Some(vec![
+            LifecycleRule::new("a-tmp")
+                .prefix("tmp/")
+                .tag("k", "v")
+                .enabled(false)
+                .expire_after_days(1),
+            LifecycleRule::new("b-old").expire_noncurrent_after_days(7),
+        ])
+    );
+    assert_eq!(b.cors, Some(vec![CorsRule::new(["*"], ["GET"])]));
+    assert_eq!(b.object_lock, Some(true));
+    assert_eq!(
+        b.retention,
+        Some(Some(DefaultRetention::days(RetentionMode::Governance, 1)))
+    );
+    assert_eq!(b.durability, None, "RGW has no per-bucket durability");
+    // S3 calls are signed as the instance's system user.
+    let reqs = server.received_requests().await.unwrap();
+    let lc = reqs
+        .iter()
+        .find(|r| r.url.query() == Some("lifecycle"))
+        .unwrap();
+    let auth = lc.headers.get("authorization").unwrap().to_str().unwrap();
+    assert!(auth.contains("Credential=SYSKEY/"), "{auth}");
+}
+
+#[tokio::test]
+async fn a_feature_refused_at_create_purges_the_bucket_and_names_the_feature() {
+    let server = bucket_server().await;
+    for (sub, resp) in [
+        ("object-lock", ResponseTemplate::new(200)),
+        ("lifecycle", ResponseTemplate::new(200)),
+        ("cors", s3_error(400, "MalformedXML")),
+    ] {
+        Mock::given(method("PUT"))
+            .and(path("/fresh"))
+            .and(query_param(sub, ""))
+            .respond_with(resp)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("PUT"))
+        .and(path("/fresh"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/admin/bucket"))
+        .and(query_param("bucket", "acme_1/fresh"))
+        .and(query_param("purge-objects", "true"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = provider(&server)
+        .create_bucket(
+            "acme-1",
+            CreateBucket::new("fresh")
+                .retention(DefaultRetention::days(RetentionMode::Governance, 1))
+                .lifecycle_rule(LifecycleRule::new("x").expire_after_days(1))
+                .cors_rule(CorsRule::new(["*"], ["GET"])),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(
+        e.message().contains("CORS rules") && e.message().contains("deleted again"),
+        "{e}"
+    );
+    assert_eq!(
+        s3_writes(&server).await,
+        [
+            "PUT /fresh?",
+            "PUT /fresh?object-lock",
+            "PUT /fresh?lifecycle",
+            "PUT /fresh?cors"
+        ]
+    );
+    let reqs = server.received_requests().await.unwrap();
+    let create = reqs
+        .iter()
+        .find(|r| r.method.as_str() == "PUT" && r.url.query().is_none())
+        .unwrap();
+    assert_eq!(
+        create
+            .headers
+            .get("x-amz-bucket-object-lock-enabled")
+            .map(|v| v.to_str().unwrap()),
+        Some("true")
+    );
+    let lock = reqs
+        .iter()
+        .find(|r| r.url.query() == Some("object-lock"))
+        .unwrap();
+    let body = String::from_utf8_lossy(&lock.body);
+    assert!(
+        body.contains("<Mode>GOVERNANCE</Mode><Days>1</Days>"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_retention_on_a_bucket_without_lock_is_a_conflict_before_any_write() {
+    let server = bucket_server().await;
+    // `data` here was made without object lock (RGW answers this to `GET ?object-lock`).
+    Mock::given(method("GET"))
+        .and(path("/data"))
+        .and(query_param("object-lock", ""))
+        .respond_with(s3_error(404, "ObjectLockConfigurationNotFoundError"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    let e = p
+        .update_bucket(
+            "acme-1",
+            "data",
+            UpdateBucket::new()
+                .retention(DefaultRetention::days(RetentionMode::Governance, 1))
+                .cors(Vec::new()),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
+    assert_eq!(e.resource(), Some((ResourceKind::Bucket, "data")));
+    assert_eq!(e.operation(), Some("update_bucket"));
+    // Clearing a retention such a bucket never had sends nothing (RGW would refuse it).
+    p.update_bucket("acme-1", "data", UpdateBucket::new().clear_retention())
+        .await
+        .unwrap();
+    assert!(
+        s3_writes(&server).await.is_empty(),
+        "{:?}",
+        s3_writes(&server).await
+    );
+}
+
+#[tokio::test]
+async fn instance_usage_is_one_stats_call_after_the_system_user() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/admin/user"))
+        .and(query_param("uid", "acme_1$s3aas"))
+        .respond_with(system_user("s3aas-instance:{\"versioning\":false}"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/admin/bucket"))
+        .and(query_param("uid", "acme_1$s3aas"))
+        .and(query_param("stats", "true"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([
+            {"bucket": "a", "owner": "acme_1$s3aas",
+             "usage": {"rgw.main": {"size": 1000, "num_objects": 1},
+                       "rgw.multimeta": {"size": 0, "num_objects": 1}}},
+            {"bucket": "b", "owner": "acme_1$s3aas", "usage": {}},
+            {"bucket": "c", "owner": "acme_1$s3aas",
+             "usage": {"rgw.main": {"size": 24, "num_objects": 1}}}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/admin/user"))
+        .and(query_param("uid", "acme_2$s3aas"))
+        .respond_with(rgw_error(404, "NoSuchUser"))
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    let u = p.instance_usage("acme-1").await.unwrap();
+    assert_eq!(
+        (u.instance.as_str(), u.bytes, u.objects, u.buckets),
+        ("acme-1", 1024, Some(3), 3)
+    );
+    assert_eq!(u.source, UsageSource::BucketScan);
+    assert!(u.as_of.is_some());
+    let reqs = server.received_requests().await.unwrap();
+    assert_eq!(reqs.len(), 2, "the system user, then one stats call");
+    assert_eq!(reqs[1].url.query(), Some("uid=acme_1%24s3aas&stats=true"));
+    let e = p.instance_usage("acme-2").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert_eq!(e.resource(), Some((ResourceKind::Instance, "acme-2")));
+    assert_eq!(e.operation(), Some("instance_usage"));
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn replication_and_durability_are_refused_before_any_request() {
+    let server = MockServer::start().await;
+    let client = Client::new(provider(&server));
+    let caps = client.capabilities();
+    assert_eq!(caps.bucket_replication, Support::No);
+    assert!(!caps.bucket_durability && caps.instance_usage);
+    assert_eq!(
+        (
+            caps.bucket_lifecycle,
+            caps.bucket_cors,
+            caps.bucket_retention
+        ),
+        (Support::Yes, Support::Yes, Support::Yes)
+    );
+    let dest = ReplicationDestination::new(
+        "https://dr.example",
+        "dr",
+        "AKDR",
+        SecretString::from("dr-secret".to_string()),
+    );
+    let e = client
+        .create_bucket(
+            "acme-1",
+            CreateBucket::new("data")
+                .versioning(true)
+                .replication_rule(ReplicationRule::new("r", 1, dest)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    assert!(e.message().contains("bucket_replication"), "{e}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
