@@ -58,6 +58,8 @@
 //! | bucket quota | the bucket's own quota in its instance metadata (see below) |
 //! | (Ceph only) user quota | the user's RGW `user_quota`: [`CephProvider::set_user_quota`] (see below) |
 //! | bucket usage | `GET /admin/bucket?stats`: sizes and object counts over all usage categories |
+//! | instance usage | `GET /admin/bucket?uid=<tenant>$s3aas&stats=true`: every bucket of the instance with its stats in one answer, summed ([`UsageSource::BucketScan`](s3aas_core::model::UsageSource)) |
+//! | lifecycle, CORS, default retention | S3 `?lifecycle`, `?cors`, `?object-lock` signed as the system user (see "Bucket features" below) |
 //! | forced bucket delete | `DELETE /admin/bucket?purge-objects=true` |
 //!
 //! ## Secrets on the wire
@@ -86,6 +88,68 @@
 //!   key names, descriptions, expiry and session policies; rotation with a grace period (the
 //!   old key is deleted at once).
 //! - User tags: RGW users have none.
+//! - Replication (`bucket_replication`): Pacific has no S3 replication API. Its replication
+//!   is between zones of a multisite configuration (realm, zonegroup, zones, and from Octopus
+//!   on, sync policies set with `radosgw-admin sync policy`), not per bucket to a remote S3
+//!   endpoint with credentials. Seen on 16.2: `PUT /<bucket>?replication` signed by the
+//!   bucket's owner is `405 MethodNotAllowed`, `GET ?replication` answers an empty
+//!   `<ReplicationConfiguration>` (no rules), and `DELETE ?replication` answers `204` and
+//!   changes nothing (proved in `tests/ceph_server.rs`).
+//! - Per-bucket durability (`bucket_durability`): the data pool's replication or erasure
+//!   coding decides it, per placement target, not per bucket.
+//!
+//! ## Bucket features (seen on Pacific 16.2, proved in `tests/ceph_server.rs`)
+//! Lifecycle rules, CORS rules and the object-lock default retention are S3 configurations of
+//! the bucket, written and read with the shared S3 code (`S3Client::apply_created_features`,
+//! `apply_updated_features`, `read_features`) signed as the instance's system user. A create
+//! whose feature is refused deletes the bucket again (`purge-objects`) and names the feature;
+//! if that delete fails too the error is `Partial`.
+//! - **Lifecycle** (`?lifecycle`): expiry after days, noncurrent-version expiry, abort of
+//!   incomplete multipart uploads, prefix, tag and prefix-and-tags filters are stored and read
+//!   back. RGW answers the rules **sorted by id**, not in the order given, and a rule without a
+//!   filter comes back with an empty rule-level `<Prefix>` (read as no filter). RGW checks
+//!   them itself too: a rule without action is `400 MalformedXML`, duplicate ids or `0` days
+//!   `400 InvalidArgument` (the SDK refuses these before any request). No configuration is
+//!   `404 NoSuchLifecycleConfiguration` (read as none); deleting one that is not there
+//!   succeeds. RGW applies the rules: its lifecycle thread runs them in the work window
+//!   `rgw_lifecycle_work_time` (default `00:00-06:00`), and `radosgw-admin lc process` runs
+//!   them at once. Proved with a lifecycle day shortened to 2 s (`rgw_lc_debug_interval=2`):
+//!   the expiry rule puts a delete marker on the object under its prefix only, the noncurrent
+//!   rule removes the older version of another key. (Pacific's `lc process` ignores
+//!   `--bucket` and processes every bucket with rules.)
+//! - **CORS** (`?cors`): stored and read back as given (a rule without `MaxAgeSeconds` has
+//!   none); enforced: an anonymous preflight (`OPTIONS` with `Origin` and
+//!   `Access-Control-Request-Method`) from an allowed origin and method is `200` with
+//!   `Access-Control-Allow-Origin`, another origin or method `403`, and with no configuration
+//!   every preflight is `403`. No configuration is `404 NoSuchCORSConfiguration`.
+//! - **Default retention** (`?object-lock`): only on a bucket created with object lock;
+//!   `PUT ?object-lock` on another bucket is `409 InvalidBucketState`, which s3aas answers as
+//!   `Conflict` before any write (reading the lock first), and clearing the retention of such
+//!   a bucket changes nothing. `GET ?object-lock` of a bucket without lock is
+//!   `404 ObjectLockConfigurationNotFoundError` (read as no lock). Days and years, governance
+//!   and compliance are kept. Enforced: an object written afterwards carries the mode and a
+//!   retain-until date (`x-amz-object-lock-mode`, `x-amz-object-lock-retain-until-date` on
+//!   `HEAD`), and deleting its version is `403 AccessDenied` ("forbidden by object lock", i.e.
+//!   `PermissionDenied`) unless a governance lock is bypassed with
+//!   `x-amz-bypass-governance-retention` by a user allowed to; objects written before the
+//!   retention, or after it is cleared, are not locked, and clearing it does not unlock what it
+//!   locked. **A forced bucket or instance delete removes locked objects, compliance mode
+//!   included**: `DELETE /admin/bucket?purge-objects=true` ignores object lock (seen with a
+//!   compliance retention of a day).
+//! - **Canned access levels**: RGW enforces bucket policies for unsigned requests.
+//!   `BucketAccess::PublicReadList` lets an anonymous client list the bucket (ListObjectsV2,
+//!   `GET /<tenant>:<bucket>?list-type=2`) and read objects; with `PublicRead` the listing is
+//!   `403` and reads work; `Private` refuses both.
+//! - **Usage of an instance**: `GET /admin/bucket?uid=<tenant>$s3aas&stats=true` answers every
+//!   bucket the system user owns with its bucket-index stats, so `instance_usage` is two
+//!   requests (the system user, which must exist, then the stats) whatever the number of
+//!   buckets, source [`UsageSource::BucketScan`](s3aas_core::model::UsageSource), `as_of` the
+//!   time of the read. Bucket-index stats follow writes as they complete (seen: exact right
+//!   after the writes); user-level stats (`GET /admin/user?stats=true`) lag behind (synced in
+//!   the background) and count the buckets a user owns, not the instance's, so they are not
+//!   used. Buckets users made with their own keys are not the instance's buckets and are not
+//!   counted. A missing user answers `[]` to the stats call, hence the system user is read
+//!   first.
 //!
 //! ## Per-bucket quotas
 //! Pacific answers `501 NotImplemented` to the documented `PUT /admin/bucket?quota&uid=&bucket=`,

@@ -48,6 +48,57 @@
 //!   delete without `force` checks emptiness first and is refused with `BucketNotEmpty`; an
 //!   object written between that check and the delete is deleted with the bucket.
 //! - Bucket owners: buckets are created by the admin identity; `bucket_owner` is unsupported.
+//! - Lifecycle rules, CORS rules and the object-lock default retention through S3 (see
+//!   "Bucket features" below). No replication (`bucket_replication`), no per-bucket
+//!   durability (`bucket_durability`), no usage of an instance (`instance_usage`): there is no
+//!   usage API over HTTP at all.
+//!
+//! ## Bucket features (seen on SeaweedFS 4.48, proved in `tests/seaweedfs_server.rs`)
+//! They are S3 configurations of the bucket, written and read with the shared S3 code
+//! (`S3Client::apply_created_features`, `apply_updated_features`, `read_features`). A create
+//! whose feature is refused deletes the bucket again.
+//! - **Lifecycle** (`?lifecycle`): expiry after days, noncurrent-version expiry, abort of
+//!   incomplete multipart uploads, prefix, tag and prefix-and-tags filters are stored and read
+//!   back as given (in order). SeaweedFS keeps the XML verbatim in the bucket's filer entry
+//!   and checks nothing: it accepts `0` days, duplicate ids and rules without any action (the
+//!   SDK refuses these before any request). No configuration is
+//!   `404 NoSuchLifecycleConfiguration` (read as none); deleting a missing one succeeds.
+//!   Rules are applied by SeaweedFS's lifecycle worker (or `weed shell
+//!   s3.lifecycle.run-shard`), with a day's granularity, and new objects get no TTL unless the
+//!   per-bucket fast path (`s3.bucket.lifecycle.fastpath`, off by default, never for versioned
+//!   or locked buckets) is on; expiry is therefore not proved by the tests, only that the
+//!   rules are kept, replaced and removed.
+//! - **CORS** (`?cors`): stored and read back. SeaweedFS answers `MaxAgeSeconds` `0` for a
+//!   rule set without one, so `0` and "none" cannot be told apart: both read as none.
+//!   Enforced by origin: an anonymous preflight from an allowed origin is `200` with
+//!   `Access-Control-Allow-Origin` and the rule's methods, from another origin `403`; a method
+//!   the rule does not allow still gets `200` with the origin but without
+//!   `Access-Control-Allow-Methods` (a browser then refuses it). **Without a CORS
+//!   configuration SeaweedFS answers every preflight permissively** (any origin, all methods),
+//!   so removing the rules opens cross-origin access rather than closing it.
+//! - **Default retention** (`?object-lock`): kept (days or years, governance or compliance)
+//!   and enforced: an object written afterwards carries the mode and retain-until date
+//!   (`HEAD`), deleting its version is `403 AccessDenied` (`PermissionDenied`) unless a
+//!   governance lock is bypassed (`x-amz-bypass-governance-retention`); objects written before
+//!   the retention or after it is cleared are not locked, and clearing it does not unlock what
+//!   it locked. SeaweedFS accepts `PUT ?object-lock` on a bucket created *without* object lock
+//!   and turns lock on for it (AWS refuses): s3aas reads the lock first, answers a retention
+//!   for such a bucket `Conflict` before any write, and sends nothing to clear a retention such
+//!   a bucket never had. `GET ?object-lock` of a bucket without lock is
+//!   `404 ObjectLockConfigurationNotFoundError` (read as no lock). A forced bucket delete of a
+//!   bucket holding a locked version is refused (`PermissionDenied`: the SDK empties buckets
+//!   through S3, which enforces the lock); versions not locked are deleted on the way.
+//! - **Canned access levels**: SeaweedFS enforces bucket policies for unsigned requests:
+//!   `BucketAccess::PublicReadList` lets an anonymous client list the bucket (ListObjectsV2)
+//!   and read objects; with `PublicRead` the listing is `403` and reads work; `Private`
+//!   refuses both.
+//! - **Replication**: SeaweedFS replicates clusters with `weed filer.sync` (filer to filer),
+//!   not per bucket to a remote S3 endpoint, and 4.48 has no S3 replication API. Worse, its
+//!   `?replication` routes fall through to other bucket calls: `PUT /<bucket>?replication` is
+//!   taken for a bucket create (`409 BucketAlreadyOwnedByYou`), `GET` answers
+//!   `404 ReplicationConfigurationNotFoundError`, and **`DELETE /<bucket>?replication` deletes
+//!   the bucket with its objects**. So `bucket_replication` is unsupported and refused before
+//!   any request; no other S3 tool should be pointed at those routes either.
 //!
 //! ## Found against a real SeaweedFS 4.48 (`tests/seaweedfs_server.rs`)
 //! - `CreateUser`/`CreatePolicy` for an existing name: `409 EntityAlreadyExists`; a missing user
