@@ -27,8 +27,26 @@ fn main() {
     // exercise id 0 in the protocol checks below.
     fake.state().response_algorithm = s3aas_madmin::Algorithm::Pbkdf2AesGcm;
     let p = Arc::new(provider(&server.uri()));
+    // Replication cases replicate to a versioned bucket of the fake itself (which checks it
+    // exists with versioning, as MinIO checks a remote).
+    rt.block_on(async {
+        p.admin_s3()
+            .create_bucket("replica", false, None)
+            .await
+            .unwrap();
+        p.admin_s3().put_versioning("replica", true).await.unwrap();
+    });
     let report = run(Suite::new(p.clone())
         .seeder(Arc::new(S3Seeder(p.admin_s3().clone())))
+        .replication_destination(
+            ReplicationDestination::new(
+                server.uri(),
+                "replica",
+                ROOT.0,
+                SecretString::from(ROOT.1.to_string()),
+            )
+            .allow_local(true),
+        )
         .label("minio-fake"));
     let checks = rt.block_on(protocol_checks(&server.uri(), &fake));
     match &checks {

@@ -7,6 +7,7 @@
 
 mod admin;
 mod policies;
+mod remote_targets;
 mod service_accounts;
 mod users;
 
@@ -82,6 +83,11 @@ pub struct MinioState {
     /// Behave like a server (or a proxy in between) that ignores `targetUser` in
     /// `add-service-account`: keys are created for the caller, here root.
     pub ignore_target_user: bool,
+    /// Bucket remote targets (`BucketTarget` JSON, secrets included) by source bucket.
+    pub remote_targets: BTreeMap<String, Vec<Value>>,
+    /// The fake's own `host:port` (a remote target pointing here is checked like MinIO checks
+    /// a remote: the target bucket must exist with versioning).
+    own_host: String,
     seq: u64,
 }
 
@@ -128,6 +134,8 @@ impl FakeMinio {
                 response_algorithm: Algorithm::Argon2idAesGcm,
                 admin_calls: Vec::new(),
                 ignore_target_user: false,
+                remote_targets: BTreeMap::new(),
+                own_host: String::new(),
                 seq: 0,
             })),
         };
@@ -179,7 +187,23 @@ impl Respond for FakeMinio {
             );
         }
         if !admin {
-            return st.s3.handle(req);
+            let q = query(req);
+            let bucket = path.trim_start_matches('/');
+            if req.method.as_str() == "PUT"
+                && q.contains_key("replication")
+                && !bucket.contains('/')
+                && let Some(refused) =
+                    st.check_replication_arns(bucket, &String::from_utf8_lossy(&req.body))
+            {
+                return refused;
+            }
+            let answer = st.s3.handle(req);
+            // A deleted bucket takes its remote targets along.
+            let MinioState {
+                s3, remote_targets, ..
+            } = &mut *st;
+            remote_targets.retain(|b, _| s3.buckets.contains_key(b));
+            return answer;
         }
         if ak != st.root.0 {
             return jerr(403, "AccessDenied", "Access Denied.", &path);
@@ -200,6 +224,10 @@ impl Respond for FakeMinio {
             return jerr(426, "XMinioAdminVersionMismatch", &msg, &path);
         }
         st.admin_calls.push(format!("{} {cmd}", req.method));
+        st.own_host = match (req.url.host_str(), req.url.port_or_known_default()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            _ => String::new(),
+        };
         let (enc_req, enc_resp) = encryption(cmd);
         let body: Vec<u8> = if enc_req {
             match s3aas_madmin::decrypt(secret.as_bytes(), &req.body) {
@@ -266,6 +294,7 @@ fn encryption(cmd: &str) -> (bool, bool) {
             | "update-service-account"
             | "idp/builtin/policy/attach"
             | "idp/builtin/policy/detach"
+            | "set-remote-target"
     );
     let resp = matches!(
         cmd,

@@ -100,6 +100,10 @@ impl MinioState {
             | "list-service-accounts"
             | "list-access-keys-bulk"
             | "delete-service-account" => self.service_account_command(method, cmd, &c),
+            "set-remote-target" | "list-remote-targets" | "remove-remote-target" => {
+                let host = self.own_host.clone();
+                self.remote_target_command(method, cmd, &c, &host)
+            }
             _ => self.server_command(method, cmd, &c),
         }
     }
