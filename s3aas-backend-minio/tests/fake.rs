@@ -257,6 +257,109 @@ async fn protocol_checks(uri: &str, fake: &FakeMinio) -> Result<(), String> {
         return Err("v4 user".into());
     }
 
+    // MinIO ignores AbortIncompleteMultipartUpload: refused before any request, on create and
+    // on update.
+    let calls = fake.state().admin_calls.len();
+    let abort = LifecycleRule::new("uploads").abort_incomplete_multipart_after_days(2);
+    for r in [
+        p.create_bucket(
+            "proto",
+            CreateBucket::new("proto-lc").lifecycle_rule(abort.clone()),
+        )
+        .await
+        .map(drop),
+        p.update_bucket(
+            "proto",
+            "proto-data",
+            UpdateBucket::new().lifecycle(vec![abort.clone()]),
+        )
+        .await
+        .map(drop),
+    ] {
+        match r {
+            Err(x) if x.kind() == s3aas_core::ErrorKind::Unsupported => {}
+            other => return Err(format!("abort multipart on MinIO: {other:?}")),
+        }
+    }
+    if fake.state().admin_calls.len() != calls
+        || fake.state().s3.buckets.contains_key("proto-lc")
+        || fake.state().s3.buckets["proto-data"]
+            .configs
+            .lifecycle
+            .is_some()
+    {
+        return Err("a refused lifecycle rule reached the server".into());
+    }
+
+    // Replication: the remote target is set with an encrypted body (the fake opens it with the
+    // root secret), reused by a second rule to the same destination, and a rule naming an ARN
+    // that is not a target is refused by the server (as MinIO does).
+    p.admin_s3()
+        .create_bucket("proto-replica", false, None)
+        .await
+        .map_err(e)?;
+    p.admin_s3()
+        .put_versioning("proto-replica", true)
+        .await
+        .map_err(e)?;
+    let dest = ReplicationDestination::new(
+        uri,
+        "proto-replica",
+        ROOT.0,
+        SecretString::from(ROOT.1.to_string()),
+    )
+    .allow_local(true);
+    let count_sets = || {
+        fake.state()
+            .admin_calls
+            .iter()
+            .filter(|c| c.as_str() == "PUT set-remote-target")
+            .count()
+    };
+    let sets_before = count_sets();
+    p.create_bucket(
+        "proto",
+        CreateBucket::new("proto-src")
+            .versioning(true)
+            .replication_rule(ReplicationRule::new("a", 1, dest.clone()).prefix("a/"))
+            .replication_rule(ReplicationRule::new("b", 2, dest.clone()).prefix("b/")),
+    )
+    .await
+    .map_err(e)?;
+    let targets = fake.state().remote_targets["proto-src"].len();
+    let sets = count_sets() - sets_before;
+    if targets != 1 || sets != 1 {
+        return Err(format!(
+            "one target per destination: {targets} target(s), {sets} set call(s)"
+        ));
+    }
+    let got = p.get_bucket("proto", "proto-src").await.map_err(e)?;
+    let rules = got.replication.unwrap_or_default();
+    if rules.len() != 2 || rules.iter().any(|r| r.destination != dest) {
+        return Err(format!("rules read back: {rules:?}"));
+    }
+    let bogus = "<ReplicationConfiguration><Role></Role><Rule><ID>x</ID><Priority>5</Priority><Status>Enabled</Status><Filter></Filter><DeleteMarkerReplication><Status>Disabled</Status></DeleteMarkerReplication><Destination><Bucket>arn:minio:replication::nope:proto-replica</Bucket></Destination></Rule></ReplicationConfiguration>";
+    let refused = p
+        .admin_s3()
+        .put_replication(
+            "proto-src",
+            &s3aas_http::s3::parse_replication(bogus.as_bytes()).map_err(e)?,
+        )
+        .await;
+    if refused.is_ok() {
+        return Err("a rule naming an unknown ARN was accepted".into());
+    }
+    p.update_bucket(
+        "proto",
+        "proto-src",
+        UpdateBucket::new().replication(Vec::new()),
+    )
+    .await
+    .map_err(e)?;
+    if !fake.state().remote_targets["proto-src"].is_empty() {
+        return Err("the unused target was not removed".into());
+    }
+
     p.delete_instance("proto", DeleteInstance::new().force(true))
         .await
         .map_err(e)?;

@@ -232,3 +232,131 @@ async fn provisioning_failing_midway_leaves_nothing() {
     let t = provision_tenant(&p, &spec).await.unwrap();
     assert!(t.policy.is_some());
 }
+
+/// Replication failing midway: the bucket a create made is removed again; the remote target a
+/// change made is removed when the configuration cannot be written; when that removal fails
+/// too, the error is `Partial` and names the target.
+#[tokio::test]
+async fn replication_failing_midway_is_undone_or_partial() {
+    use wiremock::matchers::query_param;
+    let (server, fake, p) = setup().await;
+    p.admin_s3()
+        .create_bucket("flt-replica", false, None)
+        .await
+        .unwrap();
+    p.admin_s3()
+        .put_versioning("flt-replica", true)
+        .await
+        .unwrap();
+    let dest = ReplicationDestination::new(
+        server.uri(),
+        "flt-replica",
+        ROOT.0,
+        SecretString::from(ROOT.1.to_string()),
+    )
+    .allow_local(true);
+    let rule = ReplicationRule::new("dr", 1, dest.clone());
+    let err500 = || {
+        ResponseTemplate::new(500)
+            .set_body_json(serde_json::json!({"Code": "InternalError", "Message": "injected"}))
+    };
+    let s3_err500 = || {
+        ResponseTemplate::new(500)
+            .set_body_string("<Error><Code>InternalError</Code><Message>injected</Message></Error>")
+    };
+    let replication_put = |bucket: &str| {
+        Mock::given(method("PUT"))
+            .and(path(format!("/{bucket}")))
+            .and(query_param("replication", ""))
+            .respond_with(s3_err500())
+            .up_to_n_times(3)
+            .with_priority(1)
+    };
+
+    // Create: the target cannot be set; nothing is left.
+    fault(&server, "PUT", "set-remote-target", 3, err500()).await;
+    let e = p
+        .create_bucket(
+            "flt",
+            CreateBucket::new("flt-a")
+                .versioning(true)
+                .replication_rule(rule.clone()),
+        )
+        .await
+        .unwrap_err();
+    assert_ne!(e.kind(), ErrorKind::Partial, "{e}");
+    assert!(e.to_string().contains("setting replication failed"), "{e}");
+    assert!(
+        !fake.state().s3.buckets.contains_key("flt-a"),
+        "bucket left"
+    );
+
+    // Create: the configuration cannot be written; the target made for it goes, then the bucket.
+    replication_put("flt-b").mount(&server).await;
+    let e = p
+        .create_bucket(
+            "flt",
+            CreateBucket::new("flt-b")
+                .versioning(true)
+                .replication_rule(rule.clone()),
+        )
+        .await
+        .unwrap_err();
+    assert_ne!(e.kind(), ErrorKind::Partial, "{e}");
+    assert!(
+        e.to_string()
+            .contains("remote targets made for it were removed again"),
+        "{e}"
+    );
+    assert!(
+        !fake.state().s3.buckets.contains_key("flt-b"),
+        "bucket left"
+    );
+    assert!(!fake.state().remote_targets.contains_key("flt-b"));
+
+    // Update: configuration refused and the target cannot be removed either: Partial, named.
+    p.create_bucket("flt", CreateBucket::new("flt-c").versioning(true))
+        .await
+        .unwrap();
+    replication_put("flt-c").mount(&server).await;
+    fault(&server, "DELETE", "remove-remote-target", 3, err500()).await;
+    let e = p
+        .update_bucket(
+            "flt",
+            "flt-c",
+            UpdateBucket::new().replication(vec![rule.clone()]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Partial, "{e}");
+    let arn = fake.state().remote_targets["flt-c"][0]["arn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(e.to_string().contains(&arn), "names the target left: {e}");
+    assert!(!e.to_string().contains(ROOT.1), "no secret in the error");
+
+    // Update: the rule goes, but its target cannot be removed: Partial, the rule is gone.
+    p.update_bucket(
+        "flt",
+        "flt-c",
+        UpdateBucket::new().replication(vec![rule.clone()]),
+    )
+    .await
+    .unwrap();
+    fault(&server, "DELETE", "remove-remote-target", 3, err500()).await;
+    let e = p
+        .update_bucket("flt", "flt-c", UpdateBucket::new().replication(Vec::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Partial, "{e}");
+    assert!(
+        e.to_string()
+            .contains("the replication configuration was written"),
+        "{e}"
+    );
+    let b = p.get_bucket("flt", "flt-c").await.unwrap();
+    assert_eq!(b.replication, Some(Vec::new()));
+    // The unused target stays, as the error says.
+    assert_eq!(fake.state().remote_targets["flt-c"].len(), 1);
+}

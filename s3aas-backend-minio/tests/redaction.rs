@@ -62,6 +62,59 @@ async fn no_secret_in_logs_debug_display_or_errors() {
         "{:?}",
         p.list_users("redact", ListOptions::new()).await.unwrap()
     ));
+    // Replication: the destination's secret goes to the server (sealed) and nowhere else.
+    let repl_secret = "replication-secret-DISTINCTIVE-77";
+    secrets.push(repl_secret.to_string());
+    p.create_bucket(
+        "redact",
+        CreateBucket::new("redact-replica").versioning(true),
+    )
+    .await
+    .unwrap();
+    let dest = ReplicationDestination::new(
+        server.uri(),
+        "redact-replica",
+        "replicator",
+        SecretString::from(repl_secret.to_string()),
+    )
+    .allow_local(true);
+    printed.push(format!("{dest:?}"));
+    let rule = ReplicationRule::new("dr", 1, dest.clone());
+    let b = p
+        .create_bucket(
+            "redact",
+            CreateBucket::new("redact-src")
+                .versioning(true)
+                .replication_rule(rule.clone()),
+        )
+        .await
+        .unwrap();
+    printed.push(format!("{b:?}"));
+    let b = p
+        .update_bucket(
+            "redact",
+            "redact-src",
+            UpdateBucket::new().replication(vec![rule.clone().deletes(true)]),
+        )
+        .await
+        .unwrap();
+    printed.push(format!("{b:?}"));
+    assert_eq!(
+        fake.state().remote_targets["redact-src"][0]["credentials"]["secretKey"],
+        serde_json::json!(repl_secret),
+        "the secret reached the server (through the encrypted body)"
+    );
+    // A destination the server refuses: the error carries no secret.
+    let mut bad = dest.clone();
+    bad.bucket = "no-such-replica".into();
+    let refused = p
+        .update_bucket(
+            "redact",
+            "redact-src",
+            UpdateBucket::new().replication(vec![ReplicationRule::new("x", 2, bad)]),
+        )
+        .await
+        .map(|_| ());
     // The users' own (never revealed) secrets are in the fake's state: they must not leak either.
     secrets.extend(fake.state().users.values().map(|u| u.secret.clone()));
 
@@ -86,6 +139,7 @@ async fn no_secret_in_logs_debug_display_or_errors() {
     secrets.push("wrong-secret-also-distinctive".to_string());
     let failures: Vec<_> = failures
         .into_iter()
+        .chain([refused])
         .chain([wrong
             .list_users("redact", ListOptions::new())
             .await

@@ -47,6 +47,28 @@ pub(crate) async fn with_bucket(server: &MockServer) {
     sub("tagging", xml_error(404, "NoSuchTagSet", "none"))
         .mount(server)
         .await;
+    // Lifecycle, CORS and replication as RustFS 1.0.1 answers them when not configured.
+    sub(
+        "lifecycle",
+        xml_error(404, "NoSuchLifecycleConfiguration", "none"),
+    )
+    .mount(server)
+    .await;
+    sub("cors", xml_error(404, "NoSuchCORSConfiguration", "none"))
+        .mount(server)
+        .await;
+    sub(
+        "replication",
+        xml_error(404, "ReplicationConfigurationNotFoundError", "none"),
+    )
+    .mount(server)
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/rustfs/admin/v3/bucket-durability/b1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"bucket":"b1","mode":null})))
+        .with_priority(5)
+        .mount(server)
+        .await;
 }
 
 #[tokio::test]
