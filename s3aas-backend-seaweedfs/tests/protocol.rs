@@ -505,3 +505,53 @@ async fn replication_durability_and_usage_are_refused_before_any_request() {
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
     assert!(actions(&server).await.is_empty(), "nothing was sent");
 }
+
+#[tokio::test]
+async fn feature_writes_are_retried_on_transient_failures_and_errors_keep_no_secret() {
+    let server = bucket_server().await;
+    Mock::given(method("PUT"))
+        .and(path("/data"))
+        .and(wiremock::matchers::query_param("lifecycle", ""))
+        .respond_with(s3_error(503, "SlowDown"))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/data"))
+        .and(wiremock::matchers::query_param("lifecycle", ""))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/data"))
+        .and(wiremock::matchers::query_param("cors", ""))
+        .respond_with(s3_error(500, "InternalError"))
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    let rules = vec![LifecycleRule::new("x").expire_after_days(1)];
+    p.update_bucket("acme", "data", UpdateBucket::new().lifecycle(rules.clone()))
+        .await
+        .unwrap();
+    assert_eq!(writes(&server).await, ["PUT /data?lifecycle"; 3]);
+    let e = p
+        .update_bucket(
+            "acme",
+            "data",
+            UpdateBucket::new().cors(vec![CorsRule::new(["*"], ["GET"])]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Backend, "{e}");
+    assert_eq!(e.code(), Some("InternalError"));
+    assert_eq!(e.resource(), Some((ResourceKind::Bucket, "data")));
+    // Retried as transient (the write is idempotent), then the server's error kept.
+    let w = writes(&server).await;
+    assert_eq!(
+        w.iter().filter(|w| *w == "PUT /data?cors").count(),
+        3,
+        "{w:?}"
+    );
+    assert!(!format!("{e} {e:?} {p:?}").contains(SECRET));
+}
