@@ -84,6 +84,26 @@ pub(crate) async fn lifecycle_kept(p: Arc<SeaweedfsProvider>, inst: String) -> R
             p.create_bucket(&inst, req).await.map_err(s)?;
             let raw_rules = p.admin_s3().get_lifecycle(&b).await.map_err(s)?;
             ensure(raw_rules == rules, format!("server holds {raw_rules:?}"))?;
+            // boto3, an independent client, reads the same rules.
+            let conn = SERVER.get().expect("main sets it");
+            let seen = boto3(conn, "features", &[&b]);
+            let ids: Vec<&str> = seen["lifecycle"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|r| r["ID"].as_str()).collect())
+                .unwrap_or_default();
+            let tmp = &seen["lifecycle"][3];
+            ensure(
+                ids == ["logs", "old-versions", "uploads", "tmp"]
+                    && seen["lifecycle"][0]["Expiration"]["Days"] == 30
+                    && seen["lifecycle"][0]["Filter"]["Prefix"] == "logs/"
+                    && seen["lifecycle"][1]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 7
+                    && seen["lifecycle"][2]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]
+                        == 2
+                    && tmp["Status"] == "Disabled"
+                    && tmp["Filter"]["And"]["Prefix"] == "tmp/"
+                    && tmp["Filter"]["And"]["Tags"][0]["Key"] == "kind",
+                format!("boto3 reads {}", seen["lifecycle"]),
+            )?;
             rules.truncate(1);
             let got = p
                 .update_bucket(&inst, &b, UpdateBucket::new().lifecycle(rules.clone()))
@@ -156,6 +176,16 @@ pub(crate) async fn cors_preflights(p: Arc<SeaweedfsProvider>, inst: String) -> 
                 got.cors.as_deref() == Some(std::slice::from_ref(&rule)),
                 format!("read back {:?}", got.cors),
             )?;
+            let seen = boto3(SERVER.get().expect("main sets it"), "features", &[&b]);
+            let c = &seen["cors"][0];
+            ensure(
+                c["ID"] == "app"
+                    && c["AllowedOrigins"] == serde_json::json!(["https://app.example"])
+                    && c["AllowedMethods"] == serde_json::json!(["GET", "PUT"])
+                    && c["ExposeHeaders"] == serde_json::json!(["ETag"])
+                    && c["MaxAgeSeconds"] == 600,
+                format!("boto3 reads {}", seen["cors"]),
+            )?;
             let app = Some("https://app.example".to_string());
             let ok = preflight(&b, "https://app.example", "PUT").await?;
             ensure(
@@ -220,6 +250,14 @@ pub(crate) async fn retention_locks_new_objects(p: Arc<SeaweedfsProvider>, inst:
             ensure(
                 got.retention == Some(Some(r)) && got.object_lock == Some(true),
                 format!("read back {:?} / {:?}", got.retention, got.object_lock),
+            )?;
+            let seen = boto3(SERVER.get().expect("main sets it"), "features", &[&b]);
+            let lock = &seen["object_lock"];
+            ensure(
+                lock["ObjectLockEnabled"] == "Enabled"
+                    && lock["Rule"]["DefaultRetention"]
+                        == serde_json::json!({"Mode": "GOVERNANCE", "Days": 1}),
+                format!("boto3 reads {lock}"),
             )?;
             let after = put("after").await?;
             let head = raw(
