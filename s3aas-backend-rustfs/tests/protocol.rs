@@ -406,6 +406,8 @@ async fn fault_matrix() {
     assert!(p.get_user("acme", "alice").await.is_ok(), "healthy again");
 }
 
+#[path = "protocol/features.rs"]
+mod features;
 #[path = "protocol/lost.rs"]
 mod lost;
 #[path = "protocol/quirks.rs"]
