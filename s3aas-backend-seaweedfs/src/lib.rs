@@ -99,6 +99,12 @@
 //!   `404 ReplicationConfigurationNotFoundError`, and **`DELETE /<bucket>?replication` deletes
 //!   the bucket with its objects**. So `bucket_replication` is unsupported and refused before
 //!   any request; no other S3 tool should be pointed at those routes either.
+//! - **Usage**: the S3 and IAM port answer no usage figures. Sizes exist elsewhere: the
+//!   master's `/vol/status` lists every volume with its collection (one per bucket), size and
+//!   file count, counting deleted bytes until the volume is vacuumed, and `weed shell
+//!   s3.bucket.list` prints bucket sizes from them. Neither is reachable through the S3
+//!   endpoint this backend is given, so `bucket_usage` and `instance_usage` are unsupported
+//!   (refused before any request).
 //!
 //! ## Found against a real SeaweedFS 4.48 (`tests/seaweedfs_server.rs`)
 //! - `CreateUser`/`CreatePolicy` for an existing name: `409 EntityAlreadyExists`; a missing user
