@@ -366,15 +366,15 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
         }
         let suspend = req.versioning == Some(false);
         if suspend
-            && req.replication.is_none()
             && self
-                .settle(|| self.has_replication(name))
+                .settle(|| self.keeps_replication(name, req.replication.as_deref()))
                 .await
                 .map_err(|e| ctx::<D>(e, op))?
         {
             return conflict(
-                "versioning cannot be suspended while replication is configured: remove the \
-                 replication rules first (in the same update, or before)",
+                "versioning cannot be suspended while replication is configured (rules of this \
+                 SDK, or of another tool): remove the replication rules first (in the same \
+                 update, or before)",
             );
         }
         let r: Result<()> = async {

@@ -259,10 +259,19 @@ impl<D: Dialect> MadminProvider<D> {
             .collect())
     }
 
-    /// Whether the bucket has any replication rule (the SDK's or another tool's).
-    pub(crate) async fn has_replication(&self, bucket: &str) -> Result<bool> {
+    /// Whether the bucket keeps a replication rule after an update that sets the SDK's rules
+    /// to `ours` (`None`: unchanged): the SDK's rules, or another tool's.
+    pub(crate) async fn keeps_replication(
+        &self,
+        bucket: &str,
+        ours: Option<&[ReplicationRule]>,
+    ) -> Result<bool> {
         let cfg = self.s3.get_replication(bucket).await?;
-        Ok(!cfg.ours.is_empty() || !cfg.foreign.is_empty())
+        let ours_left = match ours {
+            Some(r) => !r.is_empty(),
+            None => !cfg.ours.is_empty(),
+        };
+        Ok(ours_left || !cfg.foreign.is_empty())
     }
 
     /// Replaces the SDK's replication rules of `bucket` with `rules` (see the module docs).
@@ -287,11 +296,7 @@ impl<D: Dialect> MadminProvider<D> {
                 ));
             }
         }
-        let targets = if rules.is_empty() && current.ours.is_empty() {
-            Vec::new()
-        } else {
-            self.list_remote_targets(bucket).await?
-        };
+        let targets = self.list_remote_targets(bucket).await?;
         // One target per destination: plan them, refusing what cannot be done, before writing.
         let mut plan: Vec<Planned<'_>> = Vec::new();
         for r in rules {

@@ -354,7 +354,8 @@ async fn a_new_destination_removes_the_old_target_but_never_a_foreign_one() {
 }
 
 /// Refused before any write: a priority a foreign rule has; suspending versioning while a rule
-/// (here another tool's) is configured; a default retention on a bucket made without lock.
+/// (here another tool's) is configured, even when the update removes the SDK's rules; a default
+/// retention on a bucket made without lock.
 #[tokio::test]
 async fn conflicts_are_refused_before_any_write() {
     let server = MockServer::start().await;
@@ -385,6 +386,18 @@ async fn conflicts_are_refused_before_any_write() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
     assert!(e.message().contains("replication"), "{e}");
+    // Removing the SDK's rules does not help while another tool's rule stays.
+    let e = p
+        .update_bucket(
+            "acme",
+            "b1",
+            UpdateBucket::new()
+                .replication(Vec::new())
+                .versioning(false),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
     let e = p
         .update_bucket(
             "acme",
