@@ -28,6 +28,16 @@
 //! - Quotas are hard only, and enforced from scanner-computed usage: expect overshoot.
 //! - The same code talks to RustFS's `/minio/admin` alias, whose answers keep RustFS shapes
 //!   (wrapped `info`, snake_case usage, XML errors); this dialect reads both.
+//! - Lifecycle: MinIO accepts `AbortIncompleteMultipartUpload` and silently ignores it
+//!   (`minio-admin.md`), so a rule with `abort_incomplete_multipart_days` is refused as
+//!   `Unsupported` before any request, on create and on update.
+//! - Replication: the remote target's `set-remote-target` body is madmin-encrypted (it carries
+//!   the destination's secret); targets are updated with `update=true` and the
+//!   `creds`/`sync`/`bandwidth` flags; MinIO allows one target per endpoint per bucket
+//!   (`XMinioAdminBucketRemoteAlreadyExists` otherwise) and checks the remote bucket exists with
+//!   versioning. What was checked: the encrypted call against RustFS's `/minio/admin/v3` alias
+//!   (an object replicated to a second RustFS server) and against the MinIO fake, which follows
+//!   `minio-admin.md` and MinIO's handlers as read; a real MinIO server was not run here.
 
 use s3aas_core::{Capabilities, ObjectStoreProvider, ProviderConfig, Registry, Result};
 use s3aas_madmin::MadminProvider;

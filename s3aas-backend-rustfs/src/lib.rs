@@ -92,6 +92,40 @@
 //!   out if it belongs to the user, never made twice;
 //! - policies (`info-canned-policy`, same document) and attachments (`user-info`).
 //!
+//! ## Bucket features (measured on RustFS 1.0.1, the `rustfs_server` test target)
+//! - Lifecycle, CORS and the object-lock default retention are S3 configurations; "not
+//!   configured" is `404` (`NoSuchLifecycleConfiguration`, `NoSuchCORSConfiguration`,
+//!   `ObjectLockConfigurationNotFoundError`, `ReplicationConfigurationNotFoundError`). Proven:
+//!   lifecycle rules (with `AbortIncompleteMultipartUpload`, which RustFS keeps) and a CORS rule
+//!   read back equal and the server answers a preflight with the rule's origin; a `GOVERNANCE`
+//!   1-day default retention gives an object a tenant writes (with an issued key) the lock mode
+//!   and a retain-until date a day ahead (`HEAD`), and deleting that version is refused even to
+//!   root. RustFS accepts an object-lock configuration on a versioned bucket made *without*
+//!   lock (turning lock on, one-way), so the provider refuses a retention on such a bucket as
+//!   `Conflict` before any request (AWS and MinIO refuse it themselves).
+//! - Replication: remote targets through `/rustfs/admin/v3/set-remote-target?bucket=B` with a
+//!   **plain** JSON `BucketTarget` (the `/minio/admin/v3` alias takes it madmin-encrypted, also
+//!   proven), answered with the ARN as a JSON string (`"arn:minio:replication::<uuid>:<bucket>"`);
+//!   `list-remote-targets` gives the targets with an empty `secretKey`; setting an identical
+//!   target again answers the existing ARN and changes nothing, so settings are changed with
+//!   `update=true` plus `creds`/`sync`/`bandwidth` flags (as madmin-go sends them).
+//!   `remove-remote-target` is refused (`400` "Remote target removal disallowed") while a rule
+//!   names the target, and deleting a bucket's replication configuration drops its targets by
+//!   itself (a later removal answers `400` "Remote target not found", read as removed).
+//!   RustFS refuses loopback targets unless the *source* server runs with
+//!   `RUSTFS_REPLICATION_ALLOW_LOOPBACK_TARGET=true` (test-only; private addresses are always
+//!   allowed). Proven between two servers on loopback: an object a tenant writes arrives on the
+//!   other server (about 260 ms), stops arriving once the rule is removed (and the target is
+//!   gone), suspending versioning under replication is refused (by the SDK first, and by the
+//!   server with `409 InvalidBucketState`), and another tool's rule survives the SDK's updates
+//!   verbatim with its target.
+//! - Durability: `GET /rustfs/admin/v3/bucket-durability/{bucket}` answers
+//!   `{"bucket":..,"mode":null}` (`null` = no override; modes `strict`, `relaxed`, `none` are set
+//!   with `PUT` of `{"mode":..}`), `DELETE` on the same path clears an override, and a missing
+//!   bucket also reads `null`. A new bucket reports `Durability::ServerDefault`; `create_bucket`
+//!   clears an override the new bucket has; a hand-set override reads `Override("relaxed")`.
+//! - Instance usage comes from `datausageinfo` (the scanner's cache; see `instance_usage`).
+//!
 //! `health()` on a cluster: `/health/ready` reflects read quorum (it stays `200` with one or two
 //! of four nodes down, listing the missing drives), so the provider also asks
 //! `/minio/health/cluster`, which answers `503` without write quorum, and server info, which

@@ -46,6 +46,36 @@
 //! could not remove. Access keys get an id and secret chosen by the SDK for this. `health()`
 //! reports missing write quorum as not ready and a cluster with nodes or drives missing as
 //! ready but degraded. The RustFS crate docs say what was measured.
+//!
+//! ## Bucket features
+//!
+//! Lifecycle rules, CORS rules and the object-lock default retention are S3 configurations
+//! (the shared `s3aas_http` calls), set by `create_bucket` after the bucket's other settings
+//! (a failure removes the bucket again, or is `Partial` naming what stayed), replaced by
+//! `update_bucket`, and read by `get_bucket` concurrently with the other reads. A retention on a
+//! bucket made without object lock is refused as `Conflict` before any request. Where the
+//! dialect says the server ignores `AbortIncompleteMultipartUpload` (MinIO), such a rule is
+//! refused as `Unsupported` before any request.
+//!
+//! Replication rules become one *remote target* per destination (admin API
+//! `set-remote-target`, encrypted where the dialect says so) and rules in the bucket's S3
+//! replication configuration naming the target's ARN. Only the SDK's rules (ids
+//! `s3aas-<id>`) are read and replaced; other tools' rules are written back verbatim, an SDK
+//! rule reusing one of their priorities is `Conflict` before any write, and their targets are
+//! never removed. A matching target is reused (its credentials always re-sent, since the secret
+//! cannot be read back to compare; bandwidth and synchronous mode when they differ); targets
+//! only the SDK's removed rules used are removed after the new configuration is written. A
+//! failure midway removes the targets the change made, or is `Partial` naming what stayed (a
+//! reused target's updated settings, a target that could not be removed). Suspending
+//! versioning while any rule stays is `Conflict` before any write; an update that removes the
+//! rules and suspends versioning removes the rules first, and one that enables versioning and
+//! adds rules enables versioning first. The destination secret is only ever serialised into
+//! the `set-remote-target` body: no `Debug`, log line or error carries it. Read back, a rule's
+//! destination comes from `list-remote-targets` (secret `None`, `arn` set).
+//!
+//! Per-bucket durability (RustFS's `bucket-durability`) is read into `Bucket::durability`
+//! where the dialect has it, and a new bucket's override is cleared so that it keeps the
+//! server's safe default.
 
 mod access_key;
 mod admin;
