@@ -283,10 +283,30 @@ pub(super) async fn rgwadmin_cross_check(p: Arc<CephProvider>, inst: String) -> 
             "rgwadmin sees {theirs}\nthe provider reports {ours}"
         ));
     }
+    // The instance's usage (one stats call) is the sum of what rgwadmin reads bucket by bucket.
+    let sum = |k: &str| {
+        theirs["buckets"]
+            .as_object()
+            .map(|b| b.values().filter_map(|v| v[k].as_u64()).sum::<u64>())
+            .unwrap_or_default()
+    };
+    let u = p
+        .instance_usage(&inst)
+        .await
+        .map_err(err("instance usage"))?;
+    if (u.bytes, u.objects, u.buckets) != (sum("bytes"), Some(sum("objects")), buckets.len() as u64)
+    {
+        return Err(format!(
+            "instance usage {u:?}, rgwadmin's buckets sum to {} bytes, {} objects",
+            sum("bytes"),
+            sum("objects")
+        ));
+    }
     println!(
-        "rgwadmin cross-check: {} users, {} buckets agree",
+        "rgwadmin cross-check: {} users, {} buckets, instance usage {} bytes agree",
         users.len(),
-        buckets.len()
+        buckets.len(),
+        u.bytes
     );
     Ok(())
 }
