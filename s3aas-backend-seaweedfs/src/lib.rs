@@ -75,7 +75,9 @@
 //!   the rule does not allow still gets `200` with the origin but without
 //!   `Access-Control-Allow-Methods` (a browser then refuses it). **Without a CORS
 //!   configuration SeaweedFS answers every preflight permissively** (any origin, all methods),
-//!   so removing the rules opens cross-origin access rather than closing it.
+//!   so removing the rules opens cross-origin access rather than closing it. That fallback
+//!   is the gateway's `-s3.allowedOrigins` (`weed s3 -allowedOrigins`), default `*`: set it to
+//!   the origins every bucket may serve.
 //! - **Default retention** (`?object-lock`): kept (days or years, governance or compliance)
 //!   and enforced: an object written afterwards carries the mode and retain-until date
 //!   (`HEAD`), deleting its version is `403 AccessDenied` (`PermissionDenied`) unless a
