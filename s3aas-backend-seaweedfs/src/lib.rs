@@ -77,7 +77,8 @@
 //!   configuration SeaweedFS answers every preflight permissively** (any origin, all methods),
 //!   so removing the rules opens cross-origin access rather than closing it. That fallback
 //!   is the gateway's `-s3.allowedOrigins` (`weed s3 -allowedOrigins`), default `*`: set it to
-//!   the origins every bucket may serve.
+//!   the origins every bucket may serve (seen: with `-s3.allowedOrigins=https://ok.example`,
+//!   a preflight on a bucket without rules is `200` for that origin and `403` for another).
 //! - **Default retention** (`?object-lock`): kept (days or years, governance or compliance)
 //!   and enforced: an object written afterwards carries the mode and retain-until date
 //!   (`HEAD`), deleting its version is `403 AccessDenied` (`PermissionDenied`) unless a
