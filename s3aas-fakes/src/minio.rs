@@ -4,6 +4,8 @@
 //! with the caller's secret (a wrong key is `400 XMinioAdminConfigBadJSON`), and answers MinIO
 //! encrypts are encrypted with it, by default with algorithm id 0 (Argon2id + AES-GCM, what an x86
 //! MinIO server sends). IAM policies are stored and attached but not evaluated on S3 calls.
+//! Bucket remote targets for replication are kept as MinIO keeps them (see `remote_targets.rs`):
+//! `set-remote-target` encrypted, and a replication configuration must name existing targets.
 
 mod admin;
 mod policies;
