@@ -115,8 +115,9 @@
 //!   `rgw_lifecycle_work_time` (default `00:00-06:00`), and `radosgw-admin lc process` runs
 //!   them at once. Proved with a lifecycle day shortened to 2 s (`rgw_lc_debug_interval=2`):
 //!   the expiry rule puts a delete marker on the object under its prefix only, the noncurrent
-//!   rule removes the older version of another key. (Pacific's `lc process` ignores
-//!   `--bucket` and processes every bucket with rules.)
+//!   rule removes the older version of another key, and the multipart rule aborts an
+//!   incomplete upload (its parts are then `404 NoSuchUpload`). (Pacific's `lc process`
+//!   ignores `--bucket` and processes every bucket with rules.)
 //! - **CORS** (`?cors`): stored and read back as given (a rule without `MaxAgeSeconds` has
 //!   none); enforced: an anonymous preflight (`OPTIONS` with `Origin` and
 //!   `Access-Control-Request-Method`) from an allowed origin and method is `200` with

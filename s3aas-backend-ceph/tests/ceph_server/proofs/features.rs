@@ -72,8 +72,8 @@ async fn owner_user(
 /// `rgw_lc_debug_interval=2` a lifecycle "day" is 2 s, and `radosgw-admin lc process` runs
 /// the rules at once (Pacific's `lc process` ignores `--bucket` and processes every bucket
 /// with rules: proofs run one at a time, so only this proof's bucket has any). The expiry
-/// puts a delete marker on `logs/a` and not on `keep`, whose noncurrent version goes; then
-/// the rules are removed.
+/// puts a delete marker on `logs/a` and not on `keep`, whose noncurrent version goes, and the
+/// incomplete multipart upload is aborted; then the rules are removed.
 pub(super) async fn lifecycle_applied(p: Arc<CephProvider>, inst: String) -> Result<(), String> {
     p.create_instance(CreateInstance::new(&inst))
         .await
@@ -81,7 +81,22 @@ pub(super) async fn lifecycle_applied(p: Arc<CephProvider>, inst: String) -> Res
     p.create_bucket(&inst, CreateBucket::new("logs").versioning(true))
         .await
         .map_err(err("create bucket"))?;
-    let (_, s3) = owner_user(&p, &inst, "logs").await?;
+    let (k, s3) = owner_user(&p, &inst, "logs").await?;
+    // An upload left incomplete: a part goes in while it exists.
+    let upload = s3
+        .create_multipart_upload("logs", "big", &[])
+        .await
+        .map_err(err("create upload"))?
+        .upload_id;
+    let part = format!(
+        "/logs/big?partNumber=1&uploadId={}",
+        url::form_urlencoded::byte_serialize(upload.as_bytes()).collect::<String>()
+    );
+    let put_part = || raw(http::Method::PUT, &part, &[], b"part", Some(key_of(&k)));
+    let before = put_part().await?;
+    if before.status != 200 {
+        return Err(format!("a part of the open upload: HTTP {}", before.status));
+    }
     let mut versions = Vec::new();
     for (k, v) in [("logs/a", "x"), ("keep", "1"), ("keep", "2")] {
         let out = s3
@@ -95,6 +110,7 @@ pub(super) async fn lifecycle_applied(p: Arc<CephProvider>, inst: String) -> Res
             .prefix("logs/")
             .expire_after_days(1),
         LifecycleRule::new("old-versions").expire_noncurrent_after_days(1),
+        LifecycleRule::new("uploads").abort_incomplete_multipart_after_days(1),
     ];
     let b = p
         .update_bucket(&inst, "logs", UpdateBucket::new().lifecycle(rules.clone()))
@@ -129,6 +145,15 @@ pub(super) async fn lifecycle_applied(p: Arc<CephProvider>, inst: String) -> Res
     s3.get_object("logs", "keep", Some(&versions[2]))
         .await
         .map_err(err("the current version of keep"))?;
+    // The incomplete upload was aborted: its parts are refused.
+    let after = put_part().await?;
+    if after.status != 404 || !after.body_snippet(500).contains("NoSuchUpload") {
+        return Err(format!(
+            "a part of the upload after lc process: HTTP {} {}, want 404 NoSuchUpload",
+            after.status,
+            after.body_snippet(200)
+        ));
+    }
     let b = p
         .update_bucket(&inst, "logs", UpdateBucket::new().lifecycle(Vec::new()))
         .await
