@@ -515,3 +515,61 @@ async fn durability_override_is_reported_and_cleared_on_create() {
         .unwrap();
     assert_eq!(b.durability, Some(Durability::ServerDefault));
 }
+
+/// A create whose lifecycle configuration is refused removes the bucket (and its registry
+/// marker) again and says which step failed.
+#[tokio::test]
+async fn a_refused_lifecycle_removes_the_new_bucket() {
+    let server = MockServer::start().await;
+    with_instance(&server).await;
+    Mock::given(method("HEAD"))
+        .and(path("/b1"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/b1"))
+        .and(query_param("lifecycle", ""))
+        .respond_with(xml_error(400, "MalformedXML", "injected"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/b1"))
+        .respond_with(ResponseTemplate::new(200))
+        .with_priority(6)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/b1"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/s3aas-system/v1/buckets/acme/b1"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = provider(&server)
+        .create_bucket(
+            "acme",
+            CreateBucket::new("b1").lifecycle_rule(LifecycleRule::new("x").expire_after_days(1)),
+        )
+        .await
+        .unwrap_err();
+    assert_ne!(e.kind(), ErrorKind::Partial, "{e}");
+    assert!(
+        e.message()
+            .contains("setting lifecycle, CORS or default retention failed")
+            && e.message().contains("the bucket was removed again"),
+        "{e}"
+    );
+    let w = writes(&server).await;
+    assert!(
+        !w.iter()
+            .any(|x| x.starts_with("PUT /s3aas-system/v1/buckets")),
+        "never registered: {w:?}"
+    );
+}
