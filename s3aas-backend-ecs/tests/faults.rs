@@ -217,3 +217,112 @@ async fn tenant_provisioning_is_all_or_nothing() {
     let again = provision_tenant(&p, &spec).await.unwrap();
     assert_eq!(again.instance.id, t.instance.id);
 }
+
+/// Faults on the S3 side of bucket features and on namespace billing: a failing lifecycle step
+/// removes the half-made bucket, a transient S3 error on a read is retried, a refusal stops an
+/// update before its management-side changes, and billing answers that cannot be trusted are
+/// errors, never a wrong figure.
+#[tokio::test]
+async fn feature_and_billing_faults() {
+    let (sim, p) = setup().await;
+    let s3_calls = |needle: &str| {
+        sim.state()
+            .s3_calls
+            .iter()
+            .filter(|c| c.contains(needle))
+            .count()
+    };
+
+    // The lifecycle PUT fails every time: bounded retries, then the bucket is removed again.
+    sim.inject(
+        Fault::s3("/flt-b", 500, "InternalError")
+            .query("lifecycle")
+            .method("PUT")
+            .times(10),
+    );
+    let before = s3_calls("PUT /flt-b?lifecycle");
+    let e = p
+        .create_bucket(
+            "flt",
+            CreateBucket::new("flt-b").lifecycle_rule(LifecycleRule::new("r").expire_after_days(1)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("setting lifecycle, CORS or default retention on the new bucket failed"),
+        "{e}"
+    );
+    assert_eq!(
+        s3_calls("PUT /flt-b?lifecycle") - before,
+        3,
+        "bounded retries"
+    );
+    assert!(
+        !sim.state().buckets.contains_key("flt-b"),
+        "nothing half-made"
+    );
+    sim.state().faults.clear();
+
+    // A 503 once on a feature read: retried, the read succeeds.
+    p.create_bucket(
+        "flt",
+        CreateBucket::new("flt-c").cors_rule(CorsRule::new(["*"], ["GET"])),
+    )
+    .await
+    .unwrap();
+    sim.inject(
+        Fault::s3("/flt-c", 503, "SlowDown")
+            .query("cors")
+            .method("GET"),
+    );
+    let b = p.get_bucket("flt", "flt-c").await.unwrap();
+    assert_eq!(b.cors, Some(vec![CorsRule::new(["*"], ["GET"])]));
+
+    // S3 refuses the CORS change: the update stops before its quota change.
+    sim.inject(
+        Fault::s3("/flt-c", 403, "AccessDenied")
+            .query("cors")
+            .method("PUT"),
+    );
+    let e = p
+        .update_bucket(
+            "flt",
+            "flt-c",
+            UpdateBucket::new()
+                .cors(vec![CorsRule::new(["*"], ["HEAD"])])
+                .quota(Quota::hard(1 << 30)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
+    assert_eq!(
+        sim.state().buckets["flt-c"].block_size,
+        -1,
+        "quota untouched"
+    );
+
+    // Billing: a server error, a truncated body, a page marker that does not advance, a
+    // bucket figure without a size.
+    const NS_BILLING: &str = "/object/billing/namespace/flt/info";
+    let err =
+        r#"{"code":7000,"description":"API service error","details":"injected","retryable":false}"#;
+    sim.inject(Fault::new(NS_BILLING, 500, err).times(3));
+    let e = p.instance_usage("flt").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Backend, "{e}");
+    for body in [
+        r#"{"namespace":"flt","total_size":1.0,"bucket_billing_info":[{"name":"flt-c","#.to_string(),
+        r#"{"namespace":"flt","total_size":0.0,"bucket_billing_info":[],"next_marker":"m"}"#
+            .to_string(),
+        r#"{"namespace":"flt","total_size":0.0,"bucket_billing_info":[{"name":"flt-c","total_objects":1}]}"#
+            .to_string(),
+    ] {
+        sim.inject(Fault::new(NS_BILLING, 200, &body).times(2));
+        let e = p.instance_usage("flt").await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Backend, "{body}: {e}");
+        sim.state().faults.clear();
+    }
+    // And with the faults gone, the real figure.
+    let u = p.instance_usage("flt").await.unwrap();
+    assert_eq!((u.buckets, u.bytes), (1, 0));
+}

@@ -1,7 +1,7 @@
 //! ECS protocol tests against the simulator: sessions (expiry mid-batch, concurrent re-login,
 //! token limit, logout), two-key rotation, hidden secrets, S3 proof of keys, quota units,
 //! creation-only encryption, forced delete through `emptyBucket`, errors, retries, faults and
-//! TLS.
+//! TLS; bucket features and instance usage in `protocol/features.rs`.
 
 use s3aas_backend_ecs::EcsProvider;
 use s3aas_core::prelude::*;
@@ -706,3 +706,6 @@ async fn capabilities_are_declared_and_probed_and_restricted_never_widened() {
     assert!(old.capabilities().bucket_force_delete);
     assert!(!old.probe_capabilities().await.unwrap().bucket_force_delete);
 }
+
+#[path = "protocol/features.rs"]
+mod features;

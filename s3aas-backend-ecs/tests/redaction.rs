@@ -203,3 +203,81 @@ async fn iam_mode_keeps_secrets_out_too() {
     assert!(secrets.len() >= 5, "the audit has secrets to look for");
     assert_no_secret(&format!("{}\n{}", printed.join("\n"), logged), &secrets);
 }
+
+/// Bucket features under hidden secret keys: each S3 write signs with a temporary key of the
+/// bucket's owner that lives for one call. Those keys, a refused replication destination's
+/// secret, tokens and the password stay out of logs, `Debug`, `Display` and errors, also when
+/// S3 refuses a call made with a temporary key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bucket_features_keep_temporary_keys_out() {
+    let logs = LogCapture::default();
+    let _guard = logs.install();
+    let (sim, raw, mut secrets) = start(false).await;
+    sim.state().hide_secret_keys = true;
+    let raw = std::sync::Arc::new(raw);
+    let p = Client::new(raw.clone());
+    let mut printed = Vec::new();
+    p.create_instance(CreateInstance::new("redfeat"))
+        .await
+        .unwrap();
+    let b = p
+        .create_bucket(
+            "redfeat",
+            CreateBucket::new("redfeat-b")
+                .lifecycle_rule(LifecycleRule::new("r").expire_after_days(3))
+                .cors_rule(CorsRule::new(["*"], ["GET"]))
+                .retention(DefaultRetention::days(RetentionMode::Governance, 1)),
+        )
+        .await
+        .unwrap();
+    printed.push(format!("{b:?}"));
+    sim.inject(s3aas_fakes::ecs::Fault::s3("/redfeat-b", 403, "AccessDenied").query("cors"));
+    let dest_secret = "replication-destination-SECRET-99";
+    secrets.push(dest_secret.into());
+    let failures = [
+        p.update_bucket(
+            "redfeat",
+            "redfeat-b",
+            UpdateBucket::new().cors(vec![CorsRule::new(["*"], ["PUT"])]),
+        )
+        .await
+        .map(drop),
+        p.create_bucket(
+            "redfeat",
+            CreateBucket::new("redfeat-r")
+                .versioning(true)
+                .replication_rule(ReplicationRule::new(
+                    "dr",
+                    1,
+                    ReplicationDestination::new(
+                        "https://dr.example.com",
+                        "dr",
+                        "AKIDR",
+                        SecretString::from(dest_secret.to_string()),
+                    ),
+                )),
+        )
+        .await
+        .map(drop),
+    ];
+    for f in &failures {
+        let e = f.as_ref().expect_err("each of these calls fails");
+        printed.push(format!("{e:?}"));
+        printed.push(format!("{e}"));
+    }
+    printed.push(format!("{:?}", p.instance_usage("redfeat").await.unwrap()));
+    p.delete_instance("redfeat", DeleteInstance::new().force(true))
+        .await
+        .unwrap();
+    secrets.extend(sim.state().tokens.keys().cloned());
+    raw.close().await.unwrap();
+    let issued = sim.state().issued_secrets.clone();
+    assert!(
+        issued.len() >= 2,
+        "temporary keys were made for the writes: {}",
+        issued.len()
+    );
+    secrets.extend(issued);
+    let logged = logs.text_checked();
+    assert_no_secret(&format!("{}\n{}", printed.join("\n"), logged), &secrets);
+}

@@ -98,6 +98,7 @@ impl EcsSimulator {
             earliest_expiry: None,
             calls: Vec::new(),
             s3_calls: Vec::new(),
+            issued_secrets: Vec::new(),
             record_calls: true,
             seq: 0,
         }));

@@ -217,6 +217,9 @@ pub struct EcsState {
     pub earliest_expiry: Option<OffsetDateTime>,
     /// Every management call: `METHOD path` (while `record_calls` is on).
     pub calls: Vec<String>,
+    /// Every secret key the management API handed out, deleted ones too (for redaction
+    /// audits: a temporary key lives only during one call).
+    pub issued_secrets: Vec<String>,
     /// Every S3 call: `METHOD path?query` (while `record_calls` is on).
     pub s3_calls: Vec<String>,
     /// Whether to keep `calls` (turn off for long runs whose memory is measured).

@@ -225,6 +225,7 @@ pub(super) fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str]) ->
             if let Some(at) = expiry {
                 st.earliest_expiry = Some(st.earliest_expiry.map_or(at, |e| e.min(at)));
             }
+            st.issued_secrets.push(secret);
             c.ok(body)
         }
         ("GET", ["object", "user-secret-keys", uid, rest @ ..]) if rest.len() <= 1 => {
