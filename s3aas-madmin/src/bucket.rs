@@ -270,7 +270,7 @@ impl<D: Dialect> MadminProvider<D> {
             .await
             .map_err(|e| ("lifecycle, CORS or default retention", e))?;
         if !req.replication.is_empty() {
-            self.apply_replication(b, &req.replication)
+            self.apply_replication(b, &req.replication, true)
                 .await
                 .map_err(|e| ("replication", e))?;
         }
@@ -380,7 +380,7 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
         let r: Result<()> = async {
             // Replication needs versioning: removed before a suspension, added after enabling.
             if suspend && let Some(rules) = &req.replication {
-                self.apply_replication(name, rules).await?;
+                self.apply_replication(name, rules, false).await?;
             }
             if let Some(v) = req.versioning {
                 if v || self.settle(|| self.s3.get_versioning(name)).await?
@@ -412,7 +412,7 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
             self.settle(|| self.s3.apply_updated_features(name, &req))
                 .await?;
             if !suspend && let Some(rules) = &req.replication {
-                self.apply_replication(name, rules).await?;
+                self.apply_replication(name, rules, false).await?;
             }
             Ok(())
         }

@@ -66,7 +66,8 @@
 //! cannot be read back to compare; bandwidth and synchronous mode when they differ); targets
 //! only the SDK's removed rules used are removed after the new configuration is written. A
 //! failure midway removes the targets the change made, or is `Partial` naming what stayed (a
-//! reused target's updated settings, a target that could not be removed). Suspending
+//! reused target's updated settings, a target that could not be removed); a bucket being
+//! created is removed instead, and its targets with it. Suspending
 //! versioning while any rule stays is `Conflict` before any write; an update that removes the
 //! rules and suspends versioning removes the rules first, and one that enables versioning and
 //! adds rules enables versioning first. The destination secret is only ever serialised into

@@ -16,7 +16,9 @@
 //! Failures: everything that can be refused without writing is checked first (a priority a
 //! foreign rule already has, a region change of a reused target). A failure after a write
 //! undoes the targets this call made; what cannot be undone (a reused target's updated
-//! settings, a target that could not be removed) is reported as `Partial`, naming it.
+//! settings, a target that could not be removed) is reported as `Partial`, naming it. On a
+//! bucket `create_bucket` just made, nothing is undone here: the bucket is removed, and its
+//! targets (part of its metadata) go with it, as measured on RustFS 1.0.1.
 //!
 //! Secrets: the destination secret is serialised into the request body only (sealed with the
 //! madmin payload encryption on MinIO) and appears in no `Debug`, log line or error.
@@ -275,10 +277,14 @@ impl<D: Dialect> MadminProvider<D> {
     }
 
     /// Replaces the SDK's replication rules of `bucket` with `rules` (see the module docs).
+    /// `new_bucket`: the bucket was just made and is removed again on failure, taking its
+    /// remote targets with it (on both servers a bucket's targets are part of its metadata),
+    /// so nothing is undone here.
     pub(crate) async fn apply_replication(
         &self,
         bucket: &str,
         rules: &[ReplicationRule],
+        new_bucket: bool,
     ) -> Result<()> {
         let current = self.settle(|| self.s3.get_replication(bucket)).await?;
         if rules.is_empty() && current.ours.is_empty() {
@@ -345,6 +351,7 @@ impl<D: Dialect> MadminProvider<D> {
                     }
                     arns.push((p.dest, arn));
                 }
+                Err(e) if new_bucket => return Err(e),
                 Err(e) => return Err(self.undo(bucket, e, &done, "setting a remote target").await),
             }
         }
@@ -371,6 +378,9 @@ impl<D: Dialect> MadminProvider<D> {
             foreign_priorities: current.foreign_priorities.clone(),
         };
         if let Err(e) = self.settle(|| self.s3.put_replication(bucket, &cfg)).await {
+            if new_bucket {
+                return Err(e);
+            }
             return Err(self
                 .undo(bucket, e, &done, "writing the replication configuration")
                 .await);

@@ -226,10 +226,20 @@ pub(crate) async fn replication_between_two_servers(p: Arc<RustfsProvider>, inst
             let arns = remote_targets(&p, &src).await?;
             ensure(arns == vec![arn.clone()], format!("the foreign rule's target kept: {arns:?}"))?;
             println!("real-server rustfs: a foreign replication rule survived two SDK updates verbatim, with its remote target");
-            p.admin_s3()
-                .put_replication(&src, &ReplicationConfig::default())
+            // A bucket's targets go with it: a bucket made again under the name has none (what
+            // a failed create relies on when it removes the bucket instead of its targets).
+            p.delete_bucket(&inst, &src, DeleteBucket::new().force(true))
                 .await
-                .map_err(|e| format!("raw delete: {e}"))
+                .map_err(|e| format!("delete the source: {e}"))?;
+            p.create_bucket(&inst, CreateBucket::new(&src).versioning(true))
+                .await
+                .map_err(|e| format!("make the source again: {e}"))?;
+            let arns = remote_targets(&p, &src).await?;
+            ensure(arns.is_empty(), format!("targets outlived their bucket: {arns:?}"))?;
+            let cfg = p.admin_s3().get_replication(&src).await.map_err(|e| e.to_string())?;
+            ensure(cfg == ReplicationConfig::default(), format!("configuration outlived its bucket: {cfg:?}"))?;
+            println!("real-server rustfs: deleting a bucket takes its remote targets and replication configuration along");
+            Ok(())
         }
     })
     .await;
