@@ -179,7 +179,8 @@ impl<D: Dialect> MadminProvider<D> {
         let resp = self
             .admin
             .ok(call, Some((ResourceKind::Bucket, bucket)))
-            .await?;
+            .await
+            .map_err(|e| scrub(e, d))?;
         let text = String::from_utf8_lossy(&resp.body);
         let arn = serde_json::from_slice::<String>(&resp.body)
             .unwrap_or_else(|_| text.trim().trim_matches('"').to_string());
@@ -446,6 +447,18 @@ impl<D: Dialect> MadminProvider<D> {
             e.with_kind(ErrorKind::Partial)
                 .with_message(format!("{msg}; {}", left.join("; ")))
         }
+    }
+}
+
+/// An error answer that quotes the destination's secret (a server echoing the request) does
+/// not carry it on.
+fn scrub(e: Error, d: &ReplicationDestination) -> Error {
+    match &d.secret_key {
+        Some(s) if !s.expose_secret().is_empty() && e.message().contains(s.expose_secret()) => {
+            let m = e.message().replace(s.expose_secret(), "[REDACTED]");
+            e.with_message(m)
+        }
+        _ => e,
     }
 }
 
