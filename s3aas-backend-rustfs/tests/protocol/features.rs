@@ -635,3 +635,49 @@ async fn a_server_quoting_the_secret_does_not_leak_it() {
         &["dr-secret-distinctive".to_string()],
     );
 }
+
+/// Refused before any write as well: a reused target whose region would change (a target's
+/// region cannot be updated), and two rules to one destination with different credentials
+/// (one target per destination).
+#[tokio::test]
+async fn target_conflicts_are_refused_before_any_write() {
+    let server = MockServer::start().await;
+    with_instance(&server).await;
+    with_bucket(&server).await;
+    quota_none(&server).await;
+    versioning_enabled(&server).await;
+    get_replication(&server, config(&[our_rule_xml("old", 1, ARN_X)]), 3, None).await;
+    let mut t = listed_target(1000);
+    t["region"] = json!("eu-west-1");
+    list_targets(&server, json!([t]), 3, None).await;
+    let p = provider(&server);
+    let e = p
+        .update_bucket(
+            "acme",
+            "b1",
+            UpdateBucket::new().replication(vec![ReplicationRule::new("dr", 1, destination())]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
+    assert!(e.message().contains("region"), "{e}");
+    let mut other = destination().region("eu-west-1");
+    other.access_key = "AKOTHER".into();
+    let e = p
+        .update_bucket(
+            "acme",
+            "b1",
+            UpdateBucket::new().replication(vec![
+                ReplicationRule::new("a", 1, destination().region("eu-west-1")),
+                ReplicationRule::new("b", 2, other),
+            ]),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert_eq!(
+        writes(&server).await,
+        Vec::<String>::new(),
+        "nothing written"
+    );
+}
