@@ -1,7 +1,8 @@
 //! # s3aas-backend-ecs
 //!
-//! The Dell ECS backend of s3aas, on the ECS Management REST API (port 4443) plus the few S3
-//! calls that only the data API offers (versioning).
+//! The Dell ECS backend of s3aas, on the ECS Management REST API (port 4443) plus the S3 calls
+//! that only the data API offers (versioning, lifecycle, CORS, the object-lock default
+//! retention).
 //!
 //! ```no_run
 //! # async fn f() -> s3aas_core::Result<()> {
@@ -30,6 +31,9 @@
 //! | bucket quota | `blockSize` / `notificationSize` in whole GiB |
 //! | bucket policy | `/object/bucket/{b}/policy` |
 //! | bucket usage | billing, `sizeunit=BYTE` (sampled about every 5 minutes: see [`BucketUsage::as_of`](s3aas_core::model::BucketUsage)) |
+//! | lifecycle rules, CORS rules, default retention | the bucket's S3 `?lifecycle`, `?cors` and `?object-lock` configurations, signed as its owner (below) |
+//! | instance usage | namespace billing with bucket details, summed over the instance's own buckets ([`UsageSource::Billing`](s3aas_core::model::UsageSource)) |
+//! | public read (with listing) | a bucket policy granting `*` `s3:GetObject` (and `s3:ListBucket`), through `/object/bucket/{b}/policy` |
 //!
 //! ## IAM mode (ECS 3.6+)
 //! [`EcsBuilder::iam`] (config `iam=true`) manages users, access keys and named policies through
@@ -69,12 +73,65 @@
 //!
 //! ## S3 calls, as ECS demands them
 //! ECS takes a signed S3 request's namespace from the user who signs it, and lets only a
-//! bucket's owner (or a user a bucket policy grants) reconfigure it. So versioning and
-//! emptiness checks are signed with the bucket owner's secret key, read from ECS; where ECS
+//! bucket's owner (or a user a bucket policy grants) reconfigure it. So versioning, lifecycle,
+//! CORS, the default retention and emptiness checks are signed with the bucket owner's secret key, read from ECS; where ECS
 //! hides secret keys, a temporary key is made for the call and deleted after it (which needs a
 //! free key slot: ECS allows two per user). A real deployment must configure: the S3 endpoint
 //! the SDK reaches (`s3_endpoint`, ports 9020/9021) and a management user that may create
 //! namespaces and object users (System Admin; Namespace Admin suffices with `namespace`).
+//!
+//! ## Bucket features: lifecycle, CORS, default retention, replication
+//! ECS keeps lifecycle and CORS in its S3 head only (the management API has no endpoint for
+//! either), so s3aas sets and reads them through S3 as the bucket's owner, exactly as it does
+//! versioning: one owner client (and, where secrets are hidden, one temporary key) per
+//! `create_bucket`, `update_bucket` or `get_bucket`. What ECS supports, from its Data Access
+//! Guide ("S3 API supported and unsupported features", 3.5 to 3.6.2): PUT/GET/DELETE bucket
+//! lifecycle, "only the expiration part" (expiry, noncurrent expiry, multipart abort; no
+//! transitions) and not on file-system-enabled buckets (s3aas makes none); PUT/GET/DELETE
+//! bucket CORS.
+//!
+//! **Default retention** is the S3 object-lock configuration (`?object-lock`, mode GOVERNANCE
+//! or COMPLIANCE, days or years), which ECS has from 3.6.2 (Dell's "ECS object lock" notes;
+//! VMware OSE: 3.6) on buckets made with `is_object_lock_enabled`: capability
+//! `bucket_retention` needs the S3 endpoint and 3.6.2, like `bucket_object_lock`. The
+//! management API offers two other things, not used: the bucket `retention` (`GET/PUT
+//! /object/bucket/{b}/retention`, a period in seconds and no mode) is ECS's own, older bucket
+//! retention (CAS lineage), not S3 object lock, so it cannot express a mode and would lock
+//! every object outside S3's rules; `GET/PUT /object/bucket/{b}/object-lock-config` (JSON
+//! `ObjectLockEnabled`, `Rule.DefaultRetention`) is the same configuration as S3's, but it is
+//! in Dell's 4.x spec only, with no release named, while `?object-lock` works from 3.6.2 and
+//! shares the versioning path. A retention asked of a bucket made without object lock is
+//! `Conflict`, before anything is sent: ECS can turn object lock on for an existing bucket
+//! (`?enable-object-lock`, Dell KB 000222410; Dell's Veeam guide), which can never be undone,
+//! and s3aas does not do that as a side effect.
+//!
+//! **Replication** (`bucket_replication` = no): ECS replicates between sites by *replication
+//! group* (geo-replication of every bucket in it, chosen with the namespace's or bucket's
+//! `vpool` at creation: [`EcsBuilder::replication_group`]); it has no per-bucket S3 replication
+//! to a remote endpoint (not among the S3 APIs ECS supports), so replication rules are refused
+//! with `Unsupported` before any request. No per-bucket durability mode either
+//! (`bucket_durability` = false): protection is the replication group's.
+//!
+//! **Public read with listing** ([`BucketAccess::PublicReadList`](s3aas_core::BucketAccess)) is
+//! a bucket policy like any other. Anonymous S3 clients must put the namespace in the address
+//! (host `bucket.namespace.<base URL>` where a base URL is registered, or the header
+//! `x-emc-namespace`): ECS takes a signed request's namespace from its signer, but an
+//! anonymous request has none ("Bucket and namespace addressing").
+//!
+//! ## Instance usage
+//! [`instance_usage`](s3aas_core::provider::BucketAdmin::instance_usage) reads
+//! `GET /object/billing/namespace/{ns}/info?sizeunit=BYTE&include_bucket_detail=true` (paged
+//! with `marker`/`next_marker`) and sums the figures of the instance's own buckets, which the
+//! namespace's bucket listing tells (the ownership rules above): on a shared ECS the namespace
+//! total would count others' buckets. That is one bucket listing and one billing read per page,
+//! not one read per bucket. **How stale**: ECS samples billing every 5 minutes
+//! (python-ecsclient's docs; the billing sample API accepts only multiples of 5 minutes, ECS 3.2
+//! REST API reference) and sampling a whole namespace takes time ("the values for the buckets
+//! will not sum to equal the namespace's values", Dell's spec); `uptodate_till` may lag further
+//! "during data reconstruction". So the figure can miss the last few minutes of writes (more
+//! on a busy or recovering cluster), `as_of` is the oldest sample time among its parts, and a
+//! bucket made since the last sample counts (in `buckets`) with nothing in it. Per-bucket
+//! usage stays the bucket billing read.
 //!
 //! ## What ECS cannot do (refused with `Unsupported` before any request)
 //! - Attached (named) policies on object users: they have none; only bucket policies exist.
@@ -85,7 +142,9 @@
 //!   creation).
 //! - Object lock unless the configured ECS version is 3.6.2 or later; forced deletion of a
 //!   non-empty bucket unless it is 3.8 or later (`emptyBucket=true`).
-//! - Versioning without an S3 endpoint (versioning goes through the S3 API).
+//! - Versioning, lifecycle rules, CORS rules and a default retention without an S3 endpoint
+//!   (they go through the S3 API); a default retention before 3.6.2.
+//! - Replication rules: ECS replicates by replication group, not per bucket (above).
 //! - Instance labels: ECS namespaces carry no labels.
 //! - More than 10 tags on a bucket (9 on an instance's default bucket): `InvalidInput`.
 //!
@@ -117,6 +176,30 @@
 //! including `PolicyScope` and `Description` on `CreatePolicy` (spec, Terraform client, broker);
 //! an S3 request's namespace is its signer's (ECS Admin Guide, "Bucket and namespace
 //! addressing").
+//!
+//! Bucket features and usage (issue #17), **verified**: namespace billing's fields (totals,
+//! `bucket_billing_info` items with `name`, `namespace`, `vpool_id`, `total_size` as a double,
+//! `total_size_unit` as asked, `total_objects`, `sample_time` as `yyyy-MM-dd'T'HH:mm:ss'Z'`,
+//! `uptodate_till`, tags, MPU figures), `include_bucket_detail`, `marker`/`next_marker`, units
+//! `KB`/`MB`/`GB` = KiB/MiB/GiB and `KiB`/`MiB`/`GiB`/`BYTE` (Dell's spec
+//! `BillingService_getNamespaceBillingInfo`, ECS 3.2 REST API reference, python-ecsclient
+//! 1.1.12's `get_namespace_billing_info`, which drives the simulator in
+//! `tests/python_ecsclient.rs`); sampling every 5 minutes (python-ecsclient, 3.2 reference);
+//! lifecycle expiry-only, CORS, no S3 replication (ECS Data Access Guide 3.5–3.6.2); object
+//! lock from 3.6.2 with versioning forced on (Dell blog, KB 000222410); the object-lock and
+//! management retention endpoints' shapes (spec); the S3 XML of lifecycle, CORS and object-lock
+//! configurations, their "none" errors (`NoSuchLifecycleConfiguration`,
+//! `NoSuchCORSConfiguration`, `ObjectLockConfigurationNotFoundError`, 404) and the actions a
+//! bucket policy names for them (boto3's S3 client against the simulator,
+//! `tests/python_boto3_iam.rs`; AWS's action list); anonymous requests need the namespace in
+//! the address (ECS Admin Guide). **Assumed**: the answers to what ECS lacks (`501
+//! NotImplemented` for `?replication` and for lifecycle transitions) and to an anonymous request
+//! without a namespace (`403 AccessDenied`); that lifecycle filters on object tags work as in
+//! S3 (ECS documents the filter by prefix; tags are not mentioned either way); that only the
+//! bucket's owner (or a bucket policy) may set lifecycle, CORS and object lock, as in AWS and as
+//! ECS documents for bucket reconfiguration; that ECS wants `Content-MD5` on these PUTs (s3aas
+//! sends it; boto3 1.36+ sends CRC32 checksums instead, which a release before flexible
+//! checksums may not know); the page size of billing bucket details (100 in the simulator).
 //!
 //! **Assumed** (no reference settles it; the simulator follows the assumption): the exact
 //! `Location` of the 302 on an expired token (any one containing `/login` is taken); what ECS

@@ -2,7 +2,7 @@
 //!
 //! ECS takes a signed S3 request's namespace from the user who signs it, and lets only the
 //! bucket's owner (or a user a bucket policy grants) reconfigure the bucket. So s3aas signs
-//! each bucket's S3 calls (versioning, emptiness) with its owner's secret key: the instance's
+//! each bucket's S3 calls (versioning, lifecycle, CORS, default retention, emptiness) with its owner's secret key: the instance's
 //! service user for the buckets s3aas makes, the user for buckets made with an owner. When ECS
 //! hides secret keys, a temporary key is made for the call and deleted after it.
 
@@ -28,7 +28,7 @@ impl EcsProvider {
         let Some(endpoint) = &self.s3_endpoint else {
             return Err(ctx(
                 Error::unsupported(
-                    "the ecs backend sets versioning through the S3 API and no S3 endpoint is configured (s3_endpoint)",
+                    "the ecs backend sets versioning, lifecycle, CORS and retention through the S3 API and no S3 endpoint is configured (s3_endpoint)",
                 ),
                 op,
             ));

@@ -308,3 +308,51 @@ async fn bucket_tags_are_limited_to_ten_and_a_missing_tag_cannot_be_deleted() {
         .await;
     assert_eq!(s, 400, "11 tags at creation");
 }
+
+/// A bucket policy that grants `s3:ListBucket` opens the listing only: reading or setting the
+/// bucket's lifecycle or CORS needs their own actions (`s3:GetLifecycleConfiguration`,
+/// `s3:PutBucketCORS`, ...), as in AWS's action list, which ECS's bucket policies follow (ECS
+/// Data Access Guide, "Bucket policy support"). The simulator once took any GET of a bucket
+/// for `s3:ListBucket`, which made a public-read-list policy reveal the configurations.
+#[tokio::test]
+async fn list_bucket_grants_do_not_open_bucket_configurations() {
+    use s3aas_http::{HttpClient, HttpConfig, RetryConfig, S3Client, SigV4Signer};
+    let (sim, m) = setup().await;
+    sim.state()
+        .add_object_user("fid", "fid-reader", "reader-secret-0123456789");
+    let policy = json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": ["fid-reader"]},
+        "Action": ["s3:ListBucket", "s3:ListBucketVersions"], "Resource": ["arn:aws:s3:::fid-b"]}]});
+    let (s, _, _) = m
+        .call(
+            "PUT",
+            "/object/bucket/fid-b/policy?namespace=fid",
+            Some(policy),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let reader = S3Client::new(
+        "ecs",
+        HttpClient::new("ecs", HttpConfig::new().retry(RetryConfig::disabled())).unwrap(),
+        url::Url::parse(&sim.s3.uri()).unwrap(),
+        SigV4Signer::new(
+            "fid-reader",
+            s3aas_core::SecretString::from("reader-secret-0123456789".to_string()),
+            "us-east-1",
+        ),
+    );
+    assert!(
+        reader.is_empty("fid-b").await.unwrap(),
+        "the listing is granted"
+    );
+    for e in [
+        reader.get_cors("fid-b").await.unwrap_err(),
+        reader.get_lifecycle("fid-b").await.unwrap_err(),
+        reader
+            .put_cors("fid-b", &[s3aas_core::model::CorsRule::new(["*"], ["GET"])])
+            .await
+            .unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), s3aas_core::ErrorKind::PermissionDenied, "{e}");
+    }
+}

@@ -16,22 +16,33 @@
 //!   `secret_key_id`s), buckets (create body checks incl. Jackson-style errors for non-boolean
 //!   booleans, info with `is_encryption_enabled` as a string, `marker`/`limit` paging, tags,
 //!   quota in GB with the documented rules, policy, deactivate refusing a non-empty bucket,
-//!   3.8's `emptyBucket=true` with `202` and `empty-bucket-status`), billing (`sizeunit`), nodes.
+//!   3.8's `emptyBucket=true` with `202` and `empty-bucket-status`), billing (bucket and
+//!   namespace, `sizeunit`, bucket details paged with `next_marker`; see `billing`), nodes.
 //! - S3: SigV4-verified with the object users' secret keys (locked users and expired keys are
-//!   refused); objects, versioning and listing through [`S3State`]. Bucket ACLs and policies
-//!   are not evaluated: any valid, unlocked object user may act on any bucket. Bucket creation over S3 is
-//!   not simulated (create buckets through the management API).
+//!   refused); objects, versioning, listing and the bucket configurations ECS's S3 head has
+//!   (lifecycle, CORS, object-lock default retention) through [`S3State`]. Who may do what is
+//!   ECS's rule (`s3auth`): a request's namespace is its signer's, a bucket's owner may do
+//!   anything with it, others what its bucket policy grants (each sub-resource with its own
+//!   action: `s3:PutLifecycleConfiguration`, `s3:GetBucketCORS`, ...). Anonymous requests must
+//!   name the namespace in `x-emc-namespace` and are judged by the policy's statements for
+//!   everyone. What ECS's S3 head lacks answers `501 NotImplemented`: `?replication` and
+//!   lifecycle transitions. Bucket creation over S3 is not simulated (create buckets through
+//!   the management API).
 //! - The IAM API of ECS 3.6+ (`/iam?Action=...`; see the `iam` module): IAM users, tags,
 //!   access keys (two, Active/Inactive), managed policies with versions, attachments; IAM keys
 //!   sign S3 requests too (inactive ones are refused), and what they may do is decided by the
 //!   user's attached policies (Allow/Deny, `*`/`?` wildcards on common S3 actions and ARNs;
 //!   no policy, no access — IAM users own no bucket). Conditions are not evaluated.
-//! - Fault injection ([`Fault`]) for the reliability tests.
+//! - Fault injection ([`Fault`], on the management or the S3 server) for the reliability
+//!   tests; every call is logged (`calls`, `s3_calls`) and every secret key handed out kept
+//!   (`issued_secrets`) for the redaction audits.
 //!
 //! Assumptions where the reference is silent (so a reader can check them): deactivating a
 //! namespace that still holds buckets is refused with `400`/1008; a missing entity named in the
 //! URL is `404`/1004 and one named in the body is `400`/1004; `NextMarker` is the last id of the
-//! page.
+//! page; namespace billing pages bucket details 100 at a time ([`EcsState::billing_page`]); an
+//! anonymous S3 request without a namespace is `403 AccessDenied`; what ECS's S3 head lacks is
+//! `501 NotImplemented`.
 
 mod billing;
 mod buckets;
