@@ -758,3 +758,31 @@ async fn replication_and_durability_are_refused_before_any_request() {
     assert!(e.message().contains("bucket_replication"), "{e}");
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn features_switched_off_by_configuration_are_not_read() {
+    let server = bucket_server().await;
+    let caps = Capabilities::all()
+        .restricted("bucket_lifecycle=no,bucket_cors=no,bucket_retention=no")
+        .unwrap();
+    let p = CephProvider::builder(
+        server.uri(),
+        "ADMINKEY",
+        SecretString::from(SECRET.to_string()),
+    )
+    .capabilities(caps)
+    .build()
+    .unwrap();
+    let b = p.get_bucket("acme-1", "data").await.unwrap();
+    assert_eq!((b.lifecycle, b.cors, b.retention), (None, None, None));
+    assert_eq!(b.object_lock, Some(true), "the lock is still read");
+    let subs: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|r| r.url.query().map(str::to_string))
+        .filter(|q| ["lifecycle", "cors"].contains(&q.as_str()))
+        .collect();
+    assert!(subs.is_empty(), "{subs:?}");
+}
