@@ -103,7 +103,10 @@
 //! shares the versioning path. A retention asked of a bucket made without object lock is
 //! `Conflict`, before anything is sent: ECS can turn object lock on for an existing bucket
 //! (`?enable-object-lock`, Dell KB 000222410; Dell's Veeam guide), which can never be undone,
-//! and s3aas does not do that as a side effect.
+//! and s3aas does not do that as a side effect. In a namespace whose buckets allow reads during
+//! an outage (ADO, `is_stale_allowed`) by default, ECS refuses object lock unless the bucket is
+//! made with `is_object_lock_with_ado_allowed` (Dell's spec), a one-way flag with a risk of data
+//! loss: s3aas sets neither, so ECS's refusal reaches the caller as `InvalidInput`.
 //!
 //! **Replication** (`bucket_replication` = no): ECS replicates between sites by *replication
 //! group* (geo-replication of every bucket in it, chosen with the namespace's or bucket's

@@ -400,3 +400,35 @@ async fn anonymous_listing_needs_public_read_list_and_the_namespace() {
         403
     );
 }
+
+#[tokio::test]
+async fn object_lock_in_a_namespace_with_access_during_outage_is_ecs_s_refusal() {
+    let sim = sim().await;
+    let p = builder(&sim).build().unwrap();
+    p.create_instance(CreateInstance::new("ado")).await.unwrap();
+    // An operator's namespace whose buckets allow reads during an outage by default: ECS
+    // refuses object lock there (Dell's spec, `is_object_lock_with_ado_allowed`); s3aas does
+    // not turn ADO off behind the caller's back.
+    sim.state()
+        .namespaces
+        .get_mut("ado")
+        .unwrap()
+        .is_stale_allowed = true;
+    let s3 = s3_calls(&sim).len();
+    let e = p
+        .create_bucket(
+            "ado",
+            CreateBucket::new("ado-b")
+                .retention(DefaultRetention::days(RetentionMode::Governance, 1)),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert!(e.to_string().contains("Access During Outage"), "{e}");
+    assert!(!sim.state().buckets.contains_key("ado-b"), "nothing made");
+    assert_eq!(s3_calls(&sim).len(), s3, "nothing sent to S3");
+    // Without object lock the bucket is made as usual.
+    p.create_bucket("ado", CreateBucket::new("ado-c"))
+        .await
+        .unwrap();
+}

@@ -119,6 +119,7 @@ fn create_bucket(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
         "is_object_lock_enabled",
         "filesystem_enabled",
         "is_stale_allowed",
+        "is_object_lock_with_ado_allowed",
     ] {
         match strict_bool(b.get(f), f) {
             Ok(v) => {
@@ -162,6 +163,15 @@ fn create_bucket(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
         return c.invalid("blockSize and notificationSize must be positive GB values or -1");
     }
     let object_lock = flags["is_object_lock_enabled"].unwrap_or(false);
+    // Dell's spec (`is_object_lock_with_ado_allowed`): a bucket with Access During Outage (its
+    // own `is_stale_allowed`, else the namespace's) may not enable object lock unless that flag
+    // allows it. The status and code of the refusal are assumed.
+    let ado = flags["is_stale_allowed"].unwrap_or(nsrec.is_stale_allowed);
+    if object_lock && ado && !flags["is_object_lock_with_ado_allowed"].unwrap_or(false) {
+        return c.invalid(&format!(
+            "Object Lock cannot be enabled on bucket {name} with Access During Outage unless is_object_lock_with_ado_allowed is set"
+        ));
+    }
     let tags = tag_list(&b["TagSet"], "Key", "Value");
     if tags.len() > MAX_BUCKET_TAGS {
         return c.invalid(&format!(
