@@ -432,3 +432,50 @@ async fn object_lock_in_a_namespace_with_access_during_outage_is_ecs_s_refusal()
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn billing_without_bucket_details_is_never_read_as_empty() {
+    let sim = sim().await;
+    let p = builder(&sim).build().unwrap();
+    p.create_instance(CreateInstance::new("nod")).await.unwrap();
+    p.create_bucket("nod", CreateBucket::new("nod-a"))
+        .await
+        .unwrap();
+    use s3aas_testkit::ObjectSeeder;
+    sim.seeder()
+        .put_object("nod", "nod-a", "k", vec![0u8; 300])
+        .await
+        .unwrap();
+    // A release that ignores include_bucket_detail: totals only.
+    let totals = r#"{"namespace":"nod","total_size":5.0,"total_size_unit":"KB","total_objects":2,
+        "sample_time":"2026-01-01T10:00:00Z"}"#;
+    sim.inject(Fault::new(
+        "/object/billing/namespace/nod/info",
+        200,
+        totals,
+    ));
+    let u = p.instance_usage("nod").await.unwrap();
+    assert_eq!(
+        (u.bytes, u.objects, u.buckets),
+        (5120, Some(2), 1),
+        "every bucket is the instance's: the namespace total"
+    );
+    // With another tool's bucket in the namespace, each own bucket's billing instead.
+    sim.state()
+        .add_object_user("nod", "other-tool", "other-secret-1234567890");
+    sim.state().add_bucket("nod", "nod-foreign", "other-tool");
+    sim.inject(Fault::new(
+        "/object/billing/namespace/nod/info",
+        200,
+        totals,
+    ));
+    let before = sim.state().calls.len();
+    let u = p.instance_usage("nod").await.unwrap();
+    assert_eq!((u.bytes, u.objects, u.buckets), (300, Some(1), 1));
+    assert!(
+        sim.state().calls[before..]
+            .iter()
+            .any(|c| c == "GET /object/billing/buckets/nod/nod-a/info"),
+        "read from the bucket's own billing"
+    );
+}
