@@ -511,6 +511,27 @@ mod tests {
     }
 
     #[test]
+    fn namespace_billing() {
+        // One bucket detail as an object rather than a list, numbers as strings, the legacy
+        // GiB field on the namespace: all read.
+        let n: NamespaceBilling = serde_json::from_str(
+            r#"{"namespace":"ns","total_size_in_gb":"1.5","total_objects":"7","sample_time":"2015-06-18T22:28:59Z",
+                "bucket_billing_info":{"name":"b","total_size":"2048","total_size_unit":"KB","total_objects":3},
+                "next_marker":"b"}"#,
+        )
+        .unwrap();
+        assert_eq!(n.totals.bytes().unwrap(), 3 * (1 << 29));
+        assert_eq!(n.totals.total_objects, Some(7));
+        assert!(n.totals.sample_time.is_some());
+        assert_eq!(n.bucket_billing_info.len(), 1);
+        assert_eq!(n.bucket_billing_info[0].name.as_deref(), Some("b"));
+        assert_eq!(n.bucket_billing_info[0].bytes().unwrap(), 2 << 20);
+        assert_eq!(n.next_marker.as_deref(), Some("b"));
+        let empty: NamespaceBilling = serde_json::from_str(r#"{"namespace":"ns"}"#).unwrap();
+        assert!(empty.bucket_billing_info.is_empty() && empty.totals.bytes().is_err());
+    }
+
+    #[test]
     fn timestamps() {
         assert!(parse_time("2015-06-15T18:39:11.957Z").is_some());
         assert_eq!(
