@@ -42,7 +42,7 @@ impl<D: Dialect> MadminProvider<D> {
                 self.settle(|| self.read_replication(name)),
                 self.settle(|| async {
                     if self.admin.dialect.bucket_durability() {
-                        self.read_durability(name).await.map(Some)
+                        self.read_durability(name).await
                     } else {
                         Ok(None)
                     }

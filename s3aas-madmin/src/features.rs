@@ -30,25 +30,35 @@ impl<D: Dialect> MadminProvider<D> {
     }
 
     /// `GET {admin}/bucket-durability/{bucket}`: `{"bucket":..,"mode":null|"strict"|"relaxed"|"none"}`
-    /// (measured on RustFS 1.0.1; `null` = no override).
-    pub(crate) async fn read_durability(&self, bucket: &str) -> Result<Durability> {
+    /// (measured on RustFS 1.0.1; `null` = no override, also for a missing bucket). `None`: the
+    /// server has no such route (`404`, `405` or `501`, an older server), so the mode is unknown.
+    pub(crate) async fn read_durability(&self, bucket: &str) -> Result<Option<Durability>> {
         #[derive(Deserialize)]
         struct Answer {
             #[serde(default)]
             mode: Option<String>,
         }
+        let op = "get_bucket_durability";
         let cmd = format!("bucket-durability/{bucket}");
-        let a: Answer = self
-            .admin
-            .json(
-                Call::new("get_bucket_durability", Method::GET, &cmd),
-                Some((ResourceKind::Bucket, bucket)),
-            )
-            .await?;
-        Ok(match a.mode.filter(|m| !m.is_empty()) {
+        let resp = self.admin.send(&Call::new(op, Method::GET, &cmd)).await?;
+        if matches!(resp.status, 404 | 405 | 501) {
+            tracing::debug!(
+                bucket,
+                status = resp.status,
+                "no bucket-durability route: durability unknown"
+            );
+            return Ok(None);
+        }
+        if !resp.is_success() {
+            return Err(self
+                .admin
+                .error(op, &resp, Some((ResourceKind::Bucket, bucket))));
+        }
+        let a: Answer = crate::admin::decode::<D, _>(op, &resp)?;
+        Ok(Some(match a.mode.filter(|m| !m.is_empty()) {
             None => Durability::ServerDefault,
             Some(m) => Durability::Override(m),
-        })
+        }))
     }
 
     /// `DELETE {admin}/bucket-durability/{bucket}`: back to the server's mode.
@@ -69,7 +79,7 @@ impl<D: Dialect> MadminProvider<D> {
         if !self.admin.dialect.bucket_durability() {
             return Ok(());
         }
-        if let Durability::Override(m) = self.settle(|| self.read_durability(bucket)).await? {
+        if let Some(Durability::Override(m)) = self.settle(|| self.read_durability(bucket)).await? {
             tracing::info!(bucket, mode = %m, "a new bucket had a durability override: clearing it");
             self.settle(|| self.clear_durability(bucket)).await?;
         }
