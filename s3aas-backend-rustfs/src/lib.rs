@@ -124,6 +124,8 @@
 //!   with `PUT` of `{"mode":..}`), `DELETE` on the same path clears an override, and a missing
 //!   bucket also reads `null`. A new bucket reports `Durability::ServerDefault`; `create_bucket`
 //!   clears an override the new bucket has; a hand-set override reads `Override("relaxed")`.
+//!   A server without the route (`404`/`405`/`501`, assumed for releases before it existed)
+//!   reads as unknown (`None`) and creates carry on.
 //! - Instance usage comes from `datausageinfo` (the scanner's cache; see `instance_usage`).
 //!
 //! `health()` on a cluster: `/health/ready` reflects read quorum (it stays `200` with one or two
