@@ -608,7 +608,7 @@ impl BucketAdmin for EcsProvider {
             &info,
             S3Changes::Updated {
                 versioning: req.versioning,
-                req: &req,
+                req: &crate::features::s3_update(&info, &req),
             },
             op,
         )

@@ -44,6 +44,20 @@ pub(crate) fn updates_s3_features(req: &UpdateBucket) -> bool {
     req.lifecycle.is_some() || req.cors.is_some() || req.retention.is_some()
 }
 
+/// What an update asks of S3 for bucket `info`: clearing the retention of a bucket without
+/// object lock clears nothing (ECS would refuse a lock configuration outright), so it is
+/// dropped, and an update that then asks nothing of S3 makes no owner client (nor temporary
+/// key).
+pub(crate) fn s3_update(info: &BucketInfo, req: &UpdateBucket) -> UpdateBucket {
+    let mut r = UpdateBucket::new();
+    r.lifecycle = req.lifecycle.clone();
+    r.cors = req.cors.clone();
+    r.retention = req
+        .retention
+        .filter(|r| r.is_some() || info.is_object_lock_enabled);
+    r
+}
+
 /// Checks an update's features against the bucket as ECS has it, before anything changes: a
 /// default retention needs a bucket made with object lock. ECS (like S3 since 2023) can turn
 /// object lock on for an existing bucket, irreversibly; s3aas never does so as a side effect
@@ -101,14 +115,8 @@ impl EcsProvider {
                     if !updates_s3_features(req) {
                         return Ok(());
                     }
-                    // Clearing the retention of a bucket without object lock clears nothing;
-                    // ECS would refuse the lock configuration outright.
-                    let mut req = req.clone();
-                    if req.retention == Some(None) && !info.is_object_lock_enabled {
-                        req.retention = None;
-                    }
                     o.client
-                        .apply_updated_features(bucket, &req)
+                        .apply_updated_features(bucket, req)
                         .await
                         .map_err(|e| ctx(e, op))
                 }

@@ -235,6 +235,13 @@ async fn hidden_secret_keys_use_a_temporary_key_for_writes_and_leave_reads_unkno
         .unwrap();
     assert!(sim.state().s3.buckets["hid-b"].configs.cors.is_none());
     assert_eq!(keys(&sim), before);
+    // Clearing the retention of a bucket without object lock asks nothing of S3: no
+    // temporary key is made for it.
+    let issued = sim.state().issued_secrets.len();
+    p.update_bucket("hid", "hid-b", UpdateBucket::new().clear_retention())
+        .await
+        .unwrap();
+    assert_eq!(sim.state().issued_secrets.len(), issued, "no key made");
 }
 
 #[tokio::test]
