@@ -3,8 +3,10 @@
 //! a retention needs object lock, replication needs versioning, and versioning cannot be
 //! suspended while replication is set.
 
+use super::{BucketState, InstanceState};
 use crate::error::{Error, ErrorKind, ResourceKind, Result};
 use crate::model::*;
+use time::OffsetDateTime;
 
 /// What a server gives back of replication rules: the settings without the secret, with the
 /// id of the remote target it made.
@@ -32,8 +34,23 @@ pub(super) fn on_create(b: &mut Bucket, req: &CreateBucket) {
     b.durability = Some(Durability::ServerDefault);
 }
 
+/// Checks an update against the bucket's state, then applies its new features; nothing
+/// changes when the check fails.
+pub(super) fn update(b: &mut Bucket, req: &UpdateBucket) -> Result<()> {
+    check_update(b, req)?;
+    apply_update(b, req);
+    Ok(())
+}
+
+/// Bytes and object versions a bucket holds.
+pub(super) fn usage(b: &BucketState) -> (u64, u64) {
+    b.objects
+        .values()
+        .fold((0, 0), |(s, n), (sz, v)| (s + sz, n + v))
+}
+
 /// Checks an update against the bucket's state, before anything changes.
-pub(super) fn check_update(b: &Bucket, req: &UpdateBucket) -> Result<()> {
+fn check_update(b: &Bucket, req: &UpdateBucket) -> Result<()> {
     let conflict = |msg: &str| {
         Err(Error::new(ErrorKind::Conflict, msg).with_resource(ResourceKind::Bucket, &b.name))
     };
@@ -59,7 +76,7 @@ pub(super) fn check_update(b: &Bucket, req: &UpdateBucket) -> Result<()> {
 }
 
 /// Applies the new features of an update (after [`check_update`]).
-pub(super) fn apply_update(b: &mut Bucket, req: &UpdateBucket) {
+fn apply_update(b: &mut Bucket, req: &UpdateBucket) {
     if let Some(l) = &req.lifecycle {
         b.lifecycle = Some(l.clone());
     }
@@ -72,4 +89,21 @@ pub(super) fn apply_update(b: &mut Bucket, req: &UpdateBucket) {
     if let Some(r) = &req.replication {
         b.replication = Some(stored_replication(&b.name, r));
     }
+}
+
+/// The usage of a whole instance, counted exactly now.
+pub(super) fn instance_usage(inst: &str, i: &InstanceState) -> InstanceUsage {
+    let (bytes, objects) = i
+        .buckets
+        .values()
+        .map(usage)
+        .fold((0, 0), |(s, n), (b, o)| (s + b, n + o));
+    InstanceUsage::new(
+        inst,
+        bytes,
+        Some(objects),
+        i.buckets.len() as u64,
+        Some(OffsetDateTime::now_utc()),
+        UsageSource::Exact,
+    )
 }

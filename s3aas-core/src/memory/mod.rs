@@ -17,6 +17,7 @@ use crate::policy::{Policy, PutPolicy};
 use crate::provider::*;
 use crate::secret;
 use async_trait::async_trait;
+use features::usage;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -221,12 +222,6 @@ fn new_bucket_state(inst: &Instance, req: &CreateBucket) -> BucketState {
     }
 }
 
-fn usage(b: &BucketState) -> (u64, u64) {
-    b.objects
-        .values()
-        .fold((0, 0), |(s, n), (sz, v)| (s + sz, n + v))
-}
-
 fn new_key(inst: &str, user: &str, req: &CreateAccessKey) -> KeyState {
     let id = secret::random_access_key_id();
     let mut k = AccessKey::new(inst, user, &id, &id);
@@ -419,8 +414,7 @@ impl BucketAdmin for MemoryProvider {
                 "update_bucket",
             ));
         }
-        features::check_update(&b.info, &req).map_err(|e| ctx(e, "update_bucket"))?;
-        features::apply_update(&mut b.info, &req);
+        features::update(&mut b.info, &req).map_err(|e| ctx(e, "update_bucket"))?;
         if let Some(v) = req.versioning {
             b.info.versioning = Some(next_versioning(b.info.versioning, v));
         }
@@ -474,19 +468,7 @@ impl BucketAdmin for MemoryProvider {
     async fn instance_usage(&self, inst: &str) -> Result<InstanceUsage> {
         let st = self.lock();
         let i = instance(&st, inst).map_err(|e| ctx(e, "instance_usage"))?;
-        let (bytes, objects) = i
-            .buckets
-            .values()
-            .map(usage)
-            .fold((0, 0), |(s, n), (b, o)| (s + b, n + o));
-        Ok(InstanceUsage::new(
-            inst,
-            bytes,
-            Some(objects),
-            i.buckets.len() as u64,
-            Some(OffsetDateTime::now_utc()),
-            UsageSource::Exact,
-        ))
+        Ok(features::instance_usage(inst, i))
     }
 }
 
