@@ -279,6 +279,28 @@ async fn feature_and_billing_faults() {
     let b = p.get_bucket("flt", "flt-c").await.unwrap();
     assert_eq!(b.cors, Some(vec![CorsRule::new(["*"], ["GET"])]));
 
+    // A truncated lifecycle answer is an error, never "no rules"; a slow one times out after
+    // bounded attempts.
+    let mut f = Fault::s3("/flt-c", 200, "x")
+        .query("lifecycle")
+        .method("GET");
+    f.body = "<LifecycleConfiguration><Rule><ID>x</ID><Status>Enab".into();
+    sim.inject(f);
+    let e = p.get_bucket("flt", "flt-c").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Backend, "{e}");
+    sim.inject(
+        Fault::s3("/flt-c", 200, "x")
+            .query("cors")
+            .method("GET")
+            .delay(Duration::from_secs(20))
+            .times(3),
+    );
+    let started = Instant::now();
+    let e = p.get_bucket("flt", "flt-c").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(started.elapsed() < Duration::from_secs(8), "bounded");
+    sim.state().faults.clear();
+
     // S3 refuses the CORS change: the update stops before its quota change.
     sim.inject(
         Fault::s3("/flt-c", 403, "AccessDenied")
