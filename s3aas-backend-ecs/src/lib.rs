@@ -91,13 +91,15 @@
 //! bucket CORS.
 //!
 //! **Default retention** is the S3 object-lock configuration (`?object-lock`, mode GOVERNANCE
-//! or COMPLIANCE, days or years), which ECS has from 3.6.2 (Dell's "ECS object lock" notes;
-//! VMware OSE: 3.6) on buckets made with `is_object_lock_enabled`: capability
-//! `bucket_retention` needs the S3 endpoint and 3.6.2, like `bucket_object_lock`. The
-//! management API offers two other things, not used: the bucket `retention` (`GET/PUT
-//! /object/bucket/{b}/retention`, a period in seconds and no mode) is ECS's own, older bucket
-//! retention (CAS lineage), not S3 object lock, so it cannot express a mode and would lock
-//! every object outside S3's rules; `GET/PUT /object/bucket/{b}/object-lock-config` (JSON
+//! or COMPLIANCE, days or years), which ECS has from 3.6.2 ("Better Protection with Dell EMC
+//! ECS Object Lock", unstructureddatatips.com; VMware OSE's docs say 3.6) on buckets made with
+//! `is_object_lock_enabled`: capability `bucket_retention` needs the S3 endpoint and 3.6.2,
+//! like `bucket_object_lock`. The management API offers two other things, not used: the bucket
+//! `retention` (`GET/PUT /object/bucket/{b}/retention`, a period in seconds, no mode) is ECS's
+//! own WORM retention, older than its S3 object lock (the blog above: "ECS supported WORM
+//! based retention from ECS 2.X"), so it cannot say GOVERNANCE or COMPLIANCE and is not what
+//! S3 clients read as the bucket's object-lock configuration (inferred from the two);
+//! `GET/PUT /object/bucket/{b}/object-lock-config` (JSON
 //! `ObjectLockEnabled`, `Rule.DefaultRetention`) is the same configuration as S3's, but it is
 //! in Dell's 4.x spec only, with no release named, while `?object-lock` works from 3.6.2 and
 //! shares the versioning path. A retention asked of a bucket made without object lock is
