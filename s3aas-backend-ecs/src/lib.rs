@@ -199,8 +199,9 @@
 //! `tests/python_boto3_iam.rs`; AWS's action list); anonymous requests need the namespace in
 //! the address (ECS Admin Guide). **Assumed**: the answers to what ECS lacks (`501
 //! NotImplemented` for `?replication` and for lifecycle transitions) and to an anonymous request
-//! without a namespace (`403 AccessDenied`); that lifecycle filters on object tags work as in
-//! S3 (ECS documents the filter by prefix; tags are not mentioned either way); that only the
+//! without a namespace (`403 AccessDenied`); that ECS reads lifecycle rules in the `<Filter>`
+//! form s3aas writes (AWS's since 2016; s3aas reads the older rule-level `<Prefix>` too) and
+//! that filters on object tags work as in S3 (Dell's guides mention neither); that only the
 //! bucket's owner (or a bucket policy) may set lifecycle, CORS and object lock, as in AWS and as
 //! ECS documents for bucket reconfiguration; that ECS wants `Content-MD5` on these PUTs (s3aas
 //! sends it; boto3 1.36+ sends CRC32 checksums instead, which a release before flexible
