@@ -356,3 +356,50 @@ async fn list_bucket_grants_do_not_open_bucket_configurations() {
         assert_eq!(e.kind(), s3aas_core::ErrorKind::PermissionDenied, "{e}");
     }
 }
+
+/// Billing in ECS's default representation (XML) has the shape of a recorded ECS answer
+/// (`curl .../object/billing/buckets/ns1/ns1s3bucket1/info?sizeunit=KB`, oldhenhut.com "ECS
+/// metering", 2017): root `bucket_billing_info`, `namespace`, `name`, `sample_time` without
+/// fractions, `vpool_id`, `total_size`, `total_size_unit`, `total_objects`, `TagSet`.
+#[tokio::test]
+async fn billing_xml_has_the_recorded_shape() {
+    let (sim, m) = setup().await;
+    let r = m
+        .http
+        .get(format!(
+            "{}/object/billing/buckets/fid/fid-b/info?sizeunit=KB",
+            sim.mgmt.uri()
+        ))
+        .header("x-sds-auth-token", &m.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("xml")
+    );
+    let body = r.text().await.unwrap();
+    assert!(body.contains("<bucket_billing_info>"), "{body}");
+    for field in [
+        "<namespace>fid</namespace>",
+        "<name>fid-b</name>",
+        "<total_size_unit>KB</total_size_unit>",
+        "<total_objects>0</total_objects>",
+        "<TagSet>",
+        "<vpool_id>",
+    ] {
+        assert!(body.contains(field), "{field} in {body}");
+    }
+    let t = body
+        .split("<sample_time>")
+        .nth(1)
+        .and_then(|x| x.split("</sample_time>").next())
+        .unwrap();
+    assert!(
+        t.len() == 20 && t.ends_with('Z') && !t.contains('.'),
+        "yyyy-MM-dd'T'HH:mm:ss'Z': {t}"
+    );
+}

@@ -8,8 +8,9 @@
 //! with `include_bucket_detail=true`, a page at a time (`marker`, `next_marker`).
 //!
 //! The simulator's figures are live (ECS samples every 5 minutes); `sample_time` is the time of
-//! the answer. The page size of bucket details ([`EcsState::billing_page`]) is assumed: Dell
-//! documents the paging but not its size.
+//! the answer. Assumed: the page size of bucket details ([`EcsState::billing_page`]; Dell
+//! documents the paging but not its size) and the XML root of a namespace's answer
+//! (`namespace_billing_info`; a bucket's, `bucket_billing_info`, is from a recorded answer).
 
 use super::mgmt::unsupported;
 use super::state::{BucketMeta, EcsState};
