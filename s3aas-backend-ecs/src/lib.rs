@@ -192,12 +192,15 @@
 //! `tests/python_ecsclient.rs`); sampling every 5 minutes (python-ecsclient, 3.2 reference);
 //! lifecycle expiry-only, CORS, no S3 replication (ECS Data Access Guide 3.5–3.6.2); object
 //! lock from 3.6.2 with versioning forced on (Dell blog, KB 000222410); the object-lock and
-//! management retention endpoints' shapes (spec); the S3 XML of lifecycle, CORS and object-lock
-//! configurations, their "none" errors (`NoSuchLifecycleConfiguration`,
-//! `NoSuchCORSConfiguration`, `ObjectLockConfigurationNotFoundError`, 404) and the actions a
-//! bucket policy names for them (boto3's S3 client against the simulator,
-//! `tests/python_boto3_iam.rs`; AWS's action list); anonymous requests need the namespace in
-//! the address (ECS Admin Guide). **Assumed**: the answers to what ECS lacks (`501
+//! management retention endpoints' shapes (spec); that the simulator speaks S3 as an S3 client
+//! reads it for these configurations: their XML, their "none" errors
+//! (`NoSuchLifecycleConfiguration`, `NoSuchCORSConfiguration`,
+//! `ObjectLockConfigurationNotFoundError`, 404) and the actions a bucket policy names for them
+//! (boto3's S3 client against the simulator, `tests/python_boto3_iam.rs`; AWS's S3 reference
+//! and action list); anonymous requests need the namespace in the address (ECS Admin Guide).
+//! **Assumed**: that ECS answers those S3 shapes and codes as AWS does (ECS claims S3
+//! compatibility for these APIs; no Dell page lists their errors); the answers to what ECS
+//! lacks (`501
 //! NotImplemented` for `?replication` and for lifecycle transitions) and to an anonymous request
 //! without a namespace (`403 AccessDenied`); that ECS reads lifecycle rules in the `<Filter>`
 //! form s3aas writes (AWS's since 2016; s3aas reads the older rule-level `<Prefix>` too) and
