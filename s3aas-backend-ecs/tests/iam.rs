@@ -682,3 +682,66 @@ async fn creating_a_policy_costs_two_iam_calls() {
             .semantically_eq(&pol.document)
     );
 }
+
+/// IAM mode sets bucket features as in object-user mode (signed by the instance's service user,
+/// which owns s3aas's buckets), and an IAM user may change a bucket's configuration only as far
+/// as an attached policy names the configuration's own action: read-write on the bucket's
+/// objects is not `s3:PutBucketCORS`.
+#[tokio::test]
+async fn bucket_features_and_what_iam_users_may_configure() {
+    let (sim, p) = with_instance("iamfeat").await;
+    let cors = CorsRule::new(["https://app.example.com"], ["GET"]);
+    let b = p
+        .create_bucket(
+            "iamfeat",
+            CreateBucket::new("iamfeat-b")
+                .cors_rule(cors.clone())
+                .lifecycle_rule(
+                    LifecycleRule::new("tmp")
+                        .prefix("tmp/")
+                        .expire_after_days(1),
+                ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(b.cors, Some(vec![cors.clone()]));
+    assert_eq!(b.lifecycle.map(|l| l.len()), Some(1));
+    p.create_user("iamfeat", CreateUser::new("dev"))
+        .await
+        .unwrap();
+    let k = p
+        .create_access_key("iamfeat", "dev", CreateAccessKey::new())
+        .await
+        .unwrap();
+    grant(&p, "iamfeat", "dev", "iamfeat-b").await;
+    assert!(works(&sim, &k, "iamfeat-b").await, "objects: granted");
+    let e = s3_as(&sim, &k)
+        .put_cors("iamfeat-b", &[CorsRule::new(["*"], ["GET"])])
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
+    // A policy naming the action lets the IAM user change CORS, and nothing else new.
+    let doc = PolicyDocument::from_value(serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:PutBucketCORS", "s3:GetBucketCORS"],
+                       "Resource": ["arn:aws:s3:::iamfeat-b"]}]
+    }))
+    .unwrap();
+    p.put_policy("iamfeat", PutPolicy::new("dev-cors", doc))
+        .await
+        .unwrap();
+    p.attach_policy("iamfeat", "dev", "dev-cors").await.unwrap();
+    s3_as(&sim, &k)
+        .put_cors("iamfeat-b", &[CorsRule::new(["*"], ["GET"])])
+        .await
+        .unwrap();
+    assert_eq!(
+        s3_as(&sim, &k).get_cors("iamfeat-b").await.unwrap(),
+        vec![CorsRule::new(["*"], ["GET"])]
+    );
+    let e = s3_as(&sim, &k)
+        .get_lifecycle("iamfeat-b")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
+}
