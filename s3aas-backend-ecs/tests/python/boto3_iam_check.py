@@ -18,32 +18,10 @@ import urllib.request
 import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
-from botocore.exceptions import ClientError
+
+from checklib import check, count, expect_error
 
 url, user, password = sys.argv[1:4]
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    if not cond:
-        print('FAILED: ' + what)
-        sys.exit(1)
-    checks += 1
-    print('ok: ' + what)
-
-
-def expect_error(fn, code, status, what):
-    try:
-        fn()
-    except ClientError as e:
-        got = e.response['Error'].get('Code')
-        http = e.response['ResponseMetadata'].get('HTTPStatusCode')
-        check(got == code and http == status,
-              '%s -> %s/%s (got %s/%s, "%s")' % (what, code, status, got, http,
-                                                 e.response['Error'].get('Message')))
-        return e
-    check(False, what + ' should fail')
 
 
 def mgmt(method, path, body=None, token=None):
@@ -166,4 +144,4 @@ namespace['value'] = 'no-such-ns'
 expect_error(lambda: iam.list_users(), 'NoSuchEntity', 404, 'a call for an unknown namespace')
 
 mgmt('GET', '/logout', token=token)
-print('%d checks passed' % checks)
+print('%d checks passed' % count())

@@ -18,33 +18,11 @@ import sys
 import boto3
 from botocore import UNSIGNED
 from botocore.config import Config
-from botocore.exceptions import ClientError
+
+from checklib import check, count, expect_error
 
 (url, ns, owner_key, owner_secret, other_key, other_secret,
  plain, locked, public) = sys.argv[1:10]
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    if not cond:
-        print('FAILED: ' + what)
-        sys.exit(1)
-    checks += 1
-    print('ok: ' + what)
-
-
-def expect_error(fn, code, status, what):
-    try:
-        fn()
-    except ClientError as e:
-        got = e.response['Error'].get('Code')
-        http = e.response['ResponseMetadata'].get('HTTPStatusCode')
-        check(got == code and http == status,
-              '%s -> %s/%s (got %s/%s, "%s")' % (what, code, status, got, http,
-                                                 e.response['Error'].get('Message')))
-        return e
-    check(False, what + ' should fail')
 
 
 def add_md5(params, **_):
@@ -159,4 +137,4 @@ expect_error(lambda: client().list_objects_v2(Bucket=public), 'AccessDenied', 40
              'anonymous without the namespace')
 s3.delete_object(Bucket=public, Key='hello.txt')
 
-print('%d checks passed' % checks)
+print('%d checks passed' % count())

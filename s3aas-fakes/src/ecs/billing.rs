@@ -80,16 +80,8 @@ pub(super) fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str]) ->
                 }
                 items.push((n, m));
             }
-            let mut body = json!({
-                "namespace": ns,
-                "total_size": bytes as f64 / div,
-                "total_size_unit": unit,
-                "total_objects": objects,
-                "sample_time": sample_time(),
-                "uptodate_till": sample_time(),
-                "total_mpu_size": 0.0,
-                "total_mpu_parts": 0,
-            });
+            let mut body = figures(bytes, objects, &unit, div);
+            body["namespace"] = json!(ns);
             if detail {
                 body["bucket_billing_info"] = Value::Array(
                     items
@@ -107,6 +99,19 @@ pub(super) fn route(st: &mut EcsState, c: &Ctx<'_>, method: &str, s: &[&str]) ->
     }
 }
 
+/// The figures a bucket's and a namespace's billing share.
+fn figures(bytes: u64, objects: u64, unit: &str, div: f64) -> Value {
+    json!({
+        "total_size": bytes as f64 / div,
+        "total_size_unit": unit,
+        "total_objects": objects,
+        "sample_time": sample_time(),
+        "uptodate_till": sample_time(),
+        "total_mpu_size": 0.0,
+        "total_mpu_parts": 0,
+    })
+}
+
 fn bucket_billing(
     st: &EcsState,
     c: &Ctx<'_>,
@@ -121,18 +126,10 @@ fn bucket_billing(
         .iter()
         .map(|(k, v)| json!({"Key": k, "Value": v}))
         .collect();
-    let mut v = json!({
-        "name": name,
-        "namespace": m.namespace,
-        "vpool_id": m.vpool.clone().unwrap_or_else(|| DEFAULT_VPOOL.into()),
-        "total_size": bytes as f64 / div,
-        "total_size_unit": unit,
-        "total_objects": objects,
-        "sample_time": sample_time(),
-        "uptodate_till": sample_time(),
-        "total_mpu_size": 0.0,
-        "total_mpu_parts": 0,
-    });
+    let mut v = figures(bytes, objects, unit, div);
+    v["name"] = json!(name);
+    v["namespace"] = json!(m.namespace);
+    v["vpool_id"] = json!(m.vpool.clone().unwrap_or_else(|| DEFAULT_VPOOL.into()));
     if c.json {
         v["Tag"] = Value::Array(tags);
     } else {
