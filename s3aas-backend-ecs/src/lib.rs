@@ -192,7 +192,8 @@
 //! `tests/python_ecsclient.rs`); sampling every 5 minutes (python-ecsclient, 3.2 reference);
 //! lifecycle expiry-only, CORS, no S3 replication (ECS Data Access Guide 3.5–3.6.2); object
 //! lock from 3.6.2 with versioning forced on (Dell blog, KB 000222410); the object-lock and
-//! management retention endpoints' shapes (spec); that the simulator speaks S3 as an S3 client
+//! management retention endpoints' shapes (spec; python-ecsclient's `get_retention` and
+//! `set_retention` drive the simulator's, which the tests show s3aas leaves at 0); that the simulator speaks S3 as an S3 client
 //! reads it for these configurations: their XML, their "none" errors
 //! (`NoSuchLifecycleConfiguration`, `NoSuchCORSConfiguration`,
 //! `ObjectLockConfigurationNotFoundError`, 404) and the actions a bucket policy names for them

@@ -15,7 +15,8 @@
 //!   `existing_key_expiry_time_mins` expiring the first, "hide secret key" mode with SHA-256
 //!   `secret_key_id`s), buckets (create body checks incl. Jackson-style errors for non-boolean
 //!   booleans, info with `is_encryption_enabled` as a string, `marker`/`limit` paging, tags,
-//!   quota in GB with the documented rules, policy, deactivate refusing a non-empty bucket,
+//!   quota in GB with the documented rules, policy, ECS's bucket retention in seconds and the
+//!   JSON object-lock configuration (see `retention`), deactivate refusing a non-empty bucket,
 //!   3.8's `emptyBucket=true` with `202` and `empty-bucket-status`), billing (bucket and
 //!   namespace, `sizeunit`, bucket details paged with `next_marker`; see `billing`), nodes.
 //! - S3: SigV4-verified with the object users' secret keys (locked users and expired keys are
@@ -48,6 +49,7 @@ mod billing;
 mod buckets;
 mod iam;
 mod mgmt;
+mod retention;
 mod s3api;
 mod s3auth;
 mod state;

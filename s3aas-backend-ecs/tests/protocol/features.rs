@@ -68,6 +68,38 @@ async fn features_go_through_s3_signed_by_the_owner() {
                 .is_some_and(|x| x.contains("GOVERNANCE"))
         );
     }
+    // It is S3 object lock, which the management API shows as `object-lock-config`; ECS's
+    // own bucket retention (`/retention`, seconds) stays untouched.
+    {
+        let http = reqwest::Client::new();
+        let login = http
+            .get(format!("{}/login", sim.mgmt.uri()))
+            .basic_auth(ADMIN.0, Some(ADMIN.1))
+            .send()
+            .await
+            .unwrap();
+        let token = login.headers()["x-sds-auth-token"].clone();
+        let get = |path: &str| {
+            http.get(format!("{}{path}?namespace=feat", sim.mgmt.uri()))
+                .header("x-sds-auth-token", token.clone())
+                .header("accept", "application/json")
+                .send()
+        };
+        let read = |r: reqwest::Response| async move {
+            serde_json::from_str::<serde_json::Value>(&r.text().await.unwrap()).unwrap()
+        };
+        let lock = read(
+            get("/object/bucket/feat-b/object-lock-config")
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(lock["ObjectLockEnabled"], "Enabled");
+        assert_eq!(lock["Rule"]["DefaultRetention"]["Mode"], "GOVERNANCE");
+        assert_eq!(lock["Rule"]["DefaultRetention"]["Days"], 3);
+        let ret = read(get("/object/bucket/feat-b/retention").await.unwrap()).await;
+        assert_eq!(ret["period"], 0, "ECS's bucket retention is not used");
+    }
     // An update replaces and clears; the retention lengthens, then goes.
     let longer = DefaultRetention::years(RetentionMode::Compliance, 1);
     let b = p

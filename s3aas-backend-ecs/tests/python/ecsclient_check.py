@@ -94,6 +94,15 @@ while page.get('NextMarker'):
     seen += [x['name'] for x in page['object_bucket']]
 check(seen == sorted(['py-bucket'] + ['py-page-%d' % i for i in range(5)]), 'marker paging walks every bucket once')
 
+# ECS's own bucket retention (seconds; not S3 object lock, which s3aas uses).
+check(client.bucket.get_retention('py-bucket', namespace='pyns')['period'] == 0, 'bucket retention: none')
+client.bucket.set_retention('py-bucket', 'pyns', period=3600)
+check(client.bucket.get_retention('py-bucket', namespace='pyns')['period'] == 3600,
+      'bucket retention: set in seconds, read back')
+check(client.bucket.get('py-bucket', namespace='pyns')['retention'] == 3600, 'bucket info: retention')
+expect_error(lambda: client.bucket.set_retention('py-bucket', 'pyns', period=-5), 1008,
+             'bucket retention: a negative period')
+
 # Quota in GB; both values required, both -1 refused.
 client.bucket.set_quota('py-bucket', 5, 4, namespace='pyns')
 q = client.bucket.get_quota('py-bucket', namespace='pyns')

@@ -82,7 +82,8 @@ fn bucket_info(st: &EcsState, name: &str, m: &BucketMeta) -> Value {
         "api_type": "S3",
         "TagSet": m.tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect::<Vec<_>>(),
         "versioning_status": versioning,
-        "default_retention": 0,
+        "default_retention": m.retention,
+        "retention": m.retention,
         "is_empty_bucket_in_progress": st.empty_tasks.get(name).is_some_and(|(s, _)| s != "DONE"),
     })
 }
@@ -162,6 +163,10 @@ fn create_bucket(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
     if block == 0 || block < -1 || notify == 0 || notify < -1 {
         return c.invalid("blockSize and notificationSize must be positive GB values or -1");
     }
+    let retention = match strict_int(b.get("retention"), "retention") {
+        Ok(r) => r.unwrap_or(0).max(0),
+        Err(e) => return c.err(400, 1013, "Bad request body", &e),
+    };
     let object_lock = flags["is_object_lock_enabled"].unwrap_or(false);
     // Dell's spec (`is_object_lock_with_ado_allowed`): a bucket with Access During Outage (its
     // own `is_stale_allowed`, else the namespace's) may not enable object lock unless that flag
@@ -194,6 +199,7 @@ fn create_bucket(st: &mut EcsState, c: &Ctx<'_>) -> ResponseTemplate {
             .filter(|v| !v.is_empty())
             .map(str::to_string)
             .or(nsrec.vpool),
+        retention,
     };
     st.buckets.insert(name.into(), meta.clone());
     st.s3.buckets.insert(
@@ -255,6 +261,7 @@ fn bucket_route(
             | ("GET" | "PUT" | "DELETE", ["quota"])
             | ("GET" | "PUT" | "DELETE", ["policy"])
             | ("POST" | "PUT" | "DELETE", ["tags"])
+            | ("GET" | "PUT", ["retention" | "object-lock-config"])
     );
     if !known {
         return c.err(
@@ -341,6 +348,10 @@ fn bucket_route(
         ("DELETE", ["policy"]) => {
             st.buckets.get_mut(b).expect("checked").policy = None;
             ResponseTemplate::new(200)
+        }
+        (m, ["retention"]) => super::retention::bucket_retention(st, c, m, b, &meta, &body),
+        (m, ["object-lock-config"]) => {
+            super::retention::object_lock_config(st, c, m, b, &meta, &body)
         }
         (m @ ("POST" | "PUT" | "DELETE"), ["tags"]) => {
             let tags: Vec<(String, String)> = tag_list(&body["TagSet"], "Key", "Value");

@@ -73,6 +73,9 @@ pub struct BucketMeta {
     pub created: OffsetDateTime,
     /// Replication group.
     pub vpool: Option<String>,
+    /// ECS's own bucket retention in seconds (`/object/bucket/{b}/retention`; 0 = none), not
+    /// S3 object lock.
+    pub retention: i64,
 }
 
 /// A canned failure: the next `times` requests whose path contains `path_contains` (and whose
@@ -310,6 +313,7 @@ impl EcsState {
                 policy: None,
                 created: OffsetDateTime::now_utc(),
                 vpool: None,
+                retention: 0,
             },
         );
         self.s3
