@@ -169,26 +169,32 @@ pub const SCHEME: &str = "seaweedfs";
 pub static KEYS: std::sync::LazyLock<&'static [&'static str]> =
     std::sync::LazyLock::new(s3aas_core::typed::option_keys::<config::SeaweedfsOptions>);
 
-/// What this backend supports on SeaweedFS 4.48 (see the crate docs for why).
+/// What this backend supports on SeaweedFS 4.48 (see the crate docs for why). Built up from
+/// nothing, so a capability added to the model later stays off here until it is proven.
 pub const CAPABILITIES: Capabilities = {
-    let mut c = Capabilities::all();
-    c.instance_mfa_delete = Support::No;
+    let mut c = Capabilities::none();
+    c.instance_create = true;
+    c.instance_versioning = Support::Yes;
+    c.instance_encryption = Support::Yes;
+    c.instance_labels = true;
+    c.bucket_versioning = Support::Yes;
+    c.bucket_encryption = Support::Yes;
     c.bucket_object_lock = Support::CreationOnly;
-    c.bucket_quota = Support::No;
-    c.bucket_quota_notification = Support::No;
-    c.bucket_owner = false;
-    c.bucket_usage = false;
-    // No S3 replication API: `PUT ?replication` is taken for a bucket create, and
-    // `DELETE ?replication` deletes the bucket (see the crate docs).
-    c.bucket_replication = Support::No;
-    c.bucket_durability = false;
-    c.instance_usage = false;
-    c.access_key_name = false;
-    c.access_key_description = false;
-    c.access_key_expiry = false;
-    c.access_key_session_policy = false;
-    c.access_key_rotation_grace = false;
-    c.access_keys_per_user = None;
+    c.bucket_policy = Support::Yes;
+    c.bucket_tags = Support::Yes;
+    c.bucket_force_delete = true;
+    c.bucket_lifecycle = Support::Yes;
+    c.bucket_cors = Support::Yes;
+    c.bucket_retention = Support::Yes;
+    // No quota or usage over HTTP, no bucket owner, no replication (`PUT ?replication` is
+    // taken for a bucket create and `DELETE ?replication` deletes the bucket), no per-bucket
+    // durability: see the crate docs.
+    c.user_tags = true;
+    c.user_disable = true;
+    c.policies = true;
+    c.policy_attach = true;
+    // Keys have no name, description, expiry, session policy or rotation grace; no key limit.
+    c.access_key_disable = true;
     c
 };
 

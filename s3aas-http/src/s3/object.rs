@@ -17,24 +17,6 @@ impl S3Client {
         max: u32,
         after: Option<(String, String)>,
     ) -> Result<(Vec<ObjectVersion>, Option<(String, String)>)> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "PascalCase")]
-        struct V {
-            key: String,
-            version_id: Option<String>,
-        }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "PascalCase")]
-        struct L {
-            #[serde(default)]
-            version: Vec<V>,
-            #[serde(default)]
-            delete_marker: Vec<V>,
-            #[serde(default)]
-            is_truncated: bool,
-            next_key_marker: Option<String>,
-            next_version_id_marker: Option<String>,
-        }
         let mut q = format!("versions&max-keys={max}");
         if let Some((k, v)) = &after {
             let enc = |s: &str| {
@@ -56,24 +38,7 @@ impl S3Client {
         if !resp.is_success() {
             return Err(self.fail("list_object_versions", bucket, &resp));
         }
-        let l: L = parse_xml(&resp.body, "object version list")?;
-        let mut out: Vec<ObjectVersion> = l
-            .version
-            .into_iter()
-            .chain(l.delete_marker)
-            .map(|v| ObjectVersion {
-                key: v.key,
-                version_id: v.version_id.filter(|id| !id.is_empty() && id != "null"),
-            })
-            .collect();
-        out.sort_by(|a, b| a.key.cmp(&b.key));
-        let next = if l.is_truncated {
-            l.next_key_marker
-                .map(|k| (k, l.next_version_id_marker.unwrap_or_default()))
-        } else {
-            None
-        };
-        Ok((out, next))
+        parse_versions(&resp.body)
     }
 
     /// `POST /{bucket}?delete` for up to 1000 versions. Fails if any could not be deleted (e.g.
@@ -368,5 +333,71 @@ impl S3Client {
             return Ok(());
         }
         Err(s3_error(self.backend, "abort_multipart_upload", &resp))
+    }
+}
+
+/// Reads a `ListVersionsResult`: versions and delete markers sorted by key (servers interleave
+/// them), and the marker of the next page.
+fn parse_versions(body: &[u8]) -> Result<(Vec<ObjectVersion>, Option<(String, String)>)> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct V {
+        key: String,
+        version_id: Option<String>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct L {
+        #[serde(default)]
+        version: Vec<V>,
+        #[serde(default)]
+        delete_marker: Vec<V>,
+        #[serde(default)]
+        is_truncated: bool,
+        next_key_marker: Option<String>,
+        next_version_id_marker: Option<String>,
+    }
+    let l: L = parse_xml(body, "object version list")?;
+    let mut out: Vec<ObjectVersion> = l
+        .version
+        .into_iter()
+        .chain(l.delete_marker)
+        .map(|v| ObjectVersion {
+            key: v.key,
+            version_id: v.version_id.filter(|id| !id.is_empty() && id != "null"),
+        })
+        .collect();
+    out.sort_by(|a, b| a.key.cmp(&b.key));
+    let next = if l.is_truncated {
+        l.next_key_marker
+            .map(|k| (k, l.next_version_id_marker.unwrap_or_default()))
+    } else {
+        None
+    };
+    Ok((out, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ceph (after a lifecycle expiry) and SeaweedFS interleave versions and delete markers;
+    /// every entry is kept.
+    #[test]
+    fn interleaved_versions_and_delete_markers_parse() {
+        let body = br#"<ListVersionsResult><IsTruncated>true</IsTruncated><NextKeyMarker>c</NextKeyMarker><NextVersionIdMarker>v5</NextVersionIdMarker>
+<DeleteMarker><Key>a</Key><VersionId>v1</VersionId></DeleteMarker>
+<Version><Key>a</Key><VersionId>v2</VersionId></Version>
+<Version><Key>b</Key><VersionId>v3</VersionId></Version>
+<DeleteMarker><Key>b</Key><VersionId>v4</VersionId></DeleteMarker>
+<Version><Key>c</Key><VersionId>null</VersionId></Version></ListVersionsResult>"#;
+        let (v, next) = parse_versions(body).unwrap();
+        assert_eq!(v.len(), 5, "{v:?}");
+        assert_eq!(
+            v.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(),
+            ["a", "a", "b", "b", "c"]
+        );
+        assert_eq!(v[4].version_id, None);
+        assert_eq!(next, Some(("c".into(), "v5".into())));
     }
 }
