@@ -322,8 +322,20 @@ impl InstanceAdmin for CephProvider {
                 }
             }
         }
+        // Lock-enabled buckets are emptied through S3 first, before anything is deleted: a
+        // locked version stops the delete with the instance whole but for what could go.
+        let mut locked = Vec::new();
         for b in &buckets {
-            self.purge_bucket(id, b, OP).await?;
+            if self.empty_if_locked(id, b, OP).await? {
+                locked.push(b);
+            }
+        }
+        for b in &buckets {
+            if locked.contains(&b) {
+                self.force_delete_bucket(id, b, OP).await?;
+            } else {
+                self.purge_bucket(id, b, OP).await?;
+            }
         }
         for name in &users {
             self.purge_user(&uid(id, name), OP).await?;

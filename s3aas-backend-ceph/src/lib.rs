@@ -60,7 +60,7 @@
 //! | bucket usage | `GET /admin/bucket?stats`: sizes and object counts over all usage categories |
 //! | instance usage | `GET /admin/bucket?uid=<tenant>$s3aas&stats=true`: every bucket of the instance with its stats in one answer, summed ([`UsageSource::BucketScan`](s3aas_core::model::UsageSource)) |
 //! | lifecycle, CORS, default retention | S3 `?lifecycle`, `?cors`, `?object-lock` signed as the system user (see "Bucket features" below) |
-//! | forced bucket delete | `DELETE /admin/bucket?purge-objects=true` |
+//! | forced bucket delete | `DELETE /admin/bucket?purge-objects=true`; a bucket with object lock is emptied through S3 instead (locks kept) |
 //!
 //! ## Secrets on the wire
 //! RGW's Admin Ops API takes a new key's secret as a query parameter
@@ -134,9 +134,12 @@
 //!   `PermissionDenied`) unless a governance lock is bypassed with
 //!   `x-amz-bypass-governance-retention` by a user allowed to; objects written before the
 //!   retention, or after it is cleared, are not locked, and clearing it does not unlock what it
-//!   locked. **A forced bucket or instance delete removes locked objects, compliance mode
-//!   included**: `DELETE /admin/bucket?purge-objects=true` ignores object lock (seen with a
-//!   compliance retention of a day).
+//!   locked. `DELETE /admin/bucket?purge-objects=true` ignores object lock and removes locked
+//!   versions, compliance mode included (seen with a compliance retention of a day), so a
+//!   forced bucket or instance delete never purges a bucket with object lock: it empties it
+//!   through S3, where a locked version refuses its delete and the call fails naming it (the
+//!   instance's other buckets are still whole: every locked bucket is emptied before anything
+//!   is deleted). Buckets that users made with their own keys still go with `purge-data`.
 //! - **Canned access levels**: RGW enforces bucket policies for unsigned requests.
 //!   `BucketAccess::PublicReadList` lets an anonymous client list the bucket (ListObjectsV2,
 //!   `GET /<tenant>:<bucket>?list-type=2`) and read objects; with `PublicRead` the listing is

@@ -239,8 +239,9 @@ pub(super) async fn cors_answers_preflights(
 /// tenant's issued key: the new object carries the mode and a retain-until date a day ahead,
 /// and deleting its version is refused ("forbidden by object lock") while an older object's
 /// version, written before the retention, is deleted. Clearing the retention frees new objects
-/// only. A forced bucket delete purges the locked version (the Admin Ops purge ignores
-/// object lock).
+/// only. A forced bucket delete keeps the locked version and fails (the SDK empties a
+/// lock-enabled bucket through S3, not with the Admin Ops purge, which would remove it); once
+/// the version is deleted with a governance bypass, the forced delete succeeds.
 pub(super) async fn retention_locks_new_objects(
     p: Arc<CephProvider>,
     inst: String,
@@ -318,9 +319,38 @@ pub(super) async fn retention_locks_new_objects(
         &[ErrorKind::PermissionDenied],
     )
     .map_err(err("the locked version stays locked"))?;
+    let e = p
+        .delete_bucket(&inst, "vault", DeleteBucket::new().force(true))
+        .await
+        .err()
+        .ok_or("a forced delete removed a bucket holding a locked version")?;
+    if !matches!(e.kind(), ErrorKind::PermissionDenied | ErrorKind::Conflict)
+        || !e.message().contains("object lock")
+    {
+        return Err(format!("forced delete of a locked bucket: {e}"));
+    }
+    let version = format!("/vault/after?versionId={v}");
+    let kept = raw(http::Method::HEAD, &version, &[], b"", Some(key_of(&k))).await?;
+    if kept.status != 200 {
+        return Err(format!(
+            "the locked version after the refused delete: HTTP {}",
+            kept.status
+        ));
+    }
+    let bypass = raw(
+        http::Method::DELETE,
+        &version,
+        &[("x-amz-bypass-governance-retention", "true")],
+        b"",
+        Some(key_of(&k)),
+    )
+    .await?;
+    if !(200..300).contains(&bypass.status) {
+        return Err(format!("governance bypass delete: HTTP {}", bypass.status));
+    }
     p.delete_bucket(&inst, "vault", DeleteBucket::new().force(true))
         .await
-        .map_err(err("forced delete"))?;
+        .map_err(err("forced delete once nothing is locked"))?;
     match p.get_bucket(&inst, "vault").await {
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
         r => Err(format!("after a forced delete the bucket reads {r:?}")),
