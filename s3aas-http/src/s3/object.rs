@@ -336,9 +336,12 @@ impl S3Client {
     }
 }
 
+/// A page of versions and the `(key, version id)` marker of the next page.
+type VersionPage = (Vec<ObjectVersion>, Option<(String, String)>);
+
 /// Reads a `ListVersionsResult`: versions and delete markers sorted by key (servers interleave
 /// them), and the marker of the next page.
-fn parse_versions(body: &[u8]) -> Result<(Vec<ObjectVersion>, Option<(String, String)>)> {
+fn parse_versions(body: &[u8]) -> Result<VersionPage> {
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]
     struct V {
