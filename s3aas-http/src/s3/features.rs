@@ -156,6 +156,7 @@ pub fn parse_lifecycle(body: &[u8]) -> Result<Vec<LifecycleRule>> {
         #[serde(rename = "Rule", default)]
         rule: Vec<Rule>,
     }
+    require_root(body, "LifecycleConfiguration", "lifecycle configuration")?;
     let c: Config = parse_xml(body, "lifecycle configuration")?;
     c.rule
         .into_iter()
@@ -235,6 +236,7 @@ pub fn parse_cors(body: &[u8]) -> Result<Vec<CorsRule>> {
         #[serde(rename = "CORSRule", default)]
         rule: Vec<Rule>,
     }
+    require_root(body, "CORSConfiguration", "CORS configuration")?;
     let c: Config = parse_xml(body, "CORS configuration")?;
     Ok(c.rule
         .into_iter()
@@ -288,6 +290,7 @@ pub fn parse_object_lock(body: &[u8]) -> Result<(bool, Option<DefaultRetention>)
         object_lock_enabled: Option<String>,
         rule: Option<Rule>,
     }
+    require_root(body, "ObjectLockConfiguration", "object lock configuration")?;
     let c: Config = parse_xml(body, "object lock configuration")?;
     let enabled = c.object_lock_enabled.as_deref() == Some("Enabled");
     let retention = match c.rule.and_then(|r| r.default_retention) {
@@ -571,5 +574,18 @@ mod tests {
             parse_object_lock(b"<ObjectLockConfiguration/>").unwrap(),
             (false, None)
         );
+    }
+
+    /// A page that is not the configuration (a proxy's HTML answered with 200) is an error,
+    /// never an empty configuration that a write-back would then impose.
+    #[test]
+    fn other_documents_are_not_empty_configurations() {
+        let html = b"<html><body>maintenance</body></html>";
+        assert!(parse_lifecycle(html).is_err());
+        assert!(parse_cors(html).is_err());
+        assert!(parse_object_lock(html).is_err());
+        assert!(crate::s3::parse_replication(html).is_err());
+        let declared = b"<?xml version=\"1.0\"?>\n<!-- c --><CORSConfiguration xmlns=\"x\"></CORSConfiguration>";
+        assert_eq!(parse_cors(declared).unwrap(), Vec::new());
     }
 }

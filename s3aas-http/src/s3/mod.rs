@@ -24,7 +24,7 @@ pub use features::{
 pub use replication::{
     ReplicationConfig, ServerReplicationRule, parse_replication, replication_xml,
 };
-use xml::{content_md5, parse_xml};
+use xml::{content_md5, parse_xml, require_root};
 pub use xml::{parse_bucket_list, xml_escape};
 
 /// An object version, for listing and deleting.

@@ -74,6 +74,11 @@ struct DestXml {
 
 /// Reads a `ReplicationConfiguration` body.
 pub fn parse_replication(body: &[u8]) -> Result<ReplicationConfig> {
+    require_root(
+        body,
+        "ReplicationConfiguration",
+        "replication configuration",
+    )?;
     let text = std::str::from_utf8(body).map_err(|e| Error::decode("replication", e))?;
     let mut out = ReplicationConfig::default();
     for raw in rule_elements(text) {

@@ -56,3 +56,43 @@ pub(super) fn parse_xml<T: serde::de::DeserializeOwned>(body: &[u8], what: &str)
         Error::decode(what, format!("{e} in {snippet:?}"))
     })
 }
+
+/// Fails unless the document's root element is `root` (after an XML declaration, comments
+/// and whitespace). quick-xml's serde reader ignores the root's name, so without this an HTML
+/// error page answered with `200` would read as an empty configuration, and writing it back
+/// would erase what the server holds.
+pub(super) fn require_root(body: &[u8], root: &str, what: &str) -> Result<()> {
+    let text = std::str::from_utf8(body).map_err(|e| Error::decode(what, e))?;
+    let mut rest = text.trim_start_matches('\u{feff}').trim_start();
+    loop {
+        if let Some(r) = rest.strip_prefix("<?") {
+            rest = r
+                .split_once("?>")
+                .map(|(_, r)| r)
+                .unwrap_or("")
+                .trim_start();
+        } else if let Some(r) = rest.strip_prefix("<!--") {
+            rest = r
+                .split_once("-->")
+                .map(|(_, r)| r)
+                .unwrap_or("")
+                .trim_start();
+        } else {
+            break;
+        }
+    }
+    let name: String = rest
+        .strip_prefix('<')
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+        .collect();
+    if name == root {
+        return Ok(());
+    }
+    let snippet: String = text.chars().take(80).collect();
+    Err(Error::decode(
+        what,
+        format!("expected a <{root}> document, got {snippet:?}"),
+    ))
+}
