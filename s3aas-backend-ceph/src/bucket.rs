@@ -222,7 +222,7 @@ impl BucketAdmin for CephProvider {
         };
         // Checked before any change.
         let features =
-            crate::features::checked_update(name, &req, locked).map_err(|e| ctx(e, OP))?;
+            s3aas_http::s3::lock_checked_update(name, &req, locked).map_err(|e| ctx(e, OP))?;
         if let Some(v) = req.versioning {
             if v && locked {
                 // Already on: object lock keeps versioning on.

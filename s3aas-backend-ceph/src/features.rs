@@ -14,31 +14,6 @@ pub(crate) fn feature_of(e: &Error) -> &'static str {
     }
 }
 
-/// The part of an update that the shared S3 code applies, checked against the bucket's object
-/// lock first: RGW refuses a default retention on a bucket made without lock
-/// (`409 InvalidBucketState`), which is answered `Conflict` here before any write, and
-/// clearing a retention such a bucket never had changes nothing (RGW would refuse the call).
-pub(crate) fn checked_update(name: &str, req: &UpdateBucket, locked: bool) -> Result<UpdateBucket> {
-    let mut out = UpdateBucket::new();
-    out.lifecycle = req.lifecycle.clone();
-    out.cors = req.cors.clone();
-    match req.retention {
-        Some(Some(_)) if !locked => {
-            return Err(Error::new(
-                ErrorKind::Conflict,
-                format!(
-                    "bucket '{name}' was created without object lock: it cannot take a default \
-                     retention"
-                ),
-            )
-            .with_resource(ResourceKind::Bucket, name));
-        }
-        Some(None) if !locked => {}
-        r => out.retention = r,
-    }
-    Ok(out)
-}
-
 /// Sums the stats of every bucket `GET /admin/bucket?uid=&stats=true` lists (the answer is an
 /// array of bucket entries, each with its `usage` categories).
 pub(crate) fn sum_bucket_stats(stats: &[BucketStats]) -> (u64, u64) {
@@ -86,30 +61,6 @@ impl CephProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retention_needs_lock_and_clearing_an_unlocked_bucket_is_a_no_op() {
-        let r = DefaultRetention::days(RetentionMode::Governance, 1);
-        let e = checked_update("b", &UpdateBucket::new().retention(r), false).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Conflict);
-        assert_eq!(e.resource(), Some((ResourceKind::Bucket, "b")));
-        let u = checked_update("b", &UpdateBucket::new().clear_retention(), false).unwrap();
-        assert!(u.is_empty());
-        let u = checked_update("b", &UpdateBucket::new().clear_retention(), true).unwrap();
-        assert_eq!(u.retention, Some(None));
-        let u = checked_update(
-            "b",
-            &UpdateBucket::new()
-                .retention(r)
-                .cors(Vec::new())
-                .versioning(true),
-            true,
-        )
-        .unwrap();
-        assert_eq!(u.retention, Some(Some(r)));
-        assert_eq!(u.cors, Some(Vec::new()));
-        assert_eq!(u.versioning, None, "only the S3 features are kept");
-    }
 
     #[test]
     fn instance_stats_sum_every_category_of_every_bucket() {

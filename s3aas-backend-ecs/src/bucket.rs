@@ -602,13 +602,16 @@ impl BucketAdmin for EcsProvider {
                 ));
             }
         }
-        crate::features::check_update(&info, &req).map_err(|e| ctx(e, op))?;
+        // Clearing the retention of a bucket without object lock asks nothing of S3, so an
+        // update that then asks nothing makes no owner client (nor temporary key).
+        let features = s3aas_http::s3::lock_checked_update(name, &req, info.is_object_lock_enabled)
+            .map_err(|e| ctx(e, op))?;
         self.apply_s3_changes(
             instance,
             &info,
             S3Changes::Updated {
                 versioning: req.versioning,
-                req: &crate::features::s3_update(&info, &req),
+                req: &features,
             },
             op,
         )

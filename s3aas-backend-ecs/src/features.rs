@@ -44,38 +44,6 @@ pub(crate) fn updates_s3_features(req: &UpdateBucket) -> bool {
     req.lifecycle.is_some() || req.cors.is_some() || req.retention.is_some()
 }
 
-/// What an update asks of S3 for bucket `info`: clearing the retention of a bucket without
-/// object lock clears nothing (ECS would refuse a lock configuration outright), so it is
-/// dropped, and an update that then asks nothing of S3 makes no owner client (nor temporary
-/// key).
-pub(crate) fn s3_update(info: &BucketInfo, req: &UpdateBucket) -> UpdateBucket {
-    let mut r = UpdateBucket::new();
-    r.lifecycle = req.lifecycle.clone();
-    r.cors = req.cors.clone();
-    r.retention = req
-        .retention
-        .filter(|r| r.is_some() || info.is_object_lock_enabled);
-    r
-}
-
-/// Checks an update's features against the bucket as ECS has it, before anything changes: a
-/// default retention needs a bucket made with object lock. ECS (like S3 since 2023) can turn
-/// object lock on for an existing bucket, irreversibly; s3aas never does so as a side effect
-/// of setting a retention, so that is a `Conflict`.
-pub(crate) fn check_update(info: &BucketInfo, req: &UpdateBucket) -> Result<()> {
-    if matches!(req.retention, Some(Some(_))) && !info.is_object_lock_enabled {
-        return Err(Error::new(
-            ErrorKind::Conflict,
-            format!(
-                "bucket '{}' was made without object lock, so it cannot take a default retention (s3aas does not turn object lock on for an existing bucket: that cannot be undone)",
-                info.name
-            ),
-        )
-        .with_resource(ResourceKind::Bucket, &info.name));
-    }
-    Ok(())
-}
-
 impl EcsProvider {
     /// Applies `changes` to bucket `info` through one S3 client signing as its owner (a
     /// temporary key where ECS hides the owner's secrets, deleted after).

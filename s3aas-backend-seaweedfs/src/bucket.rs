@@ -243,7 +243,7 @@ impl BucketAdmin for SeaweedfsProvider {
         };
         // Checked before any change: SeaweedFS would turn object lock on for a bucket made
         // without it rather than refuse the retention.
-        let features = crate::features::checked_update(name, &req, locked).map_err(fail)?;
+        let features = s3aas_http::s3::lock_checked_update(name, &req, locked).map_err(fail)?;
         if req.versioning == Some(false) && locked {
             return Err(fail(Error::new(
                 ErrorKind::Conflict,

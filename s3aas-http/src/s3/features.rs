@@ -460,6 +460,33 @@ impl S3Client {
     }
 }
 
+/// The part of an update that [`S3Client::apply_updated_features`] sends (lifecycle, CORS,
+/// default retention), checked against whether the bucket has object lock. A default retention
+/// on a bucket made without lock is `Conflict`: RustFS, SeaweedFS and ECS would turn lock on
+/// instead of refusing, and that cannot be undone. Clearing a retention such a bucket never had
+/// is dropped, since sending it would turn lock on too (or be refused, on RGW).
+pub fn lock_checked_update(bucket: &str, req: &UpdateBucket, locked: bool) -> Result<UpdateBucket> {
+    let mut out = UpdateBucket::new();
+    out.lifecycle = req.lifecycle.clone();
+    out.cors = req.cors.clone();
+    match req.retention {
+        Some(Some(_)) if !locked => {
+            return Err(Error::new(
+                ErrorKind::Conflict,
+                format!(
+                    "bucket '{bucket}' was made without object lock, so it cannot take a default \
+                     retention (s3aas does not turn object lock on for an existing bucket: that \
+                     cannot be undone)"
+                ),
+            )
+            .with_resource(ResourceKind::Bucket, bucket));
+        }
+        Some(None) if !locked => {}
+        r => out.retention = r,
+    }
+    Ok(out)
+}
+
 /// The S3-side bucket features every backend with a signed S3 client handles the same way:
 /// lifecycle, CORS and the default retention. Backends call these from `create_bucket`,
 /// `update_bucket` and `get_bucket` so the three stay one code path.
@@ -573,6 +600,37 @@ mod tests {
         assert_eq!(
             parse_object_lock(b"<ObjectLockConfiguration/>").unwrap(),
             (false, None)
+        );
+    }
+
+    #[test]
+    fn retention_needs_lock_and_clearing_an_unlocked_bucket_sends_nothing() {
+        let r = DefaultRetention::days(RetentionMode::Governance, 1);
+        let e = lock_checked_update("b", &UpdateBucket::new().retention(r), false).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Conflict);
+        assert_eq!(e.resource(), Some((ResourceKind::Bucket, "b")));
+        let u = lock_checked_update("b", &UpdateBucket::new().clear_retention(), false).unwrap();
+        assert!(u.is_empty());
+        let u = lock_checked_update("b", &UpdateBucket::new().clear_retention(), true).unwrap();
+        assert_eq!(u.retention, Some(None));
+        let u = lock_checked_update(
+            "b",
+            &UpdateBucket::new()
+                .retention(r)
+                .cors(Vec::new())
+                .lifecycle(vec![LifecycleRule::new("x").expire_after_days(1)])
+                .versioning(true)
+                .tags(Tags::new()),
+            true,
+        )
+        .unwrap();
+        assert_eq!(u.retention, Some(Some(r)));
+        assert_eq!(u.cors, Some(Vec::new()));
+        assert_eq!(u.lifecycle.as_ref().map(Vec::len), Some(1));
+        assert_eq!(
+            (u.versioning, u.tags),
+            (None, None),
+            "only the S3 features are kept"
         );
     }
 

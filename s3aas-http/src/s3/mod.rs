@@ -19,7 +19,8 @@ mod xml;
 
 pub use error::{kind_for_s3_code, parse_xml_error, s3_error};
 pub use features::{
-    cors_xml, lifecycle_xml, object_lock_xml, parse_cors, parse_lifecycle, parse_object_lock,
+    cors_xml, lifecycle_xml, lock_checked_update, object_lock_xml, parse_cors, parse_lifecycle,
+    parse_object_lock,
 };
 pub use replication::{
     ReplicationConfig, ServerReplicationRule, parse_replication, replication_xml,
