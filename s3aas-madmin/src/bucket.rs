@@ -354,16 +354,16 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
             Err(ctx::<D>(Error::new(ErrorKind::Conflict, msg), op)
                 .with_resource(ResourceKind::Bucket, name))
         };
-        // Refused before anything changes: RustFS would turn object lock on for a versioned
-        // bucket made without it (one-way), and a half-applied update is worse than none.
-        if matches!(req.retention, Some(Some(_)))
-            && !self
+        // Checked before anything changes: RustFS would turn object lock on for a versioned
+        // bucket made without it (one-way) when given a retention, or the clearing of one, and a
+        // half-applied update is worse than none.
+        let locked = req.retention.is_some()
+            && self
                 .settle(|| self.s3.get_object_lock(name))
                 .await
-                .map_err(|e| ctx::<D>(e, op))?
-        {
-            return conflict("a default retention needs a bucket created with object lock");
-        }
+                .map_err(|e| ctx::<D>(e, op))?;
+        let features =
+            s3aas_http::s3::lock_checked_update(name, &req, locked).map_err(|e| ctx::<D>(e, op))?;
         let suspend = req.versioning == Some(false);
         if suspend
             && self
@@ -409,7 +409,7 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
             if let Some(t) = &req.tags {
                 self.settle(|| self.s3.put_tagging(name, t)).await?;
             }
-            self.settle(|| self.s3.apply_updated_features(name, &req))
+            self.settle(|| self.s3.apply_updated_features(name, &features))
                 .await?;
             if !suspend && let Some(rules) = &req.replication {
                 self.apply_replication(name, rules, false).await?;

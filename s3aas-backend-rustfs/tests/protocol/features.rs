@@ -355,7 +355,8 @@ async fn a_new_destination_removes_the_old_target_but_never_a_foreign_one() {
 
 /// Refused before any write: a priority a foreign rule has; suspending versioning while a rule
 /// (here another tool's) is configured, even when the update removes the SDK's rules; a default
-/// retention on a bucket made without lock.
+/// retention on a bucket made without lock. Clearing the retention of such a bucket writes
+/// nothing.
 #[tokio::test]
 async fn conflicts_are_refused_before_any_write() {
     let server = MockServer::start().await;
@@ -407,6 +408,13 @@ async fn conflicts_are_refused_before_any_write() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Conflict, "{e}");
+    // Clearing a retention this bucket never had sends nothing: RustFS would take the
+    // object-lock configuration and turn lock on for good.
+    let b = p
+        .update_bucket("acme", "b1", UpdateBucket::new().clear_retention())
+        .await
+        .unwrap();
+    assert_eq!((b.object_lock, b.retention), (Some(false), Some(None)));
     assert_eq!(
         writes(&server).await,
         Vec::<String>::new(),
