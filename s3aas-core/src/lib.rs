@@ -53,6 +53,8 @@ pub use provider::{
     PolicyAdmin, UserAdmin,
 };
 pub use registry::{ProviderConfig, Registry};
+#[cfg(feature = "serde")]
+pub use secret::ExposeSecrets;
 pub use secret::{ExposeSecret, SecretString};
 pub use tenant::{Tenant, TenantSpec, provision_tenant};
 

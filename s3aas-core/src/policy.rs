@@ -19,6 +19,8 @@ pub const MAX_SESSION_POLICY_BYTES: usize = 4096;
 
 /// What a policy document is for; bucket policies need principals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum PolicyKind {
     /// Attached to users, or used as an access key's session policy: no `Principal`.
     Identity,
@@ -179,6 +181,8 @@ impl PolicyDocument {
 
 /// The canned access levels of a bucket, as bucket policies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum BucketAccess {
     /// Only users whose identity policies allow it: no bucket policy.
@@ -216,6 +220,7 @@ impl BucketAccess {
 
 /// A named policy stored in an instance, attachable to users.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Policy {
     /// Name inside the instance.
@@ -225,8 +230,16 @@ pub struct Policy {
     /// The document.
     pub document: PolicyDocument,
     /// Creation time, when known.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "time::serde::rfc3339::option")
+    )]
     pub created: Option<OffsetDateTime>,
     /// Last update, when known.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "time::serde::rfc3339::option")
+    )]
     pub updated: Option<OffsetDateTime>,
 }
 
@@ -249,6 +262,7 @@ impl Policy {
 
 /// Request to create or replace a named policy.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct PutPolicy {
     /// Name: 1–128 characters of letters, digits, `.`, `_`, `@`, `-`.

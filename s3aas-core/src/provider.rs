@@ -214,6 +214,7 @@ pub trait AccessKeyAdmin: Send + Sync + Debug {
 
 /// Health of a provider's backend.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Health {
     /// Whether the backend answers and is ready for management calls: they can succeed now.
@@ -232,6 +233,8 @@ pub struct Health {
 
 /// Why a backend is not ready, or that it is ready but degraded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum HealthProblem {
     /// The endpoint did not answer (refused, unresolvable, timed out, TLS failure).

@@ -7,6 +7,108 @@ use rand::Rng;
 use rand::distributions::Alphanumeric;
 pub use secrecy::{ExposeSecret, SecretString};
 
+/// Serialises `T` with its secrets in clear: `serde_json::to_string(&ExposeSecrets(&new_key))`.
+///
+/// Without this wrapper every secret field of the model (a new key's secret, a replication
+/// destination's secret) serialises as `"[REDACTED]"`, so logging or storing a resource never
+/// leaks one by accident. Wrap only what is shown or kept on purpose, once (the command line
+/// prints a new key's secret this way).
+///
+/// Serialisation is synchronous, so the wrapper marks the current thread for exactly the
+/// duration of the inner `serialize` call; a serialisation made meanwhile on another thread
+/// stays redacted.
+#[cfg(feature = "serde")]
+#[derive(Debug, Clone, Copy)]
+pub struct ExposeSecrets<'a, T: ?Sized>(pub &'a T);
+
+#[cfg(feature = "serde")]
+thread_local! {
+    static EXPOSING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Restores the thread's previous exposure depth when dropped (also on a panic mid-way).
+#[cfg(feature = "serde")]
+struct ExposingGuard;
+
+#[cfg(feature = "serde")]
+impl ExposingGuard {
+    fn enter() -> Self {
+        EXPOSING.with(|d| d.set(d.get() + 1));
+        ExposingGuard
+    }
+}
+
+#[cfg(feature = "serde")]
+impl Drop for ExposingGuard {
+    fn drop(&mut self) {
+        EXPOSING.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<T: serde::Serialize + ?Sized> serde::Serialize for ExposeSecrets<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let _guard = ExposingGuard::enter();
+        self.0.serialize(s)
+    }
+}
+
+/// What a secret serialises as outside [`ExposeSecrets`].
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Serde helpers for secret fields (`#[serde(with = "crate::secret::serde_secret")]`).
+#[cfg(feature = "serde")]
+pub(crate) mod serde_secret {
+    use super::{EXPOSING, REDACTED};
+    use secrecy::{ExposeSecret, SecretString};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(v: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+        if EXPOSING.with(|d| d.get() > 0) {
+            s.serialize_str(v.expose_secret())
+        } else {
+            s.serialize_str(REDACTED)
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
+        let text = String::deserialize(d)?;
+        if text == REDACTED {
+            return Err(serde::de::Error::custom(
+                "the secret was serialised redacted; serialise through ExposeSecrets to keep it",
+            ));
+        }
+        Ok(SecretString::from(text))
+    }
+
+    /// The same, for `Option<SecretString>`.
+    pub(crate) mod option {
+        use super::*;
+
+        pub(crate) fn serialize<S: Serializer>(
+            v: &Option<SecretString>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match v {
+                Some(v) => super::serialize(v, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<SecretString>, D::Error> {
+            match Option::<String>::deserialize(d)? {
+                None => Ok(None),
+                Some(t) if t == REDACTED => Err(serde::de::Error::custom(
+                    "the secret was serialised redacted; serialise through ExposeSecrets to keep it",
+                )),
+                Some(t) => Ok(Some(SecretString::from(t))),
+            }
+        }
+    }
+}
+
 /// A random 20-character access key id (upper-case letters and digits), like AWS.
 pub fn random_access_key_id() -> String {
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

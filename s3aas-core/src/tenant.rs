@@ -24,6 +24,7 @@ use crate::provider::ObjectStoreProvider;
 
 /// What to provision.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct TenantSpec {
     /// The instance (its `default_bucket` is ignored: the bucket below is made explicitly).
@@ -87,6 +88,7 @@ impl TenantSpec {
 
 /// A provisioned tenant.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Tenant {
     /// The instance.
@@ -104,6 +106,8 @@ pub struct Tenant {
 
 /// A step of [`provision_tenant`], as named in its errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Step {
     /// Creating the instance.

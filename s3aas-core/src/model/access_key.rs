@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 
 /// Request to create an access key for a user.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateAccessKey {
     /// A short name: up to 32 characters, a letter then letters, digits, `_` or `-`.
@@ -12,6 +13,10 @@ pub struct CreateAccessKey {
     /// A description, up to 256 bytes.
     pub description: Option<String>,
     /// When the key stops working: between 15 minutes and 365 days from now.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "time::serde::rfc3339::option")
+    )]
     pub expiration: Option<OffsetDateTime>,
     /// A session policy that further restricts what the key may do (at most 4 KiB of JSON).
     pub session_policy: Option<PolicyDocument>,
@@ -50,6 +55,7 @@ impl CreateAccessKey {
 
 /// An access key (without its secret).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct AccessKey {
     /// The handle to manage this key with: the access key id on most backends; where a backend
@@ -66,10 +72,18 @@ pub struct AccessKey {
     /// Description, when set and reported.
     pub description: Option<String>,
     /// Expiry, when set.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "time::serde::rfc3339::option")
+    )]
     pub expiration: Option<OffsetDateTime>,
     /// Whether the key may sign requests.
     pub enabled: bool,
     /// Creation time, when known.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "time::serde::rfc3339::option")
+    )]
     pub created: Option<OffsetDateTime>,
     /// The session policy, when set and reported.
     pub session_policy: Option<PolicyDocument>,
@@ -103,11 +117,13 @@ impl AccessKey {
 /// `Debug` never shows the secret; call `secret_access_key.expose_secret()` (from
 /// [`secrecy::ExposeSecret`]) to use it.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct NewAccessKey {
     /// The key.
     pub key: AccessKey,
     /// The secret access key.
+    #[cfg_attr(feature = "serde", serde(with = "crate::secret::serde_secret"))]
     pub secret_access_key: SecretString,
 }
 
@@ -123,10 +139,15 @@ impl NewAccessKey {
 
 /// Request to rotate a key: create a new one, then retire the old one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct RotateAccessKey {
     /// Keep the old key working for this long (backends set their own bounds, such as a minimum of
     /// 15 minutes or whole minutes; see each backend's docs); `None` deletes it at once.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "crate::model::serde_forms::secs_option")
+    )]
     pub grace: Option<Duration>,
 }
 
@@ -145,16 +166,20 @@ impl RotateAccessKey {
 
 /// What happened to the old key in a rotation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum OldKey {
     /// It was deleted.
     Deleted,
     /// It keeps working until then.
+    #[cfg_attr(feature = "serde", serde(with = "time::serde::rfc3339"))]
     ExpiresAt(OffsetDateTime),
 }
 
 /// Result of a rotation.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct RotatedAccessKey {
     /// The new key with its secret.

@@ -53,6 +53,7 @@ impl Versioning {
 
 /// Request to create a bucket inside an instance.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateBucket {
     /// S3 bucket name (3–63 characters, DNS rules).
@@ -176,13 +177,30 @@ impl CreateBucket {
 
 /// Request to change a bucket. Fields left `None` are not changed.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct UpdateBucket {
     /// `true` enables versioning, `false` suspends it.
     pub versioning: Option<bool>,
     /// `Some(Some(q))` sets the quota, `Some(None)` removes it.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::model::serde_forms::double_option"
+        )
+    )]
     pub quota: Option<Option<Quota>>,
     /// `Some(Some(p))` sets the bucket policy, `Some(None)` removes it.
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::model::serde_forms::double_option"
+        )
+    )]
     pub policy: Option<Option<PolicyDocument>>,
     /// Replaces all tags (an empty map removes them).
     pub tags: Option<Tags>,
@@ -194,6 +212,14 @@ pub struct UpdateBucket {
     pub cors: Option<Vec<CorsRule>>,
     /// `Some(Some(r))` sets the default retention, `Some(None)` removes it (objects already
     /// locked stay locked).
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::model::serde_forms::double_option"
+        )
+    )]
     pub retention: Option<Option<DefaultRetention>>,
     /// Replaces the SDK's replication rules (an empty list removes them; rules other tools
     /// made are kept).
@@ -293,6 +319,7 @@ impl UpdateBucket {
 
 /// Request to delete a bucket.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteBucket {
     /// Delete the bucket's objects (all versions) too, where the backend can.
@@ -314,6 +341,7 @@ impl DeleteBucket {
 
 /// A bucket.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Bucket {
     /// Name.
@@ -321,6 +349,10 @@ pub struct Bucket {
     /// The instance it belongs to.
     pub instance: String,
     /// Creation time, when known.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "time::serde::rfc3339::option")
+    )]
     pub created: Option<OffsetDateTime>,
     /// Owner user, when the backend has one.
     pub owner: Option<String>,
@@ -331,8 +363,24 @@ pub struct Bucket {
     /// Whether object lock is enabled, when known.
     pub object_lock: Option<bool>,
     /// Quota (`Some(None)` = known to have none).
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::model::serde_forms::double_option"
+        )
+    )]
     pub quota: Option<Option<Quota>>,
     /// Bucket policy (`Some(None)` = known to have none).
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::model::serde_forms::double_option"
+        )
+    )]
     pub policy: Option<Option<PolicyDocument>>,
     /// Tags, when known.
     pub tags: Option<Tags>,
@@ -341,6 +389,14 @@ pub struct Bucket {
     /// CORS rules, when known (empty = none).
     pub cors: Option<Vec<CorsRule>>,
     /// Default retention (`Some(None)` = known to have none).
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "crate::model::serde_forms::double_option"
+        )
+    )]
     pub retention: Option<Option<DefaultRetention>>,
     /// The SDK's replication rules, when known (secrets are never read back).
     pub replication: Option<Vec<ReplicationRule>>,
@@ -380,6 +436,8 @@ impl Bucket {
 
 /// How durably a bucket's writes are stored, on servers that let a bucket relax it (RustFS).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 #[non_exhaustive]
 pub enum Durability {
     /// The server's own (safe) mode: the bucket has no override.
@@ -391,6 +449,7 @@ pub enum Durability {
 
 /// How much a bucket holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct BucketUsage {
     /// Bytes stored (all versions, where the backend counts them).
@@ -398,6 +457,10 @@ pub struct BucketUsage {
     /// Number of objects, when known.
     pub objects: Option<u64>,
     /// When the figures were measured (backends sample usage; they lag behind writes).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "time::serde::rfc3339::option")
+    )]
     pub as_of: Option<OffsetDateTime>,
 }
 

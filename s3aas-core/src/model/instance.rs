@@ -10,6 +10,7 @@ use url::Url;
 /// one and listed by it. `encryption` and `versioning` are the defaults of the instance's buckets
 /// and are applied to its default bucket.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateInstance {
     /// The instance name: 3–32 characters, lower-case letters, digits and `-`, starting with a
@@ -86,6 +87,7 @@ impl CreateInstance {
 /// `encryption` and `mfa_delete` are refused with `Unsupported` where the backend's capabilities
 /// say they cannot change.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct UpdateInstance {
     /// New default versioning; also applied to the default bucket.
@@ -139,6 +141,7 @@ impl UpdateInstance {
 
 /// Request to delete an instance.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct DeleteInstance {
     /// Also delete non-empty buckets (with their objects). Without it, deleting an instance that
@@ -246,6 +249,7 @@ impl Endpoints {
 
 /// An instance (tenant).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Instance {
     /// The backend's stable identifier (every current backend uses the name).
@@ -271,6 +275,10 @@ pub struct Instance {
     /// Labels given at creation.
     pub labels: Tags,
     /// When the instance was created, when known.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "time::serde::rfc3339::option")
+    )]
     pub created: Option<OffsetDateTime>,
 }
 

@@ -11,6 +11,8 @@ mod instance;
 mod lifecycle;
 mod replication;
 mod retention;
+#[cfg(feature = "serde")]
+mod serde_forms;
 mod usage;
 mod user;
 
@@ -60,6 +62,7 @@ impl Encryption {
 
 /// Options of a paged list call.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct ListOptions {
     /// At most this many items per page (the backend may return fewer). `None` = backend default.
@@ -97,6 +100,7 @@ impl ListOptions {
 
 /// One page of a list.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct Page<T> {
     /// The items, in a stable order (by name unless a method says otherwise).

@@ -23,6 +23,7 @@ pub const REPLICATION_RULE_PREFIX: &str = "s3aas-";
 
 /// Where a rule replicates to.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct ReplicationDestination {
     /// `http://host:port` or `https://host:port` of the destination S3 server.
@@ -34,6 +35,10 @@ pub struct ReplicationDestination {
     /// Access key id the source server uses to write to the destination.
     pub access_key: String,
     /// Its secret: needed to set a rule, never read back (reported rules have `None`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "crate::secret::serde_secret::option")
+    )]
     pub secret_key: Option<SecretString>,
     /// Bandwidth limit in bytes per second (`None` = unlimited).
     pub bandwidth_limit: Option<u64>,
@@ -116,6 +121,7 @@ impl ReplicationDestination {
 
 /// One replication rule the SDK manages.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct ReplicationRule {
     /// Rule id (1–249 characters; stored as `s3aas-<id>`).

@@ -35,6 +35,7 @@ impl UsageSource {
 
 /// How much an instance holds, over all its buckets.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct InstanceUsage {
     /// The instance.
@@ -46,6 +47,10 @@ pub struct InstanceUsage {
     /// Buckets of the instance.
     pub buckets: u64,
     /// When the figure was measured (the oldest of its parts), when known.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "time::serde::rfc3339::option")
+    )]
     pub as_of: Option<OffsetDateTime>,
     /// Where the figure came from.
     pub source: UsageSource,

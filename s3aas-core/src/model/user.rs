@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 ///
 /// A user is an identity; it signs S3 requests with its access keys (see the access-key trait).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct CreateUser {
     /// User name: 2–64 characters of letters, digits, `.`, `_`, `@`, `-`, starting with a letter
@@ -41,6 +42,7 @@ impl CreateUser {
 
 /// A user.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[non_exhaustive]
 pub struct User {
     /// Name inside the instance.
@@ -50,6 +52,10 @@ pub struct User {
     /// Whether the user (and so all of its keys) may sign requests.
     pub enabled: bool,
     /// Creation or last-update time, when known.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, with = "time::serde::rfc3339::option")
+    )]
     pub created: Option<OffsetDateTime>,
     /// Tags, when the backend stores them.
     pub tags: Option<Tags>,
