@@ -10,6 +10,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 bin=$("$here/find-rustfs.sh") || { echo "no RustFS binary: run scripts/install-rustfs.sh first" >&2; exit 1; }
 port="${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
 dir=$(mktemp -d -t s3aas-rustfs-XXXXXX)
+mkdir -p "$dir/data"   # RustFS 1.0.1 refuses a data directory that does not exist
 ak="root$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 sk="$(head -c 24 /dev/urandom | base64 | tr -d '/+=' | head -c 32)"
 master="$(head -c 32 /dev/urandom | base64)"

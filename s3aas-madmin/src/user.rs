@@ -16,8 +16,14 @@ impl<D: Dialect> MadminProvider<D> {
             .await?;
         if resp.status == 404 || resp.status == 500 && resp.body_snippet(500).contains("NoSuchUser")
         {
-            return Err(ctx::<D>(Error::not_found(ResourceKind::User, user), op)
-                .with_http_status(resp.status));
+            // The server's answer, with its code and request id, as a plain "not found" (RustFS
+            // and MinIO word it with the IAM name, which is not the caller's).
+            return Err(self
+                .admin
+                .error(op, &resp, Some((ResourceKind::User, user)))
+                .with_kind(ErrorKind::NotFound)
+                .with_retryable(false)
+                .with_message(format!("user '{user}' does not exist")));
         }
         if !resp.is_success() {
             return Err(self
