@@ -136,9 +136,10 @@ fn input_error(message: String) -> Error {
 /// them; returns each item's own outcome in input order.
 async fn bulk<T, R, F, Fut>(ctx: &Ctx, what: &str, items: Vec<T>, op: F) -> Vec<(T, Result<R>)>
 where
-    T: Clone,
-    F: Fn(T) -> Fut,
-    Fut: Future<Output = Result<R>>,
+    T: Clone + Send,
+    R: Send,
+    F: Fn(T) -> Fut + Send + Sync,
+    Fut: Future<Output = Result<R>> + Send,
 {
     let bar = Progress::new(items.len() as u64, what, ctx.quiet);
     let mut results: Vec<(usize, T, Result<R>)> =
