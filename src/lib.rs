@@ -36,12 +36,9 @@
 // What users need from the core, named one by one so that the core's internals (the checks
 // behind `Client`, the validation helpers backends share, revealing secret options) are not
 // part of this crate's API.
-/// Serialises a value with its secrets in clear (the model serialises them as `[REDACTED]`).
-#[cfg(feature = "serde")]
-pub use s3aas_core::ExposeSecrets;
 pub use s3aas_core::{
     AccessKeyAdmin, BucketAccess, BucketAdmin, Capabilities, Client, Error, ErrorKind,
-    ExposeSecret, Health, HealthProblem, InstanceAdmin, IntoClient, MemoryProvider,
+    ExposeSecret, ExposeSecrets, Health, HealthProblem, InstanceAdmin, IntoClient, MemoryProvider,
     ObjectStoreProvider, Policy, PolicyAdmin, PolicyDocument, PolicyKind, ProviderConfig,
     PutPolicy, Registry, ResourceKind, Result, SecretString, Support, Tenant, TenantSpec,
     UserAdmin, audit, bulk, capabilities, client, error, memory, model, policy, prelude, provider,

@@ -10,6 +10,31 @@
 //! Most users depend on the `s3aas` facade, which re-exports this crate and the backends.
 //! Backend authors depend on this crate alone.
 //!
+//! ## Features
+//!
+//! - `serde` (default): `Serialize`/`Deserialize` for the model's resource, request, listing and
+//!   report types (the stable JSON form the `s3aas` command line prints). The types the
+//!   desired-state spec and policy documents are read from are serde regardless. Enums serialise
+//!   in `snake_case` (`"not_found"`), times as RFC 3339 text, durations as whole seconds
+//!   (`"grace": 3600`), and every secret as `"[REDACTED]"` unless the value is wrapped in
+//!   [`ExposeSecrets`]; a `"[REDACTED]"` secret is refused when deserialising.
+//!
+//! ```
+//! # #[cfg(feature = "serde")] {
+//! use s3aas_core::model::{AccessKey, NewAccessKey};
+//! use s3aas_core::{ExposeSecrets, SecretString};
+//!
+//! let key = NewAccessKey::new(
+//!     AccessKey::new("acme", "alice", "AKID", "AKID"),
+//!     SecretString::from("s3cr3t".to_string()),
+//! );
+//! let redacted = serde_json::to_string(&key).unwrap();
+//! assert!(redacted.contains(r#""secret_access_key":"[REDACTED]""#));
+//! let exposed = serde_json::to_string(&ExposeSecrets(&key)).unwrap();
+//! assert!(exposed.contains(r#""secret_access_key":"s3cr3t""#));
+//! # }
+//! ```
+//!
 //! ```
 //! use s3aas_core::{IntoClient, MemoryProvider, ObjectStoreProvider, model::*};
 //! use std::sync::Arc;
@@ -53,9 +78,7 @@ pub use provider::{
     PolicyAdmin, UserAdmin,
 };
 pub use registry::{ProviderConfig, Registry};
-#[cfg(feature = "serde")]
-pub use secret::ExposeSecrets;
-pub use secret::{ExposeSecret, SecretString};
+pub use secret::{ExposeSecret, ExposeSecrets, SecretString};
 pub use tenant::{Tenant, TenantSpec, provision_tenant};
 
 /// The traits and common types, for `use s3aas_core::prelude::*;`.

@@ -17,35 +17,35 @@ pub use secrecy::{ExposeSecret, SecretString};
 /// Serialisation is synchronous, so the wrapper marks the current thread for exactly the
 /// duration of the inner `serialize` call; a serialisation made meanwhile on another thread
 /// stays redacted.
-#[cfg(feature = "serde")]
+///
+/// The wrapper exists with or without the `serde` feature (it serialises any `Serialize` value);
+/// without the feature the model's types have no `Serialize` to wrap.
 #[derive(Debug, Clone, Copy)]
 pub struct ExposeSecrets<'a, T: ?Sized>(pub &'a T);
 
-#[cfg(feature = "serde")]
 thread_local! {
     static EXPOSING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
 }
 
-/// Restores the thread's previous exposure depth when dropped (also on a panic mid-way).
-#[cfg(feature = "serde")]
-struct ExposingGuard;
+/// Raises the thread's exposure depth; restores the previous depth when dropped (also on a
+/// panic mid-way, as the stack unwinds).
+struct ExposingGuard {
+    previous: u32,
+}
 
-#[cfg(feature = "serde")]
 impl ExposingGuard {
     fn enter() -> Self {
-        EXPOSING.with(|d| d.set(d.get() + 1));
-        ExposingGuard
+        let previous = EXPOSING.with(|d| d.replace(d.get().saturating_add(1)));
+        ExposingGuard { previous }
     }
 }
 
-#[cfg(feature = "serde")]
 impl Drop for ExposingGuard {
     fn drop(&mut self) {
-        EXPOSING.with(|d| d.set(d.get().saturating_sub(1)));
+        EXPOSING.with(|d| d.set(self.previous));
     }
 }
 
-#[cfg(feature = "serde")]
 impl<T: serde::Serialize + ?Sized> serde::Serialize for ExposeSecrets<'_, T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let _guard = ExposingGuard::enter();
@@ -156,5 +156,21 @@ mod tests {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+
+    #[test]
+    fn exposure_depth_is_restored_by_nested_guards() {
+        let depth = || EXPOSING.with(|d| d.get());
+        assert_eq!(depth(), 0);
+        {
+            let _outer = ExposingGuard::enter();
+            assert_eq!(depth(), 1);
+            {
+                let _inner = ExposingGuard::enter();
+                assert_eq!(depth(), 2);
+            }
+            assert_eq!(depth(), 1);
+        }
+        assert_eq!(depth(), 0);
     }
 }
