@@ -2,10 +2,10 @@
 # Builds the RustFS server from crates.io into a cache directory outside the repository,
 # and reuses it when it is already there. An interrupted build resumes: the compiled
 # dependencies stay in $S3AAS_CACHE_DIR/rustfs-build-target until the binary is installed.
-# Run it in the background early (it takes well over an hour on 2 cores):
+# Run it in the background early (86 minutes measured on 2 cores; see the README):
 #   nohup scripts/install-rustfs.sh > ~/.cache/s3aas/rustfs-build.log 2>&1 &
 #
-#   scripts/install-rustfs.sh            # build (about 100 minutes on 2 cores) or reuse
+#   scripts/install-rustfs.sh            # build (86 minutes measured on 2 cores) or reuse
 #   scripts/install-rustfs.sh --print    # print the binary path if installed, exit 1 otherwise
 #
 # Cache directory: $S3AAS_CACHE_DIR (default: $XDG_CACHE_HOME/s3aas or ~/.cache/s3aas).
@@ -46,7 +46,7 @@ export CARGO_PROFILE_RELEASE_OPT_LEVEL="${CARGO_PROFILE_RELEASE_OPT_LEVEL:-2}"
 export CARGO_PROFILE_RELEASE_DEBUG="${CARGO_PROFILE_RELEASE_DEBUG:-false}"
 export CARGO_PROFILE_RELEASE_INCREMENTAL=false
 start=$(date +%s)
-echo "building rustfs $RUSTFS_VERSION into $ROOT (about 100 minutes on 2 cores)"
+echo "building rustfs $RUSTFS_VERSION into $ROOT (86 minutes measured on 2 cores)"
 cargo install rustfs --version "$RUSTFS_VERSION" --locked --ignore-rust-version \
   --no-default-features --root "$ROOT"
 end=$(date +%s)
