@@ -364,16 +364,24 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
         req: CreateAccessKey,
     ) -> Result<NewAccessKey> {
         let op = "create_access_key";
-        self.require_instance(instance, op).await?;
-        self.user_info(instance, user, op).await?;
-        self.add_key(instance, user, &req).await
+        // The server checks the parent user in the same call (RustFS: 400 "target user not
+        // exist", MinIO: 404), so it is asked about the user only when the call is refused.
+        match self.add_key(instance, user, &req).await {
+            Err(e) if matches!(e.http_status(), Some(400 | 404)) => {
+                match self.instance_user(instance, user, op).await {
+                    Err(u) if u.kind() == ErrorKind::NotFound => Err(u),
+                    _ => Err(e),
+                }
+            }
+            r => r,
+        }
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_access_keys", instance = %instance))]
     async fn list_access_keys(&self, instance: &str, user: &str) -> Result<Vec<AccessKey>> {
         let op = "list_access_keys";
-        self.require_instance(instance, op).await?;
-        self.user_info(instance, user, op).await?;
+        // Asked first: `list-service-accounts` answers an empty list for a missing user.
+        self.instance_user(instance, user, op).await?;
         #[derive(Deserialize)]
         struct L {
             #[serde(default)]
@@ -404,9 +412,10 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_access_key", instance = %instance))]
     async fn get_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<AccessKey> {
         let op = "get_access_key";
-        self.require_instance(instance, op).await?;
-        self.user_info(instance, user, op).await?;
-        Ok(self.key_info(instance, user, key_id, op).await?.1)
+        match self.key_info(instance, user, key_id, op).await {
+            Ok((_, key)) => Ok(key),
+            Err(e) => Err(self.name_missing_key(instance, user, op, e).await),
+        }
     }
 
     async fn set_access_key_enabled(
@@ -417,8 +426,10 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
         enabled: bool,
     ) -> Result<()> {
         let op = "set_access_key_enabled";
-        self.require_instance(instance, op).await?;
-        let (_, key) = self.key_info(instance, user, key_id, op).await?;
+        let key = match self.key_info(instance, user, key_id, op).await {
+            Ok((_, key)) => key,
+            Err(e) => return Err(self.name_missing_key(instance, user, op, e).await),
+        };
         let status = if enabled { "on" } else { "off" };
         self.update_key(
             key_id,
@@ -432,12 +443,35 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_access_key", instance = %instance))]
     async fn delete_access_key(&self, instance: &str, user: &str, key_id: &str) -> Result<()> {
         let op = "delete_access_key";
-        self.require_instance(instance, op).await?;
         match self.key_info(instance, user, key_id, op).await {
             Ok(_) => {}
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            // Gone already is success, unless the instance itself is missing.
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                let e = self.name_missing(instance, op, e).await;
+                return match e.resource().map(|(k, _)| k) {
+                    Some(ResourceKind::Instance) => Err(e),
+                    _ => Ok(()),
+                };
+            }
             Err(e) => return Err(e),
         }
+        self.remove_key(key_id, op).await
+    }
+
+    async fn rotate_access_key(
+        &self,
+        instance: &str,
+        user: &str,
+        key_id: &str,
+        req: RotateAccessKey,
+    ) -> Result<RotatedAccessKey> {
+        self.rotate(instance, user, key_id, req).await
+    }
+}
+
+impl<D: Dialect> MadminProvider<D> {
+    /// `delete-service-account` of a key already checked to be the user's.
+    async fn remove_key(&self, key_id: &str, op: &'static str) -> Result<()> {
         let resp = self
             .admin
             .send(&Call::new(op, Method::DELETE, "delete-service-account").q("accessKey", key_id))
@@ -454,7 +488,7 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
             .error(op, &resp, Some((ResourceKind::AccessKey, key_id))))
     }
 
-    async fn rotate_access_key(
+    async fn rotate(
         &self,
         instance: &str,
         user: &str,
@@ -462,8 +496,10 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
         req: RotateAccessKey,
     ) -> Result<RotatedAccessKey> {
         let op = "rotate_access_key";
-        self.require_instance(instance, op).await?;
-        let (_, old) = self.key_info(instance, user, key_id, op).await?;
+        let old = match self.key_info(instance, user, key_id, op).await {
+            Ok((_, key)) => key,
+            Err(e) => return Err(self.name_missing_key(instance, user, op, e).await),
+        };
         let mut template = CreateAccessKey::new();
         template.name = old.name.clone();
         template.description = old.description.clone();
@@ -488,7 +524,8 @@ impl<D: Dialect> AccessKeyAdmin for MadminProvider<D> {
                     Ok(OldKey::ExpiresAt(at))
                 }
                 None => {
-                    self.delete_access_key(instance, user, key_id).await?;
+                    // Checked to be the user's just above.
+                    self.remove_key(key_id, op).await?;
                     Ok(OldKey::Deleted)
                 }
             }

@@ -9,7 +9,7 @@ impl<D: Dialect> MadminProvider<D> {
         bucket: &str,
         op: &'static str,
     ) -> Result<Option<OffsetDateTime>> {
-        self.require_instance(instance, op).await?;
+        // The bucket's registry marker proves the instance (see `name_missing`).
         match self
             .system
             .bucket_created(instance, bucket)
@@ -17,7 +17,10 @@ impl<D: Dialect> MadminProvider<D> {
             .map_err(|e| ctx::<D>(e, op))?
         {
             Some(created) => Ok(created),
-            None => Err(ctx::<D>(Error::not_found(ResourceKind::Bucket, bucket), op)),
+            None => {
+                let e = ctx::<D>(Error::not_found(ResourceKind::Bucket, bucket), op);
+                Err(self.name_missing(instance, op, e).await)
+            }
         }
     }
 
@@ -128,10 +131,11 @@ impl<D: Dialect> MadminProvider<D> {
         instance: &str,
         rec: &Record,
         req: &CreateBucket,
+        checked_free: bool,
     ) -> Result<Bucket> {
         let op = "create_bucket";
         let name = req.name.as_str();
-        if self.s3.bucket_exists(name).await? {
+        if !checked_free && self.s3.bucket_exists(name).await? {
             return Err(ctx::<D>(
                 Error::already_exists(ResourceKind::Bucket, name),
                 op,
@@ -192,10 +196,13 @@ impl<D: Dialect> MadminProvider<D> {
             }
         }
         let made = match self.configure_new_bucket(instance, rec, req).await {
-            Ok(()) => self
-                .bucket_state(instance, name, Some(OffsetDateTime::now_utc()))
-                .await
-                .map_err(|e| ("reading it back".to_string(), e)),
+            Ok(durability) => match self.bucket_as_created(instance, rec, req, durability) {
+                Some(b) => Ok(b),
+                None => self
+                    .bucket_state(instance, name, Some(OffsetDateTime::now_utc()))
+                    .await
+                    .map_err(|e| ("reading it back".to_string(), e)),
+            },
             Err((step, e)) => Err((format!("setting {step}"), e)),
         };
         let (step, e) = match made {
@@ -240,7 +247,7 @@ impl<D: Dialect> MadminProvider<D> {
         instance: &str,
         rec: &Record,
         req: &CreateBucket,
-    ) -> std::result::Result<(), (&'static str, Error)> {
+    ) -> std::result::Result<Option<Durability>, (&'static str, Error)> {
         let b = req.name.as_str();
         let versioning = req.versioning.unwrap_or(rec.versioning);
         if versioning && !req.object_lock {
@@ -274,13 +281,63 @@ impl<D: Dialect> MadminProvider<D> {
                 .await
                 .map_err(|e| ("replication", e))?;
         }
-        self.keep_default_durability(b)
+        let durability = self
+            .keep_default_durability(b)
             .await
             .map_err(|e| ("durability", e))?;
         self.system
             .put_bucket(instance, b)
             .await
-            .map_err(|e| ("registration", e))
+            .map_err(|e| ("registration", e))?;
+        Ok(durability)
+    }
+
+    /// The bucket a create has just configured, as [`Self::bucket_state`] would read it back,
+    /// built from what was set: a new bucket holds exactly that and the server's empty
+    /// defaults, so reading it back would cost ten requests to learn nothing. `None` when the
+    /// request set something the server may rewrite (a policy, lifecycle, CORS, object lock,
+    /// default retention, replication): then the answer is read back, in the server's form.
+    pub(crate) fn bucket_as_created(
+        &self,
+        instance: &str,
+        rec: &Record,
+        req: &CreateBucket,
+        durability: Option<Durability>,
+    ) -> Option<Bucket> {
+        let rewritten = req.policy.is_some()
+            || !req.lifecycle.is_empty()
+            || !req.cors.is_empty()
+            || req.object_lock
+            || req.retention.is_some()
+            || !req.replication.is_empty();
+        if rewritten {
+            return None;
+        }
+        let caps = self.capabilities();
+        let mut b = Bucket::new(instance, &req.name);
+        b.created = Some(OffsetDateTime::now_utc());
+        b.versioning = Some(if req.versioning.unwrap_or(rec.versioning) {
+            Versioning::Enabled
+        } else {
+            Versioning::Unversioned
+        });
+        b.encryption = Some(req.encryption.unwrap_or(rec.encryption));
+        b.quota = Some(req.quota);
+        b.policy = Some(None);
+        b.tags = Some(req.tags.clone());
+        if caps.bucket_lifecycle.at_creation() {
+            b.lifecycle = Some(Vec::new());
+        }
+        if caps.bucket_cors.at_creation() {
+            b.cors = Some(Vec::new());
+        }
+        if caps.bucket_retention.at_creation() {
+            b.object_lock = Some(false);
+            b.retention = Some(None);
+        }
+        b.replication = Some(Vec::new());
+        b.durability = durability;
+        Some(b)
     }
 }
 
@@ -302,7 +359,7 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
             }
             _ => {}
         }
-        self.create_bucket_inner(instance, &rec, &req).await
+        self.create_bucket_inner(instance, &rec, &req, false).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_bucket", instance = %instance))]
@@ -317,7 +374,6 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_buckets", instance = %instance))]
     async fn list_buckets(&self, instance: &str, opts: ListOptions) -> Result<Page<Bucket>> {
         let op = "list_buckets";
-        self.require_instance(instance, op).await?;
         let limit = opts.limit.unwrap_or(100).clamp(1, 1000);
         let (names, more) = self
             .system
@@ -329,6 +385,10 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
             )
             .await
             .map_err(|e| ctx::<D>(e, op))?;
+        // A bucket marker proves the instance (see `name_missing`); none: ask.
+        if names.is_empty() {
+            self.require_instance(instance, op).await?;
+        }
         let next = if more { names.last().cloned() } else { None };
         Ok(Page::new(
             names
@@ -424,7 +484,6 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_bucket", instance = %instance))]
     async fn delete_bucket(&self, instance: &str, name: &str, req: DeleteBucket) -> Result<()> {
         let op = "delete_bucket";
-        self.require_instance(instance, op).await?;
         if self
             .system
             .bucket_created(instance, name)
@@ -432,7 +491,8 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
             .map_err(|e| ctx::<D>(e, op))?
             .is_none()
         {
-            return Ok(());
+            // Gone already is success, unless the instance itself is missing.
+            return self.require_instance(instance, op).await;
         }
         self.s3
             .delete_bucket(

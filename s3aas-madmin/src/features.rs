@@ -75,14 +75,19 @@ impl<D: Dialect> MadminProvider<D> {
 
     /// A new bucket keeps the server's (safe) durability: an override it has (left by an
     /// earlier bucket of the same name, say) is cleared.
-    pub(crate) async fn keep_default_durability(&self, bucket: &str) -> Result<()> {
+    /// Returns the durability the bucket is left with (`None` where the server has no such
+    /// route, as `bucket_state` reads it).
+    pub(crate) async fn keep_default_durability(&self, bucket: &str) -> Result<Option<Durability>> {
         if !self.admin.dialect.bucket_durability() {
-            return Ok(());
+            return Ok(None);
         }
-        if let Some(Durability::Override(m)) = self.settle(|| self.read_durability(bucket)).await? {
-            tracing::info!(bucket, mode = %m, "a new bucket had a durability override: clearing it");
-            self.settle(|| self.clear_durability(bucket)).await?;
+        match self.settle(|| self.read_durability(bucket)).await? {
+            Some(Durability::Override(m)) => {
+                tracing::info!(bucket, mode = %m, "a new bucket had a durability override: clearing it");
+                self.settle(|| self.clear_durability(bucket)).await?;
+                Ok(Some(Durability::ServerDefault))
+            }
+            other => Ok(other),
         }
-        Ok(())
     }
 }

@@ -3,7 +3,19 @@
 use crate::provider::*;
 
 impl<D: Dialect> MadminProvider<D> {
+    /// The instance a record describes, its status from the server's readiness (asked now).
     pub(crate) async fn to_instance(&self, r: Record) -> Result<Instance> {
+        let ready = self.admin.ready().await;
+        self.instance_with(r, &ready).await
+    }
+
+    /// The instance a record describes, given the server's readiness: asked once per listing
+    /// page, and not at all right after a create (the server has just answered every call).
+    pub(crate) async fn instance_with(
+        &self,
+        r: Record,
+        ready: &Result<(bool, String)>,
+    ) -> Result<Instance> {
         let mut i = Instance::new(&r.name);
         i.default_bucket = r.default_bucket;
         i.encryption = r.encryption;
@@ -20,7 +32,7 @@ impl<D: Dialect> MadminProvider<D> {
             State::Error => InstanceStatus::Error {
                 reason: r.reason.unwrap_or_else(|| "provisioning failed".into()),
             },
-            State::Active => match self.admin.ready().await {
+            State::Active => match ready {
                 Ok((true, _)) => InstanceStatus::Active,
                 Ok((false, body)) => InstanceStatus::Error {
                     reason: format!("server not ready: {body}"),
@@ -198,7 +210,8 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
         let mut made_bucket = false;
         let result: Result<()> = async {
             if let Some(b) = &req.default_bucket {
-                self.create_bucket_inner(&req.name, &rec, &CreateBucket::new(b))
+                // Checked free just above, before the record was written.
+                self.create_bucket_inner(&req.name, &rec, &CreateBucket::new(b), true)
                     .await?;
                 made_bucket = true;
             }
@@ -219,7 +232,7 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
         if let Err(e) = result {
             return Err(self.undo_instance(rec, made_bucket, e, op).await);
         }
-        self.to_instance(rec).await
+        self.instance_with(rec, &Ok((true, String::new()))).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_instance", instance = %id))]
@@ -242,10 +255,17 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
             .await
             .map_err(|e| ctx::<D>(e, op))?;
         let next = if more { names.last().cloned() } else { None };
+        // One readiness probe for the page, not one per instance.
+        let ready = if names.is_empty() {
+            Ok((true, String::new()))
+        } else {
+            self.admin.ready().await
+        };
+        let ready = &ready;
         let items: Vec<Instance> = futures::stream::iter(names)
             .map(|n| async move {
                 match self.system.get(&n).await? {
-                    Some(r) => self.to_instance(r).await.map(Some),
+                    Some(r) => self.instance_with(r, ready).await.map(Some),
                     None => Ok(None),
                 }
             })

@@ -111,15 +111,16 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_policy", instance = %instance))]
     async fn get_policy(&self, instance: &str, name: &str) -> Result<Policy> {
         let op = "get_policy";
-        self.require_instance(instance, op).await?;
-        self.policy_info(instance, name, op).await
+        match self.policy_info(instance, name, op).await {
+            Err(e) => Err(self.name_missing(instance, op, e).await),
+            ok => ok,
+        }
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_policies", instance = %instance))]
     async fn list_policies(&self, instance: &str, opts: ListOptions) -> Result<Page<Policy>> {
         let op = "list_policies";
-        self.require_instance(instance, op).await?;
-        let all = self
+        let all: Vec<Policy> = self
             .instance_policies(instance)
             .await
             .map_err(|e| ctx::<D>(e, op))?
@@ -130,6 +131,10 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
                     .map(|d| Policy::new(instance, n, d))
             })
             .collect();
+        // A policy of the instance proves it exists (see `name_missing`); none: ask.
+        if all.is_empty() {
+            self.require_instance(instance, op).await?;
+        }
         Ok(Page::from_sorted(all, &opts, |p| &p.name))
     }
 
@@ -154,8 +159,7 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "attach_policy", instance = %instance))]
     async fn attach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
         let op = "attach_policy";
-        self.require_instance(instance, op).await?;
-        let info = self.user_info(instance, user, op).await?;
+        let info = self.instance_user(instance, user, op).await?;
         if info.policies(instance).iter().any(|p| p == policy) {
             return Ok(());
         }
@@ -166,8 +170,7 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "detach_policy", instance = %instance))]
     async fn detach_policy(&self, instance: &str, user: &str, policy: &str) -> Result<()> {
         let op = "detach_policy";
-        self.require_instance(instance, op).await?;
-        let info = self.user_info(instance, user, op).await?;
+        let info = self.instance_user(instance, user, op).await?;
         if !info.policies(instance).iter().any(|p| p == policy) {
             return Ok(());
         }
@@ -178,7 +181,9 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_attached_policies", instance = %instance))]
     async fn list_attached_policies(&self, instance: &str, user: &str) -> Result<Vec<String>> {
         let op = "list_attached_policies";
-        self.require_instance(instance, op).await?;
-        Ok(self.user_info(instance, user, op).await?.policies(instance))
+        Ok(self
+            .instance_user(instance, user, op)
+            .await?
+            .policies(instance))
     }
 }

@@ -129,6 +129,58 @@ impl<D: Dialect> MadminProvider<D> {
             .ok_or_else(|| ctx::<D>(Error::not_found(ResourceKind::Instance, instance), op))
     }
 
+    /// Names what a call on something of `instance` found missing: when `e` says the thing is
+    /// not found, the instance is checked, and its own `NotFound` wins.
+    ///
+    /// Calls on a user, a policy or a key do not check the instance first, because the thing
+    /// answering proves it: a user, policy or key named `<instance>--...` exists only while the
+    /// instance's record does (creating an instance writes the record first; deleting one
+    /// removes everything in it before the record, and keeps the record when anything is
+    /// left). So only a miss costs the extra request. Nothing is cached: a change made by
+    /// another client is seen at once.
+    pub(crate) async fn name_missing(&self, instance: &str, op: &'static str, e: Error) -> Error {
+        if e.kind() != ErrorKind::NotFound {
+            return e;
+        }
+        match self.require_instance(instance, op).await {
+            Ok(()) => e,
+            Err(i) => i,
+        }
+    }
+
+    /// `user-info` of a user of `instance`, the instance checked only when the user is missing
+    /// (see [`Self::name_missing`]).
+    pub(crate) async fn instance_user(
+        &self,
+        instance: &str,
+        user: &str,
+        op: &'static str,
+    ) -> Result<UserInfo> {
+        match self.user_info(instance, user, op).await {
+            Err(e) => Err(self.name_missing(instance, op, e).await),
+            ok => ok,
+        }
+    }
+
+    /// After a call on `user`'s key failed with `e`: when the key was not found, names the user
+    /// or the instance instead if either is what is missing.
+    pub(crate) async fn name_missing_key(
+        &self,
+        instance: &str,
+        user: &str,
+        op: &'static str,
+        e: Error,
+    ) -> Error {
+        if e.kind() != ErrorKind::NotFound {
+            return e;
+        }
+        match self.instance_user(instance, user, op).await {
+            Ok(_) => e,
+            Err(u) if u.kind() == ErrorKind::NotFound => u,
+            Err(_) => e,
+        }
+    }
+
     pub(crate) async fn require_instance(&self, instance: &str, op: &'static str) -> Result<()> {
         if self
             .system

@@ -79,6 +79,7 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "create_user", instance = %instance))]
     async fn create_user(&self, instance: &str, req: CreateUser) -> Result<User> {
         let op = "create_user";
+        // Nothing about the user is asked before the instance is known to exist.
         self.require_instance(instance, op).await?;
         match self.user_info(instance, &req.name, op).await {
             Ok(_) => {
@@ -161,9 +162,8 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_user", instance = %instance))]
     async fn get_user(&self, instance: &str, name: &str) -> Result<User> {
         let op = "get_user";
-        self.require_instance(instance, op).await?;
         Ok(self
-            .user_info(instance, name, op)
+            .instance_user(instance, name, op)
             .await?
             .to_user(instance, name))
     }
@@ -171,11 +171,14 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_users", instance = %instance))]
     async fn list_users(&self, instance: &str, opts: ListOptions) -> Result<Page<User>> {
         let op = "list_users";
-        self.require_instance(instance, op).await?;
         let users = self
             .instance_users(instance)
             .await
             .map_err(|e| ctx::<D>(e, op))?;
+        // A user of the instance proves it exists (see `name_missing`); none: ask.
+        if users.is_empty() {
+            self.require_instance(instance, op).await?;
+        }
         let all = users
             .into_iter()
             .map(|(n, i)| i.to_user(instance, &n))
@@ -186,8 +189,8 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "set_user_enabled", instance = %instance))]
     async fn set_user_enabled(&self, instance: &str, name: &str, enabled: bool) -> Result<()> {
         let op = "set_user_enabled";
-        self.require_instance(instance, op).await?;
-        self.user_info(instance, name, op).await?;
+        // Asked first: RustFS answers 500 to `set-user-status` for a missing user.
+        self.instance_user(instance, name, op).await?;
         let iam = iam(instance, name);
         let status = if enabled { "enabled" } else { "disabled" };
         self.admin
@@ -204,14 +207,20 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_user", instance = %instance))]
     async fn delete_user(&self, instance: &str, name: &str) -> Result<()> {
         let op = "delete_user";
-        self.require_instance(instance, op).await?;
-        self.delete_user_inner(instance, name, true).await
+        // Two requests: leave the group, remove the user. The instance is asked about only when
+        // the group or the user is missing (404): the group exists exactly while the instance
+        // does, so leaving it proves the instance (see `name_missing`).
+        if !self.leave_group(instance, name, op).await? {
+            self.require_instance(instance, op).await?;
+        }
+        self.remove_user(instance, name, op).await
     }
 }
 
 impl<D: Dialect> MadminProvider<D> {
-    /// Deletes a user of an existing instance: detaches its policies, leaves the instance group
-    /// (unless `leave_group` is false because the caller already removed it), then removes it.
+    /// Deletes a user of an existing instance: leaves the instance group (unless `leave_group`
+    /// is false because the caller already removed it), then removes the user. A user already
+    /// gone is success.
     pub(crate) async fn delete_user_inner(
         &self,
         instance: &str,
@@ -219,49 +228,50 @@ impl<D: Dialect> MadminProvider<D> {
         leave_group: bool,
     ) -> Result<()> {
         let op = "delete_user";
-        let info = match self.user_info(instance, name, op).await {
-            Ok(i) => i,
-            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(e),
-        };
-        // Detach policies first, so that deleting them later is not refused as "in use".
-        let attached = info.policies(instance);
-        if !attached.is_empty() {
-            self.change_policies(instance, name, &info, attached, false, op)
-                .await?;
-        }
-        let iam = iam(instance, name);
         if leave_group {
-            // Leave the group before the user goes: RustFS refuses to remove a member that is
-            // no longer a user, and a member left behind blocks deleting the group. So a failure
-            // here keeps the user (a retry can finish); 404 means the group or the user is
-            // already gone, which is what this step wants.
-            let resp = {
-                let _lock = self.lock_group(instance).await;
-                self.send_group_update(instance, std::slice::from_ref(&iam), true, op)
-                    .await?
-            };
-            if !resp.is_success() && resp.status != 404 {
-                let e = self
-                    .admin
-                    .error(op, &resp, Some((ResourceKind::User, name)));
-                let msg = format!(
-                    "leaving group '{}' failed, so the user was kept (deleting again retries): {}",
-                    Self::group(instance),
-                    e.message()
-                );
-                return Err(e.with_message(msg));
-            }
+            self.leave_group(instance, name, op).await?;
         }
-        let resp = self
-            .admin
-            .send(&Call::new(op, Method::DELETE, "remove-user").q("accessKey", &iam))
-            .await?;
-        if resp.is_success() || resp.status == 404 {
-            return Ok(());
+        self.remove_user(instance, name, op).await
+    }
+
+    /// Takes the user out of the instance group; `Ok(false)` when the group or the user is
+    /// missing (404), which is what this step wants.
+    ///
+    /// The server would do it itself as part of `remove-user` (MinIO and RustFS 1.0.1 both drop
+    /// the user's group memberships and policy mappings there), but RustFS does so without a
+    /// lock: removing 24 members of one group concurrently left 21 of them listed in it, and a
+    /// member that is no longer a user can neither be removed nor lets the group be deleted.
+    /// So members leave first, one group update at a time per instance, and a failure here
+    /// keeps the user (deleting again retries).
+    async fn leave_group(&self, instance: &str, name: &str, op: &'static str) -> Result<bool> {
+        let iam = iam(instance, name);
+        let resp = {
+            let _lock = self.lock_group(instance).await;
+            self.send_group_update(instance, std::slice::from_ref(&iam), true, op)
+                .await?
+        };
+        if resp.is_success() {
+            return Ok(true);
         }
-        Err(self
+        if resp.status == 404 {
+            return Ok(false);
+        }
+        let e = self
             .admin
-            .error(op, &resp, Some((ResourceKind::User, name))))
+            .error(op, &resp, Some((ResourceKind::User, name)));
+        let msg = format!(
+            "leaving group '{}' failed, so the user was kept (deleting again retries): {}",
+            Self::group(instance),
+            e.message()
+        );
+        Err(e.with_message(msg))
+    }
+
+    /// `remove-user`; its policy mappings and keys go with it (on the server). Missing is
+    /// success.
+    async fn remove_user(&self, instance: &str, name: &str, op: &'static str) -> Result<()> {
+        self.remove_iam_user(&iam(instance, name), op)
+            .await
+            .map_err(|e| e.with_resource(ResourceKind::User, name))
     }
 }

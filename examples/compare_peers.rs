@@ -1,0 +1,513 @@
+//! One command, one fresh local RustFS 1.0.1, one table: the same admin workload through s3aas
+//! (the trait, on both admin APIs: RustFS's plain `/rustfs/admin/v3` and the encrypted
+//! `/minio/admin/v3`), one bare signed request per call (reqwest + SigV4 on the plain API: the
+//! physical limit of one request), madmin-go (Debian's 2.0.7) and the MinIO Python SDK's
+//! `MinioAdmin` (PyPI `minio`), with the same N and concurrency. A peer that fails a call is
+//! shown failing, with its error. Then whole tenants through s3aas (`provision_tenant`, listing
+//! everything, deleting), and the cold start of a provider.
+//!
+//! ```sh
+//! scripts/install-go-madmin.sh && scripts/install-python-minio.sh   # once (Debian, PyPI)
+//! cargo run --release --example compare_peers -- 100 8 1000          # N, concurrency, tenants
+//! ```
+//!
+//! The s3aas columns are the trait operations, which do what a control plane needs, not single
+//! calls: `create_user` checks the instance and that the name is free (`add-user` is an upsert)
+//! and joins the instance group (4 requests); `create_access_key` reads the new key back to
+//! check its parent (2); `delete_user` leaves the group first (2); `list_users` is one request.
+//! The README's round-trip table says why each request is there. The peers make one request per
+//! call, with no such checks.
+
+use futures::StreamExt;
+use s3aas::http::SigV4Signer;
+use s3aas::minio::MinioProvider;
+use s3aas::prelude::*;
+use s3aas::rustfs::RustfsProvider;
+use s3aas::{SecretString, TenantSpec, provision_tenant};
+use s3aas_fakes::repo;
+use s3aas_fakes::rustfs::RustfsServer;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Instant, SystemTime};
+
+const OPS: [&str; 4] = [
+    "add-user",
+    "list-users",
+    "add-service-account",
+    "remove-user",
+];
+
+/// Operations per second, or the first error's text.
+type Rate = Result<f64, String>;
+
+async fn timed<F, Fut>(n: usize, conc: usize, f: F) -> Rate
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let start = Instant::now();
+    let results: Vec<Result<(), String>> = futures::stream::iter(0..n)
+        .map(f)
+        .buffer_unordered(conc)
+        .collect()
+        .await;
+    match results.into_iter().find_map(Result::err) {
+        Some(e) => Err(e),
+        None => Ok(n as f64 / start.elapsed().as_secs_f64()),
+    }
+}
+
+/// The four calls through the trait, on an instance made for the run.
+async fn s3aas_side(
+    p: &dyn ObjectStoreProvider,
+    n: usize,
+    conc: usize,
+    inst: &str,
+) -> BTreeMap<&'static str, Rate> {
+    p.create_instance(CreateInstance::new(inst))
+        .await
+        .expect("instance");
+    let users: Vec<String> = (0..n).map(|i| format!("u{i:05}")).collect();
+    let err = |e: s3aas::Error| e.to_string();
+    let mut out = BTreeMap::new();
+    out.insert(
+        "add-user",
+        timed(n, conc, |i| {
+            let u = &users[i];
+            async move {
+                p.create_user(inst, CreateUser::new(u))
+                    .await
+                    .map(drop)
+                    .map_err(err)
+            }
+        })
+        .await,
+    );
+    out.insert(
+        "list-users",
+        timed(n, conc, |_| async {
+            p.list_users(inst, ListOptions::new().limit(1000))
+                .await
+                .map(drop)
+                .map_err(err)
+        })
+        .await,
+    );
+    out.insert(
+        "add-service-account",
+        timed(n, conc, |i| {
+            let u = &users[i];
+            async move {
+                p.create_access_key(inst, u, CreateAccessKey::new())
+                    .await
+                    .map(drop)
+                    .map_err(err)
+            }
+        })
+        .await,
+    );
+    out.insert(
+        "remove-user",
+        timed(n, conc, |i| {
+            let u = &users[i];
+            async move { p.delete_user(inst, u).await.map_err(err) }
+        })
+        .await,
+    );
+    p.delete_instance(inst, DeleteInstance::new())
+        .await
+        .expect("cleanup");
+    out
+}
+
+fn rand_hex(n: usize) -> String {
+    use rand::Rng;
+    let mut r = rand::thread_rng();
+    (0..n)
+        .map(|_| format!("{:x}", r.gen_range(0..16u8)))
+        .collect()
+}
+
+/// One bare signed request per call on RustFS's plain admin API.
+struct Bare {
+    client: reqwest::Client,
+    signer: SigV4Signer,
+    endpoint: String,
+    host: String,
+}
+
+impl Bare {
+    async fn call(
+        &self,
+        method: &str,
+        cmd: &str,
+        query: &str,
+        body: Option<Value>,
+    ) -> Result<(), String> {
+        let url = format!("{}/rustfs/admin/v3/{cmd}{query}", self.endpoint);
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        let mut req = http::Request::builder()
+            .method(method)
+            .uri(&url)
+            .header("host", &self.host)
+            .body(bytes::Bytes::from(body.clone()))
+            .map_err(|e| e.to_string())?;
+        self.signer
+            .sign(&mut req, SystemTime::now())
+            .map_err(|e| e.to_string())?;
+        let (parts, _) = req.into_parts();
+        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
+        let mut rb = self.client.request(method, &url).body(body);
+        for (k, v) in &parts.headers {
+            if k != http::header::HOST {
+                rb = rb.header(k, v);
+            }
+        }
+        let resp = rb.send().await.map_err(|e| e.to_string())?;
+        let status = resp.status();
+        let text = resp.bytes().await.map_err(|e| e.to_string())?;
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(format!("HTTP {status}: {}", String::from_utf8_lossy(&text)))
+        }
+    }
+}
+
+async fn bare_side(b: &Bare, n: usize, conc: usize, prefix: &str) -> BTreeMap<&'static str, Rate> {
+    let users: Vec<String> = (0..n).map(|i| format!("{prefix}-u{i:05}")).collect();
+    let keys: Vec<String> = (0..n)
+        .map(|i| format!("{}{i:05}", prefix.to_uppercase().replace('-', "")))
+        .collect();
+    let secret = || rand_hex(40);
+    let mut out = BTreeMap::new();
+    out.insert(
+        "add-user",
+        timed(n, conc, |i| {
+            let q = format!("?accessKey={}", users[i]);
+            let body = serde_json::json!({"secretKey": secret(), "status": "enabled"});
+            async move { b.call("PUT", "add-user", &q, Some(body)).await }
+        })
+        .await,
+    );
+    out.insert(
+        "list-users",
+        timed(n, conc, |_| async {
+            b.call("GET", "list-users", "", None).await
+        })
+        .await,
+    );
+    out.insert(
+        "add-service-account",
+        timed(n, conc, |i| {
+            let body = serde_json::json!({"targetUser": users[i], "accessKey": keys[i], "secretKey": secret()});
+            async move { b.call("PUT", "add-service-account", "", Some(body)).await }
+        })
+        .await,
+    );
+    out.insert(
+        "remove-user",
+        timed(n, conc, |i| {
+            let q = format!("?accessKey={}", users[i]);
+            async move { b.call("DELETE", "remove-user", &q, None).await }
+        })
+        .await,
+    );
+    out
+}
+
+/// A peer program's JSON answer (operation → ops/s or error text), or why it did not run.
+fn peer(cmd: &mut Command) -> BTreeMap<String, Rate> {
+    let parse = |v: &Value| match v {
+        Value::Number(n) => Ok(n.as_f64().unwrap_or(f64::NAN)),
+        other => Err(other.as_str().unwrap_or("no result").to_string()),
+    };
+    match cmd.output() {
+        Ok(o) if o.status.success() => serde_json::from_slice::<BTreeMap<String, Value>>(&o.stdout)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), parse(v))).collect())
+            .unwrap_or_default(),
+        Ok(o) => OPS
+            .iter()
+            .map(|op| {
+                (
+                    op.to_string(),
+                    Err(String::from_utf8_lossy(&o.stderr).trim().to_string()),
+                )
+            })
+            .collect(),
+        Err(e) => OPS
+            .iter()
+            .map(|op| (op.to_string(), Err(e.to_string())))
+            .collect(),
+    }
+}
+
+/// Builds the madmin-go side against Debian's package (GOPATH mode, no network).
+fn madmin_go() -> Result<PathBuf, String> {
+    let out = Command::new("dpkg")
+        .args(["-L", "golang-github-minio-madmin-go-dev"])
+        .output()
+        .map_err(|e| format!("dpkg: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("/gocode/"))
+        .ok_or("madmin-go is not installed: run scripts/install-go-madmin.sh")?;
+    let gopath = &line[..line.find("/gocode/").unwrap_or(0) + "/gocode".len()];
+    let bin = std::env::temp_dir().join(format!("s3aas-compare-madmin-go-{}", std::process::id()));
+    let src = repo::script(env!("CARGO_MANIFEST_DIR"), "compare_madmin_go.go");
+    let o = Command::new("go")
+        .args(["build", "-o"])
+        .arg(&bin)
+        .arg(src)
+        .env("GOPATH", gopath)
+        .env("GO111MODULE", "off")
+        .env("GOPROXY", "off")
+        .env("GOCACHE", std::env::temp_dir().join("s3aas-go-build-cache"))
+        .output()
+        .map_err(|e| format!("go: {e}"))?;
+    if !o.status.success() {
+        return Err(format!("go build: {}", String::from_utf8_lossy(&o.stderr)));
+    }
+    Ok(bin)
+}
+
+/// Whole tenants through `provision_tenant` at `conc`: made, listed, deleted; tenants/s each.
+async fn tenants(p: &dyn ObjectStoreProvider, count: usize, conc: usize, tag: &str) -> [f64; 3] {
+    let names: Vec<String> = (0..count).map(|i| format!("{tag}{i:05}")).collect();
+    let start = Instant::now();
+    let made: Vec<_> = futures::stream::iter(&names)
+        .map(|n| async move {
+            let spec = TenantSpec::new(n, format!("{n}-data"), "owner")
+                .bucket(CreateBucket::new(format!("{n}-data")).versioning(true));
+            provision_tenant(p, &spec).await
+        })
+        .buffer_unordered(conc)
+        .collect()
+        .await;
+    let made_s = start.elapsed().as_secs_f64();
+    if let Some(e) = made.iter().find_map(|r| r.as_ref().err()) {
+        panic!("provisioning failed: {e}");
+    }
+    let start = Instant::now();
+    let listed: usize = futures::stream::iter(&names)
+        .map(|n| async move {
+            let (u, b, k) = futures::join!(
+                p.list_users(n, ListOptions::new()),
+                p.list_buckets(n, ListOptions::new()),
+                p.list_access_keys(n, "owner")
+            );
+            u.expect("users").items.len() + b.expect("buckets").items.len() + k.expect("keys").len()
+        })
+        .buffer_unordered(conc)
+        .fold(0, |a, b| async move { a + b })
+        .await;
+    let list_s = start.elapsed().as_secs_f64();
+    assert_eq!(
+        listed,
+        3 * count,
+        "every tenant lists its user, bucket and key"
+    );
+    let start = Instant::now();
+    let deleted: Vec<_> = futures::stream::iter(&names)
+        .map(|n| async move {
+            p.delete_instance(n, DeleteInstance::new().force(true))
+                .await
+        })
+        .buffer_unordered(conc)
+        .collect()
+        .await;
+    let del_s = start.elapsed().as_secs_f64();
+    if let Some(e) = deleted.iter().find_map(|r| r.as_ref().err()) {
+        panic!("deleting failed: {e}");
+    }
+    [
+        count as f64 / made_s,
+        count as f64 / list_s,
+        count as f64 / del_s,
+    ]
+}
+
+fn cell(r: Option<&Rate>) -> String {
+    match r {
+        Some(Ok(v)) => format!("{v:.0}"),
+        Some(Err(e)) => {
+            let e: String = e.chars().take(60).collect();
+            format!("fails: `{}`", e.replace('|', "/").replace('`', "'"))
+        }
+        None => "not run".into(),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let conc: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(8);
+    let count: usize = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(1000);
+    let Some(server) = RustfsServer::start_or_skip("the side-by-side comparison") else {
+        std::process::exit(2);
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let secret = || SecretString::from(server.secret_key.clone());
+    let rustfs = RustfsProvider::builder(&server.endpoint, &server.access_key, secret())
+        .build()
+        .expect("rustfs");
+    let minio = MinioProvider::builder(&server.endpoint, &server.access_key, secret())
+        .build()
+        .expect("minio");
+    let url = url::Url::parse(&server.endpoint).expect("endpoint");
+    let bare = Bare {
+        client: reqwest::Client::new(),
+        signer: SigV4Signer::new(server.access_key.clone(), secret(), "us-east-1"),
+        endpoint: server.endpoint.clone(),
+        host: format!(
+            "{}:{}",
+            url.host_str().unwrap_or_default(),
+            url.port().unwrap_or(80)
+        ),
+    };
+    let hostport = server.endpoint.trim_start_matches("http://").to_string();
+    let peer_args = |prefix: &str| {
+        vec![
+            hostport.clone(),
+            server.access_key.clone(),
+            server.secret_key.clone(),
+            n.to_string(),
+            conc.to_string(),
+            prefix.to_string(),
+        ]
+    };
+
+    // Cold start: a provider from a URI, then its first call, against the same call warm.
+    let (cold, warm) = rt.block_on(async {
+        rustfs
+            .create_instance(CreateInstance::new("cold"))
+            .await
+            .expect("instance");
+        rustfs
+            .create_user("cold", CreateUser::new("u"))
+            .await
+            .expect("user");
+        let uri = server.endpoint.replace("http://", "rustfs://");
+        let start = Instant::now();
+        let p = s3aas::from_uri(
+            &uri,
+            [
+                ("access_key", server.access_key.as_str()),
+                ("secret_key", server.secret_key.as_str()),
+            ],
+        )
+        .expect("from_uri");
+        p.get_user("cold", "u").await.expect("first call");
+        let cold = start.elapsed();
+        let mut warm = Vec::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            p.get_user("cold", "u").await.expect("warm call");
+            warm.push(t.elapsed());
+        }
+        warm.sort();
+        rustfs
+            .delete_instance("cold", DeleteInstance::new())
+            .await
+            .expect("cleanup");
+        (cold, warm[warm.len() / 2])
+    });
+
+    let mut cols: Vec<(String, BTreeMap<String, Rate>)> = Vec::new();
+    let own =
+        |m: BTreeMap<&'static str, Rate>| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    cols.push((
+        "s3aas trait, `/rustfs/admin/v3`".into(),
+        own(rt.block_on(s3aas_side(&rustfs, n, conc, "cmp-r"))),
+    ));
+    cols.push((
+        "s3aas trait, `/minio/admin/v3` (encrypted)".into(),
+        own(rt.block_on(s3aas_side(&minio, n, conc, "cmp-m"))),
+    ));
+    cols.push((
+        "one bare signed request, `/rustfs/admin/v3`".into(),
+        own(rt.block_on(bare_side(&bare, n, conc, "cmp-b"))),
+    ));
+    let go = match madmin_go() {
+        Ok(bin) => {
+            let r = peer(Command::new(&bin).args(peer_args("cmp-g")));
+            let _ = std::fs::remove_file(bin);
+            r
+        }
+        Err(e) => OPS
+            .iter()
+            .map(|op| (op.to_string(), Err(e.clone())))
+            .collect(),
+    };
+    cols.push(("madmin-go 2.0.7".into(), go));
+    let install = repo::script(env!("CARGO_MANIFEST_DIR"), "install-python-minio.sh");
+    let py = match s3aas_fakes::python::installed("S3AAS_MINIO_PYTHON", &install) {
+        Some(py) => peer(
+            Command::new(py)
+                .arg(repo::script(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "compare_minioadmin.py",
+                ))
+                .args(peer_args("cmp-p")),
+        ),
+        None => OPS
+            .iter()
+            .map(|op| {
+                (
+                    op.to_string(),
+                    Err("not installed: run scripts/install-python-minio.sh".into()),
+                )
+            })
+            .collect(),
+    };
+    cols.push(("minio-py `MinioAdmin`".into(), py));
+
+    println!(
+        "RustFS {} on 127.0.0.1, {} cores, N = {n}, concurrency = {conc}; operations per second",
+        s3aas_fakes::rustfs::RUSTFS_VERSION,
+        std::thread::available_parallelism()
+            .map(|c| c.get())
+            .unwrap_or(1)
+    );
+    println!();
+    let head: Vec<&str> = cols.iter().map(|(h, _)| h.as_str()).collect();
+    println!("| call | {} |", head.join(" | "));
+    println!("|---{}|", "|---".repeat(cols.len()));
+    for op in OPS {
+        let cells: Vec<String> = cols.iter().map(|(_, m)| cell(m.get(op))).collect();
+        println!("| {op} | {} |", cells.join(" | "));
+    }
+    println!();
+    println!(
+        "Cold start: `from_uri` + the first `get_user` {:.2} ms; the same call warm (median of 20) {:.2} ms",
+        cold.as_secs_f64() * 1e3,
+        warm.as_secs_f64() * 1e3
+    );
+    println!();
+    println!(
+        "Whole tenants (instance, versioned bucket, user, policy attached, key), {count} of them; tenants per second:"
+    );
+    println!();
+    println!("| backend | concurrency | provision | list users, buckets, keys | delete (forced) |");
+    println!("|---|---|---|---|---|");
+    for c in [8, 32] {
+        for (name, p, tag) in [
+            ("s3aas RustFS", &rustfs as &dyn ObjectStoreProvider, "tr"),
+            (
+                "s3aas MinIO (encrypted)",
+                &minio as &dyn ObjectStoreProvider,
+                "tm",
+            ),
+        ] {
+            let [a, b, d] = rt.block_on(tenants(p, count, c, &format!("{tag}{c}-")));
+            println!("| {name} | {c} | {a:.1} | {b:.1} | {d:.1} |");
+        }
+    }
+}

@@ -1,0 +1,299 @@
+//! HTTP requests per trait operation, counted on the wire against a real RustFS 1.0.1 (issue
+//! #19), for the RustFS backend (`/rustfs/admin/v3`) and the MinIO backend (the same server's
+//! `/minio/admin/v3`).
+//!
+//! Each provider talks to the server through [`FaultProxy`] with no faults: the proxy counts
+//! and records every request line (S3 and admin alike). Every operation runs once, in order, on
+//! a warm provider (its first call already made, so one-off probes are not counted), and the
+//! counts are compared with the round-trip table in the README, which is the single place the
+//! figures live: a change in either fails this target, printing the measured table and each
+//! operation's requests. Skipped, with one line saying so, when no RustFS binary is installed
+//! (`S3AAS_REQUIRE_RUSTFS=1` turns the skip into a failure).
+
+use s3aas::minio::MinioProvider;
+use s3aas::prelude::*;
+use s3aas::rustfs::RustfsProvider;
+use s3aas::{PolicyDocument, PutPolicy, SecretString};
+use s3aas_fakes::fault_proxy::{FaultConfig, FaultProxy};
+use s3aas_fakes::rustfs::RustfsServer;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The README section holding the table.
+const README_HEADING: &str = "### Round trips per operation";
+
+/// One operation's count and the request lines behind it.
+struct Counted {
+    requests: u64,
+    lines: Vec<String>,
+}
+
+async fn measure(p: &dyn ObjectStoreProvider, proxy: &FaultProxy) -> Vec<(&'static str, Counted)> {
+    let mut out = Vec::new();
+    let mut mark = (proxy.stats().requests, proxy.events().len());
+    macro_rules! op {
+        ($name:expr, $call:expr) => {{
+            let r = $call.await;
+            if let Err(e) = &r {
+                panic!("{}: {e}", $name);
+            }
+            let (n, ev) = (proxy.stats().requests, proxy.events());
+            let lines: Vec<String> = ev[mark.1..]
+                .iter()
+                .map(|e| e.request.trim_end_matches(" HTTP/1.1").to_string())
+                .collect();
+            assert_eq!(lines.len() as u64, n - mark.0, "every request recorded");
+            // Server info (version, nodes) is cached for 5 s per provider, so whether an
+            // operation that shows it fetches it depends on timing: not counted.
+            let requests = lines
+                .iter()
+                .filter(|l| !l.ends_with("/admin/v3/info"))
+                .count() as u64;
+            out.push(($name, Counted { requests, lines }));
+            mark = (n, ev.len());
+            let _ = mark; // read by the next operation, if any
+            r.unwrap()
+        }};
+    }
+    let (i, u) = ("rt", "alice");
+    op!(
+        "create_instance (with a default bucket)",
+        p.create_instance(CreateInstance::new(i).default_bucket("rt-data"))
+    );
+    op!("get_instance", p.get_instance(i));
+    op!("list_instances", p.list_instances(ListOptions::new()));
+    let made = op!(
+        "create_bucket (versioned, tagged)",
+        p.create_bucket(
+            i,
+            CreateBucket::new("rt-b2").versioning(true).tag("team", "a")
+        )
+    );
+    let mut got = op!("get_bucket", p.get_bucket(i, "rt-b2"));
+    // The create's answer is built from what was set, not read back: it must say what a read
+    // says (but the time, which the read takes from the registry marker).
+    got.created = made.created;
+    assert_eq!(made, got, "create_bucket answers what get_bucket reads");
+    op!("list_buckets", p.list_buckets(i, ListOptions::new()));
+    op!("create_user", p.create_user(i, CreateUser::new(u)));
+    op!("get_user", p.get_user(i, u));
+    op!("list_users", p.list_users(i, ListOptions::new()));
+    op!("set_user_enabled", p.set_user_enabled(i, u, true));
+    let doc = PolicyDocument::bucket_read_write("rt-b2");
+    op!("put_policy", p.put_policy(i, PutPolicy::new("rw", doc)));
+    op!("get_policy", p.get_policy(i, "rw"));
+    op!("list_policies", p.list_policies(i, ListOptions::new()));
+    op!("attach_policy", p.attach_policy(i, u, "rw"));
+    op!("list_attached_policies", p.list_attached_policies(i, u));
+    let k = op!(
+        "create_access_key",
+        p.create_access_key(i, u, CreateAccessKey::new())
+    );
+    let id = k.key.id.clone();
+    op!("list_access_keys", p.list_access_keys(i, u));
+    op!("get_access_key", p.get_access_key(i, u, &id));
+    op!(
+        "set_access_key_enabled",
+        p.set_access_key_enabled(i, u, &id, true)
+    );
+    let r = op!(
+        "rotate_access_key (no grace)",
+        p.rotate_access_key(i, u, &id, RotateAccessKey::new())
+    );
+    let id = r.new.key.id.clone();
+    op!("delete_access_key", p.delete_access_key(i, u, &id));
+    op!("detach_policy", p.detach_policy(i, u, "rw"));
+    op!("delete_policy", p.delete_policy(i, "rw"));
+    op!("delete_user", p.delete_user(i, u));
+    op!(
+        "delete_bucket",
+        p.delete_bucket(i, "rt-b2", DeleteBucket::new())
+    );
+    op!(
+        "delete_instance (empty but its default bucket)",
+        p.delete_instance(i, DeleteInstance::new())
+    );
+    let spec = s3aas::TenantSpec::new("rt2", "rt2-data", "owner")
+        .bucket(CreateBucket::new("rt2-data").versioning(true));
+    op!(
+        "provision_tenant (instance, versioned bucket, user, policy attached, key)",
+        s3aas::provision_tenant(p, &spec)
+    );
+    op!(
+        "delete_instance (the provisioned tenant, forced)",
+        p.delete_instance("rt2", DeleteInstance::new().force(true))
+    );
+    out
+}
+
+/// Nothing a provider answers is stale after another client changed the server: `b` deletes
+/// what `a` made, then makes it again, and `a` sees each change at once (no instance cache to
+/// invalidate; the resource's own answer is the proof, see the README).
+async fn two_clients(a: &dyn ObjectStoreProvider, b: &dyn ObjectStoreProvider) {
+    let (i, u) = ("tc", "bob");
+    a.create_instance(CreateInstance::new(i)).await.unwrap();
+    a.create_user(i, CreateUser::new(u)).await.unwrap();
+    let k = a
+        .create_access_key(i, u, CreateAccessKey::new())
+        .await
+        .unwrap();
+    a.put_policy(
+        i,
+        PutPolicy::new("p", PolicyDocument::bucket_read_only("x")),
+    )
+    .await
+    .unwrap();
+    assert!(a.get_user(i, u).await.is_ok());
+    b.delete_instance(i, DeleteInstance::new()).await.unwrap();
+    let gone = |r: s3aas::Result<()>, what: &str| {
+        let e = r.expect_err(what);
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{what}: {e}");
+        assert_eq!(
+            e.resource().map(|(k, n)| (k, n.to_string())),
+            Some((ResourceKind::Instance, i.to_string())),
+            "{what} names the missing instance: {e}"
+        );
+    };
+    gone(a.get_user(i, u).await.map(drop), "get_user");
+    gone(
+        a.list_users(i, ListOptions::new()).await.map(drop),
+        "list_users",
+    );
+    gone(
+        a.list_policies(i, ListOptions::new()).await.map(drop),
+        "list_policies",
+    );
+    gone(
+        a.list_buckets(i, ListOptions::new()).await.map(drop),
+        "list_buckets",
+    );
+    gone(a.get_policy(i, "p").await.map(drop), "get_policy");
+    gone(
+        a.get_access_key(i, u, &k.key.id).await.map(drop),
+        "get_access_key",
+    );
+    gone(a.delete_user(i, u).await, "delete_user");
+    gone(
+        a.create_user(i, CreateUser::new("eve")).await.map(drop),
+        "create_user",
+    );
+    gone(
+        a.create_access_key(i, u, CreateAccessKey::new())
+            .await
+            .map(drop),
+        "create_access_key",
+    );
+    gone(a.get_instance(i).await.map(drop), "get_instance");
+    // Made again by the other client: seen at once, empty.
+    b.create_instance(CreateInstance::new(i)).await.unwrap();
+    assert!(
+        a.list_users(i, ListOptions::new())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    let e = a.get_user(i, u).await.unwrap_err();
+    assert_eq!(
+        e.resource().map(|(k, _)| k),
+        Some(ResourceKind::User),
+        "{e}"
+    );
+    a.delete_instance(i, DeleteInstance::new()).await.unwrap();
+}
+
+/// The README table: operation → (RustFS, MinIO) requests.
+fn readme_table() -> BTreeMap<String, (u64, u64)> {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    // No section yet reads as an empty table: every operation then shows as a mismatch.
+    let section = readme.split(README_HEADING).nth(1).unwrap_or_default();
+    let mut rows = BTreeMap::new();
+    for line in section.lines().skip_while(|l| !l.starts_with('|')) {
+        if !line.starts_with('|') {
+            break;
+        }
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let (Some(op), Some(a), Some(b)) = (cells.first(), cells.get(1), cells.get(2)) else {
+            continue;
+        };
+        if let (Ok(a), Ok(b)) = (a.parse(), b.parse()) {
+            rows.insert(op.trim_matches('`').to_string(), (a, b));
+        }
+    }
+    rows
+}
+
+fn main() {
+    let Some(server) = RustfsServer::start_or_skip("round trips per operation, counted") else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let ok = rt.block_on(async {
+        let upstream = server
+            .endpoint
+            .trim_start_matches("http://")
+            .parse()
+            .expect("loopback address");
+        let cfg = || FaultConfig::new(1).record_all(true);
+        let (pr, pm) = (
+            FaultProxy::start(upstream, cfg()).await.expect("proxy"),
+            FaultProxy::start(upstream, cfg()).await.expect("proxy"),
+        );
+        let secret = || SecretString::from(server.secret_key.clone());
+        let rustfs = RustfsProvider::builder(pr.endpoint(), &server.access_key, secret())
+            .build()
+            .expect("rustfs provider");
+        let minio = MinioProvider::builder(pm.endpoint(), &server.access_key, secret())
+            .system_bucket("s3aas-system-minio")
+            .build()
+            .expect("minio provider");
+        // Warm up: the first call of a provider may probe the server once.
+        rustfs.list_instances(ListOptions::new()).await.expect("warm");
+        minio.list_instances(ListOptions::new()).await.expect("warm");
+        let direct = RustfsProvider::builder(&server.endpoint, &server.access_key, secret())
+            .build()
+            .expect("second rustfs provider");
+        two_clients(&rustfs, &direct).await;
+        println!("two clients on one server: every change seen at once");
+        let a = measure(&rustfs, &pr).await;
+        let b = measure(&minio, &pm).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let readme = readme_table();
+        let mut ok = true;
+        println!("| operation | RustFS | MinIO |");
+        println!("| --- | --- | --- |");
+        for ((op, ra), (_, rb)) in a.iter().zip(&b) {
+            println!("| `{op}` | {} | {} |", ra.requests, rb.requests);
+        }
+        for ((op, ra), (_, rb)) in a.iter().zip(&b) {
+            let want = readme.get(*op).copied();
+            let trace = std::env::var_os("S3AAS_ROUND_TRIPS_TRACE").is_some();
+            if trace || want != Some((ra.requests, rb.requests)) {
+                ok &= want == Some((ra.requests, rb.requests));
+                println!(
+                    "{} {op}: measured RustFS {} / MinIO {}, README {want:?}\n  rustfs: {}\n  minio:  {}",
+                    if want == Some((ra.requests, rb.requests)) { "ok" } else { "MISMATCH" },
+                    ra.requests,
+                    rb.requests,
+                    ra.lines.join("\n          "),
+                    rb.lines.join("\n          ")
+                );
+            }
+        }
+        if ok {
+            println!(
+                "real-server round-trips: {} operations counted on both admin APIs, as the README says",
+                a.len()
+            );
+        }
+        ok
+    });
+    drop(rt);
+    drop(server);
+    std::process::exit(if ok { 0 } else { 101 });
+}
