@@ -202,6 +202,50 @@ async fn two_clients(a: &dyn ObjectStoreProvider, b: &dyn ObjectStoreProvider) {
     a.delete_instance(i, DeleteInstance::new()).await.unwrap();
 }
 
+/// Concurrent joins and leaves of one instance's group share `update-group-members` requests
+/// (they are serialised per group, so one request each would queue every caller behind the
+/// others), and every member still lands and leaves.
+async fn batched_group_changes(p: &RustfsProvider, proxy: &FaultProxy) {
+    let (i, n) = ("bg", 16);
+    p.create_instance(CreateInstance::new(i)).await.unwrap();
+    let users: Vec<String> = (0..n).map(|k| format!("u{k:02}")).collect();
+    let updates = || {
+        proxy
+            .events()
+            .iter()
+            .filter(|e| e.request.contains("update-group-members"))
+            .count()
+    };
+    let before = updates();
+    let made =
+        futures::future::join_all(users.iter().map(|u| p.create_user(i, CreateUser::new(u)))).await;
+    assert!(made.iter().all(Result::is_ok), "{made:?}");
+    let joins = updates() - before;
+    let group = p
+        .admin_raw(http::Method::GET, "group", &[("group", "s3aas-bg")], None)
+        .await
+        .unwrap();
+    let members: serde_json::Value = serde_json::from_slice(&group.body).unwrap();
+    assert_eq!(
+        members["members"].as_array().map(Vec::len),
+        Some(n),
+        "{members}"
+    );
+    let before = updates();
+    let gone = futures::future::join_all(users.iter().map(|u| p.delete_user(i, u))).await;
+    assert!(gone.iter().all(Result::is_ok), "{gone:?}");
+    let leaves = updates() - before;
+    assert!(
+        joins < n && leaves < n,
+        "batched: {joins} joins, {leaves} leaves for {n} users"
+    );
+    // The group is empty again: deleting the instance deletes it.
+    p.delete_instance(i, DeleteInstance::new()).await.unwrap();
+    println!(
+        "{n} concurrent creates joined the group in {joins} requests, {n} deletes left it in {leaves}"
+    );
+}
+
 /// The README table: operation → (RustFS, MinIO) requests.
 fn readme_table() -> BTreeMap<String, (u64, u64)> {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
@@ -260,6 +304,7 @@ fn main() {
             .expect("second rustfs provider");
         two_clients(&rustfs, &direct).await;
         println!("two clients on one server: every change seen at once");
+        batched_group_changes(&rustfs, &pr).await;
         let a = measure(&rustfs, &pr).await;
         let b = measure(&minio, &pm).await;
         tokio::time::sleep(Duration::from_millis(10)).await;

@@ -1,7 +1,8 @@
 //! One admin call end to end against a local RustFS server: through the SDK (request building,
 //! SigV4, the retrying transport, tracing spans, error mapping, JSON decoding) versus a bare
 //! signed reqwest call to the same endpoint decoded the same way. The difference is the SDK's own
-//! overhead. Also the trait-level `get_user` (registry lookup + `user-info`, two HTTP calls).
+//! overhead. Also the trait-level `get_user` (one `user-info`: the user answering proves its
+//! instance, so there is no registry lookup).
 //!
 //! Needs the RustFS binary (scripts/install-rustfs.sh); prints why it was skipped otherwise.
 
@@ -87,7 +88,7 @@ fn e2e(c: &mut Criterion) {
             serde_json::from_slice::<serde_json::Value>(&body).unwrap()
         })
     });
-    g.bench_function("s3aas get_user (registry lookup + user-info)", |b| {
+    g.bench_function("s3aas get_user (one user-info)", |b| {
         b.to_async(&rt)
             .iter(|| async { p.get_user("bench", "alice").await.unwrap() })
     });

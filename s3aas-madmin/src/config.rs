@@ -82,6 +82,7 @@ impl<D: Dialect> MadminBuilder<D> {
             caps: self.caps,
             info: Mutex::new(None),
             group_locks: Mutex::new(HashMap::new()),
+            group_pending: Mutex::new(HashMap::new()),
             sse: Mutex::new(None),
             recent_policies: Mutex::new(HashMap::new()),
         })

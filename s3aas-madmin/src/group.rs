@@ -307,23 +307,128 @@ impl<D: Dialect> MadminProvider<D> {
         }
     }
 
-    /// Adds members to (or removes them from) an instance's group, under the group's lock.
-    pub(super) async fn group_members(
-        &self,
-        instance: &str,
-        members: Vec<String>,
-        remove: bool,
-    ) -> Result<()> {
+    /// Adds a user to an instance's group (batched with concurrent joins, see `change_member`).
+    pub(super) async fn join_group(&self, instance: &str, iam: &str) -> Result<()> {
         let op = "update_group";
-        let _lock = self.lock_group(instance).await;
-        let resp = self
-            .send_group_update(instance, &members, remove, op)
-            .await?;
+        let resp = self.change_member(instance, iam, false, op).await?;
         if resp.is_success() {
             Ok(())
         } else {
             Err(self.admin.error(op, &resp, None))
         }
+    }
+
+    /// Creates an instance's (empty) group: an add of no members, under the group's lock.
+    pub(super) async fn create_group(&self, instance: &str) -> Result<()> {
+        let op = "update_group";
+        let _lock = self.lock_group(instance).await;
+        let resp = self.send_group_update(instance, &[], false, op).await?;
+        if resp.is_success() {
+            Ok(())
+        } else {
+            Err(self.admin.error(op, &resp, None))
+        }
+    }
+}
+
+/// A member's join or leave waiting for its group's lock, with where its answer goes.
+pub(crate) struct PendingChange {
+    id: u64,
+    member: String,
+    remove: bool,
+    answer: tokio::sync::oneshot::Sender<Result<Response>>,
+}
+
+/// Ids for [`PendingChange`], unique per process.
+static NEXT_CHANGE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl<D: Dialect> MadminProvider<D> {
+    /// One member joining (or leaving) an instance's group; the `update-group-members` answer,
+    /// whatever its status.
+    ///
+    /// Changes to one group go one at a time (RustFS loses concurrent ones, see `group_locks`),
+    /// which would serialise every concurrent `create_user` and `delete_user` of an instance on
+    /// that one request. So a change first joins the group's queue; whoever gets the lock sends
+    /// every queued change of its kind in one update, and each caller gets that answer. When a
+    /// batch of several fails, each change is sent again alone, so that one missing user does
+    /// not fail the others and every caller gets the answer about its own member.
+    pub(super) async fn change_member(
+        &self,
+        instance: &str,
+        member: &str,
+        remove: bool,
+        op: &'static str,
+    ) -> Result<Response> {
+        let group = Self::group(instance);
+        let id = NEXT_CHANGE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.group_pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(group.clone())
+            .or_default()
+            .push(PendingChange {
+                id,
+                member: member.to_string(),
+                remove,
+                answer: tx,
+            });
+        let lock = self.lock_group(instance).await;
+        // Ours, and every other waiting change of the same kind, unless an earlier holder
+        // already sent ours.
+        let batch: Vec<PendingChange> = {
+            let mut pending = self.group_pending.lock().unwrap_or_else(|p| p.into_inner());
+            let queue = pending.entry(group.clone()).or_default();
+            let batch = if queue.iter().any(|c| c.id == id) {
+                let (batch, rest) = std::mem::take(queue)
+                    .into_iter()
+                    .partition(|c| c.remove == remove);
+                *queue = rest;
+                batch
+            } else {
+                Vec::new()
+            };
+            if queue.is_empty() {
+                pending.remove(&group);
+            }
+            batch
+        };
+        if !batch.is_empty() {
+            let members: Vec<String> = batch.iter().map(|c| c.member.clone()).collect();
+            let sent = self.send_group_update(instance, &members, remove, op).await;
+            match sent {
+                Ok(resp) if resp.is_success() || batch.len() == 1 => {
+                    for c in batch {
+                        let _ = c.answer.send(Ok(resp.clone()));
+                    }
+                }
+                Err(e) if batch.len() == 1 => {
+                    if let Some(c) = batch.into_iter().next() {
+                        let _ = c.answer.send(Err(e));
+                    }
+                }
+                _ => {
+                    for c in batch {
+                        let alone = self
+                            .send_group_update(
+                                instance,
+                                std::slice::from_ref(&c.member),
+                                remove,
+                                op,
+                            )
+                            .await;
+                        let _ = c.answer.send(alone);
+                    }
+                }
+            }
+        }
+        drop(lock);
+        rx.await.unwrap_or_else(|_| {
+            Err(s3aas_core::Error::new(
+                s3aas_core::ErrorKind::Backend,
+                "a group membership change was dropped unanswered",
+            ))
+        })
     }
 }
 

@@ -215,7 +215,7 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
                     .await?;
                 made_bucket = true;
             }
-            self.group_members(&req.name, Vec::new(), false).await?;
+            self.create_group(&req.name).await?;
             rec.state = State::Active;
             match self.system.put(&rec).await {
                 // The answer was lost: the instance is made if the record now says so.

@@ -50,6 +50,9 @@ pub struct MadminProvider<D: Dialect> {
     /// of them; every `update-group-members` and group delete of this process goes through the
     /// group's lock. Entries nobody holds are pruned on the next lookup.
     pub(crate) group_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Single-member joins and leaves waiting for their group's lock (group name -> changes):
+    /// the holder sends every waiting change of its kind in one update (see `change_member`).
+    pub(crate) group_pending: Mutex<HashMap<String, Vec<crate::group::PendingChange>>>,
     /// The last SSE-S3 probe and when it ran.
     pub(crate) sse: Mutex<Option<(Instant, SseProbe)>>,
     /// Canned policies this provider wrote lately (IAM name -> when, and the document), for

@@ -134,7 +134,7 @@ impl<D: Dialect> UserAdmin for MadminProvider<D> {
                 }
             }
         }
-        if let Err(e) = self.group_members(instance, vec![iam.clone()], false).await {
+        if let Err(e) = self.join_group(instance, &iam).await {
             // A user outside the instance group is not part of the instance: remove it again,
             // leaving the group first in case the add took effect with its answer lost.
             let e = ctx::<D>(e, op).with_resource(ResourceKind::User, name);
@@ -241,15 +241,13 @@ impl<D: Dialect> MadminProvider<D> {
     /// the user's group memberships and policy mappings there), but RustFS does so without a
     /// lock: removing 24 members of one group concurrently left 21 of them listed in it, and a
     /// member that is no longer a user can neither be removed nor lets the group be deleted.
-    /// So members leave first, one group update at a time per instance, and a failure here
-    /// keeps the user (deleting again retries).
+    /// So members leave first, one group update at a time per instance (concurrent leaves
+    /// share one, see `change_member`), and a failure here keeps the user (deleting again
+    /// retries).
     async fn leave_group(&self, instance: &str, name: &str, op: &'static str) -> Result<bool> {
-        let iam = iam(instance, name);
-        let resp = {
-            let _lock = self.lock_group(instance).await;
-            self.send_group_update(instance, std::slice::from_ref(&iam), true, op)
-                .await?
-        };
+        let resp = self
+            .change_member(instance, &iam(instance, name), true, op)
+            .await?;
         if resp.is_success() {
             return Ok(true);
         }
