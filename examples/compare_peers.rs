@@ -4,7 +4,8 @@
 //! physical limit of one request), madmin-go (Debian's 2.0.7) and the MinIO Python SDK's
 //! `MinioAdmin` (PyPI `minio`), with the same N and concurrency. A peer that fails a call is
 //! shown failing, with its error. Then whole tenants through s3aas (`provision_tenant`, listing
-//! everything, deleting), and the cold start of a provider.
+//! everything, deleting) beside the same steps as bare signed requests (no checks: the physical
+//! limit), and the cold start of a provider.
 //!
 //! ```sh
 //! scripts/install-go-madmin.sh && scripts/install-python-minio.sh   # once (Debian, PyPI)
@@ -139,6 +140,7 @@ struct Bare {
 }
 
 impl Bare {
+    /// One admin call on `/rustfs/admin/v3/{cmd}{query}` with a JSON body (or none).
     async fn call(
         &self,
         method: &str,
@@ -146,8 +148,14 @@ impl Bare {
         query: &str,
         body: Option<Value>,
     ) -> Result<(), String> {
-        let url = format!("{}/rustfs/admin/v3/{cmd}{query}", self.endpoint);
         let body = body.map(|b| b.to_string()).unwrap_or_default();
+        self.send(method, &format!("/rustfs/admin/v3/{cmd}{query}"), body)
+            .await
+    }
+
+    /// One signed request on any path (admin or S3).
+    async fn send(&self, method: &str, path: &str, body: String) -> Result<(), String> {
+        let url = format!("{}{path}", self.endpoint);
         let mut req = http::Request::builder()
             .method(method)
             .uri(&url)
@@ -330,6 +338,107 @@ async fn tenants(p: &dyn ObjectStoreProvider, count: usize, conc: usize, tag: &s
     ]
 }
 
+/// One step of a bare tenant: the server, the tenant's name, its key id.
+type Step = for<'a> fn(
+    &'a Bare,
+    String,
+    String,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>,
+>;
+
+/// Runs `step` for `count` tenants at `conc`; tenants per second.
+async fn steps(b: &Bare, count: usize, conc: usize, tag: &str, step: Step) -> f64 {
+    let start = Instant::now();
+    let results: Vec<Result<(), String>> = futures::stream::iter(0..count)
+        .map(|i| {
+            let key = format!("BK{}{i:05}", tag.to_uppercase().replace('-', ""));
+            step(b, format!("{tag}{i:05}"), key)
+        })
+        .buffer_unordered(conc)
+        .collect()
+        .await;
+    if let Some(e) = results.into_iter().find_map(Result::err) {
+        panic!("bare tenants: {e}");
+    }
+    count as f64 / start.elapsed().as_secs_f64()
+}
+
+/// The same whole tenants as one bare signed request per step, no checks: the physical limit.
+/// Provision: bucket, versioning, user, policy, attach, key (6 requests); list: the users, the
+/// buckets, the user's keys (3); delete: key, user, policy, bucket (4).
+async fn bare_tenants(b: &Bare, count: usize, conc: usize, tag: &str) -> [f64; 3] {
+    const VERSIONING: &str = r#"<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>Enabled</Status></VersioningConfiguration>"#;
+    let run = |step: Step| steps(b, count, conc, tag, step);
+    let provision = run(|b, n, key| {
+        Box::pin(async move {
+            let bucket = format!("/{n}-data");
+            b.send("PUT", &bucket, String::new()).await?;
+            b.send("PUT", &format!("{bucket}?versioning="), VERSIONING.into())
+                .await?;
+            let user = format!("{n}--owner");
+            let body = serde_json::json!({"secretKey": rand_hex(40), "status": "enabled"});
+            b.call("PUT", "add-user", &format!("?accessKey={user}"), Some(body))
+                .await?;
+            let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Action": ["s3:*"], "Resource": [format!("arn:aws:s3:::{n}-data"), format!("arn:aws:s3:::{n}-data/*")]}]});
+            b.send(
+                "PUT",
+                &format!("/rustfs/admin/v3/add-canned-policy?name={n}--rw"),
+                doc.to_string(),
+            )
+            .await?;
+            let body = serde_json::json!({"policies": [format!("{n}--rw")], "user": user});
+            b.call("POST", "idp/builtin/policy/attach", "", Some(body))
+                .await?;
+            let body =
+                serde_json::json!({"targetUser": user, "accessKey": key, "secretKey": rand_hex(40)});
+            b.call("PUT", "add-service-account", "", Some(body)).await
+        })
+    })
+    .await;
+    let list = run(|b, n, _| {
+        Box::pin(async move {
+            let user = format!("?user={n}--owner");
+            let (u, l, k) = futures::join!(
+                b.call("GET", "list-users", "", None),
+                b.send("GET", "/", String::new()),
+                b.call("GET", "list-service-accounts", &user, None)
+            );
+            u.and(l).and(k)
+        })
+    })
+    .await;
+    let delete = run(|b, n, key| {
+        Box::pin(async move {
+            b.call(
+                "DELETE",
+                "delete-service-account",
+                &format!("?accessKey={key}"),
+                None,
+            )
+            .await?;
+            b.call(
+                "DELETE",
+                "remove-user",
+                &format!("?accessKey={n}--owner"),
+                None,
+            )
+            .await?;
+            b.call(
+                "DELETE",
+                "remove-canned-policy",
+                &format!("?name={n}--rw"),
+                None,
+            )
+            .await?;
+            b.send("DELETE", &format!("/{n}-data"), String::new()).await
+        })
+    })
+    .await;
+    [provision, list, delete]
+}
+
 fn cell(r: Option<&Rate>) -> String {
     match r {
         Some(Ok(v)) => format!("{v:.0}"),
@@ -498,6 +607,8 @@ fn main() {
     println!("| backend | concurrency | provision | list users, buckets, keys | delete (forced) |");
     println!("|---|---|---|---|---|");
     for c in [8, 32] {
+        let [a, b, d] = rt.block_on(bare_tenants(&bare, count, c, &format!("tb{c}-")));
+        println!("| one bare signed request per step | {c} | {a:.1} | {b:.1} | {d:.1} |");
         for (name, p, tag) in [
             ("s3aas RustFS", &rustfs as &dyn ObjectStoreProvider, "tr"),
             (

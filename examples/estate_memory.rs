@@ -2,11 +2,13 @@
 //! policy attached, key) through `provision_tenant` on one fresh local RustFS 1.0.1, C at a
 //! time, keeping nothing of each tenant but whether it succeeded. The process's resident set
 //! (`VmRSS`) and its peak (`VmHWM`, from `/proc/self/status`) are printed at every tenth of the
-//! run, so it shows whether memory grows with the number of tenants; then the tenants are
-//! deleted again.
+//! run, so it shows whether memory grows with the number of tenants. With `delete` the tenants
+//! are deleted again (slow on a large estate: every forced delete lists the server's policies,
+//! which RustFS reads one by one); without it the server and its data directory simply go.
 //!
 //! ```sh
-//! cargo run --release --example estate_memory -- 10000 32    # tenants, concurrency
+//! cargo run --release --example estate_memory -- 10000 32          # tenants, concurrency
+//! cargo run --release --example estate_memory -- 1000 32 delete   # and delete them again
 //! ```
 
 use futures::StreamExt;
@@ -35,6 +37,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let count: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10_000);
     let conc: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(32);
+    let delete = args.get(3).is_some_and(|a| a == "delete");
     let Some(server) = RustfsServer::start_or_skip("the estate memory run") else {
         std::process::exit(2);
     };
@@ -98,6 +101,11 @@ fn main() {
         took.as_secs_f64(),
         count as f64 / took.as_secs_f64()
     );
+    if !delete {
+        // `exit` skips destructors: stop the server (by its pid) first.
+        drop(server);
+        std::process::exit(i32::from(failed > 0));
+    }
     let start = Instant::now();
     let left = rt.block_on(async {
         futures::stream::iter(0..count)
@@ -117,7 +125,6 @@ fn main() {
         "deleted in {:.0} s ({left} failed)",
         start.elapsed().as_secs_f64()
     );
-    if failed + left > 0 {
-        std::process::exit(1);
-    }
+    drop(server);
+    std::process::exit(i32::from(failed + left > 0));
 }
