@@ -10,6 +10,7 @@
 //! ```sh
 //! scripts/install-go-madmin.sh && scripts/install-python-minio.sh   # once (Debian, PyPI)
 //! cargo run --release --example compare_peers -- 100 8 1000          # N, concurrency, tenants
+//! cargo run --release --example compare_peers -- 100 8 1000 plan     # only desired state
 //! ```
 //!
 //! The s3aas columns are the trait operations, which do what a control plane needs, not single
@@ -439,6 +440,55 @@ async fn bare_tenants(b: &Bare, count: usize, conc: usize, tag: &str) -> [f64; 3
     [provision, list, delete]
 }
 
+/// Desired state over `count` unchanged tenants: `apply` makes them, then `plan` reads them all
+/// again (it must find nothing to do), beside one bare listing pass over the same tenants (per
+/// tenant: its users, the buckets, its user's keys). Prints the times and reads.
+async fn plan_side(p: RustfsProvider, b: &Bare, count: usize) {
+    use s3aas::IntoClient;
+    use s3aas::state::{self, ApplyOptions, Spec};
+    let tenants: Vec<Value> = (0..count)
+        .map(|i| {
+            let n = format!("pl{i:05}");
+            serde_json::json!({"instance": n,
+                "buckets": [{"name": format!("{n}-data"), "versioning": true}],
+                "users": [{"name": "owner", "policies": ["rw"], "keys": [{"name": "ci"}]}],
+                "policies": [{"name": "rw", "document": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": ["s3:*"], "Resource": [
+                        format!("arn:aws:s3:::{n}-data"), format!("arn:aws:s3:::{n}-data/*")]}]}}]})
+        })
+        .collect();
+    let spec = Spec::from_json(&serde_json::json!({ "tenants": tenants }).to_string()).expect("spec");
+    let client = p.into_client();
+    let start = Instant::now();
+    let first = state::plan(&client, &spec).await.expect("plan");
+    let report = state::apply(&client, &first, ApplyOptions::default()).await;
+    assert!(report.is_complete(), "apply: {report:?}");
+    let applied = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let again = state::plan(&client, &spec).await.expect("plan again");
+    let planned = start.elapsed().as_secs_f64();
+    assert!(again.is_empty(), "unchanged tenants plan nothing: {again}");
+    let bare = count as f64
+        / steps(b, count, 8, "pl", |b, n, _| {
+        Box::pin(async move {
+            let user = format!("?user={n}--owner");
+            let (u, l, k) = futures::join!(
+                b.call("GET", "list-users", "", None),
+                b.send("GET", "/", String::new()),
+                b.call("GET", "list-service-accounts", &user, None)
+            );
+            u.and(l).and(k)
+        })
+    })
+    .await;
+    println!(
+        "Desired state, {count} tenants: plan + apply {applied:.1} s; plan again (nothing to do) {planned:.1} s, {} reads ({:.1} per tenant); one bare listing pass (3 requests per tenant) {bare:.1} s; plan / bare = {:.1}x",
+        again.reads(),
+        f64::from(again.reads()) / count as f64,
+        planned / bare
+    );
+}
+
 fn cell(r: Option<&Rate>) -> String {
     match r {
         Some(Ok(v)) => format!("{v:.0}"),
@@ -493,6 +543,11 @@ fn main() {
         ]
     };
 
+    if args.get(4).is_some_and(|a| a == "plan") {
+        // Only the desired-state section (it makes its own tenants).
+        rt.block_on(plan_side(rustfs, &bare, count));
+        return;
+    }
     // Cold start: a provider from a URI, then its first call, against the same call warm.
     let (cold, warm) = rt.block_on(async {
         rustfs

@@ -194,6 +194,7 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
                 .expect("0 is valid"),
             state: State::Creating,
             reason: None,
+            policy_markers: true,
         };
         if let Some(b) = &req.default_bucket {
             // Refuse a taken default bucket before anything is written.
@@ -316,9 +317,9 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "delete_instance", instance = %id))]
     async fn delete_instance(&self, id: &str, req: DeleteInstance) -> Result<()> {
         let op = "delete_instance";
-        if !self.system.exists(id).await.map_err(|e| ctx::<D>(e, op))? {
+        let Some(record) = self.system.get(id).await.map_err(|e| ctx::<D>(e, op))? else {
             return Ok(());
-        }
+        };
         let buckets = self
             .system
             .all_buckets(id)
@@ -366,15 +367,25 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
         if let Err(g) = self.delete_instance_group(id, op).await {
             left.push(g);
         }
-        for (name, _) in self
-            .instance_policies(id)
-            .await
-            .map_err(|e| ctx::<D>(e, op))?
-        {
-            if let Err(e) = self.delete_policy(id, &name).await {
-                left.push(format!("policy '{name}' ({e})"));
-            }
+        // Every marker goes, also one whose policy is already gone.
+        let policies = if record.policy_markers {
+            self.system.all_policies(id).await
+        } else {
+            self.listed_policies(id, op)
+                .await
+                .map(|l| l.into_iter().map(|p| p.name).collect())
         }
+        .map_err(|e| ctx::<D>(e, op))?;
+        let failed: Vec<String> = futures::stream::iter(policies)
+            .map(|name| async move {
+                let r = self.remove_policy(id, &name, op).await;
+                r.err().map(|e| format!("policy '{name}' ({})", ctx::<D>(e, op)))
+            })
+            .buffer_unordered(8)
+            .filter_map(|f| async move { f })
+            .collect()
+            .await;
+        left.extend(failed);
         // Buckets are independent of each other: delete 8 at a time (an instance can hold
         // thousands). A bucket's registry marker goes only once the bucket is gone.
         let force = req

@@ -77,21 +77,79 @@ impl<D: Dialect> MadminProvider<D> {
             .map(drop)
     }
 
+    /// Every policy of `instance`: from its policy markers, one `info-canned-policy` each (at
+    /// most 8 at once), or, for an instance made before markers existed, from the server-wide
+    /// `list-canned-policies`. A marker whose policy is gone is skipped (see `registry.rs`).
     pub(crate) async fn instance_policies(
         &self,
         instance: &str,
-    ) -> Result<Vec<(String, serde_json::Value)>> {
+        op: &'static str,
+    ) -> Result<Vec<Policy>> {
+        let (record, marked) = futures::try_join!(
+            self.system.get(instance),
+            self.system.all_policies(instance)
+        )?;
+        match record {
+            None => return Err(Error::not_found(ResourceKind::Instance, instance)),
+            Some(r) if !r.policy_markers => return self.listed_policies(instance, op).await,
+            Some(_) => {}
+        }
+        let read: Vec<Result<Option<Policy>>> = futures::stream::iter(marked)
+            .map(|name| async move {
+                match self.policy_info(instance, &name, op).await {
+                    Ok(p) => Ok(Some(p)),
+                    Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(e),
+                }
+            })
+            .buffered(8)
+            .collect()
+            .await;
+        Ok(read
+            .into_iter()
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    /// Removes a policy (`remove-canned-policy`, 200 for a missing one), then its marker.
+    pub(crate) async fn remove_policy(
+        &self,
+        instance: &str,
+        name: &str,
+        op: &'static str,
+    ) -> Result<()> {
+        let iam = iam(instance, name);
+        let resp = self
+            .admin
+            .send(&Call::new(op, Method::DELETE, "remove-canned-policy").q("name", &iam))
+            .await?;
+        if resp.is_success() || resp.status == 404 {
+            self.forget_policy(&iam);
+            // Only once the policy is gone: a marker left by a failure here is skipped by
+            // readers and removed with the instance.
+            return self.system.delete_policy(instance, name).await;
+        }
+        Err(self
+            .admin
+            .error(op, &resp, Some((ResourceKind::Policy, name))))
+    }
+
+    /// The instance's policies out of the server-wide `list-canned-policies`.
+    pub(crate) async fn listed_policies(&self, instance: &str, op: &'static str) -> Result<Vec<Policy>> {
         let all: BTreeMap<String, serde_json::Value> = self
             .admin
-            .json(
-                Call::new("list_policies", Method::GET, "list-canned-policies"),
-                None,
-            )
+            .json(Call::new(op, Method::GET, "list-canned-policies"), None)
             .await?;
         let prefix = iam(instance, "");
         Ok(all
             .into_iter()
-            .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|n| (n.to_string(), v)))
+            .filter_map(|(k, v)| {
+                let name = k.strip_prefix(&prefix)?;
+                let doc = PolicyDocument::from_value(strip_empty(v)).ok()?;
+                Some(Policy::new(instance, name, doc))
+            })
             .collect())
     }
 }
@@ -102,6 +160,11 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     async fn put_policy(&self, instance: &str, req: PutPolicy) -> Result<Policy> {
         let op = "put_policy";
         self.require_instance(instance, op).await?;
+        // The marker first: a policy of a marked instance always has one (see `registry.rs`).
+        self.system
+            .put_policy(instance, &req.name)
+            .await
+            .map_err(|e| ctx::<D>(e, op))?;
         let doc = req.document.to_json();
         self.write_policy(instance, &req.name, &req.document, &doc, op)
             .await?;
@@ -120,21 +183,10 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "list_policies", instance = %instance))]
     async fn list_policies(&self, instance: &str, opts: ListOptions) -> Result<Page<Policy>> {
         let op = "list_policies";
-        let all: Vec<Policy> = self
-            .instance_policies(instance)
+        let all = self
+            .instance_policies(instance, op)
             .await
-            .map_err(|e| ctx::<D>(e, op))?
-            .into_iter()
-            .filter_map(|(n, v)| {
-                PolicyDocument::from_value(strip_empty(v))
-                    .ok()
-                    .map(|d| Policy::new(instance, n, d))
-            })
-            .collect();
-        // A policy of the instance proves it exists (see `name_missing`); none: ask.
-        if all.is_empty() {
-            self.require_instance(instance, op).await?;
-        }
+            .map_err(|e| ctx::<D>(e, op))?;
         Ok(Page::from_sorted(all, &opts, |p| &p.name))
     }
 
@@ -142,18 +194,9 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     async fn delete_policy(&self, instance: &str, name: &str) -> Result<()> {
         let op = "delete_policy";
         self.require_instance(instance, op).await?;
-        let iam = iam(instance, name);
-        let resp = self
-            .admin
-            .send(&Call::new(op, Method::DELETE, "remove-canned-policy").q("name", &iam))
-            .await?;
-        if resp.is_success() || resp.status == 404 {
-            self.forget_policy(&iam);
-            return Ok(());
-        }
-        Err(self
-            .admin
-            .error(op, &resp, Some((ResourceKind::Policy, name))))
+        self.remove_policy(instance, name, op)
+            .await
+            .map_err(|e| ctx::<D>(e, op))
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "attach_policy", instance = %instance))]
