@@ -74,6 +74,10 @@ async fn measure(p: &dyn ObjectStoreProvider, proxy: &FaultProxy) -> Vec<(&'stat
     // says (but the time, which the read takes from the registry marker).
     got.created = made.created;
     assert_eq!(made, got, "create_bucket answers what get_bucket reads");
+    op!(
+        "get_bucket_parts (versioning, tags)",
+        p.get_bucket_parts(i, "rt-b2", BucketParts::none().versioning().tags())
+    );
     op!("list_buckets", p.list_buckets(i, ListOptions::new()));
     op!("create_user", p.create_user(i, CreateUser::new(u)));
     op!("get_user", p.get_user(i, u));

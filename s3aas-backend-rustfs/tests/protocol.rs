@@ -44,6 +44,13 @@ async fn with_instance(server: &MockServer) {
         .respond_with(ResponseTemplate::new(200).set_body_json(rec))
         .mount(server)
         .await;
+    // Policy markers in the registry (written before a policy, removed after it).
+    Mock::given(wiremock::matchers::path_regex(
+        "^/s3aas-system/v1/policies/acme/",
+    ))
+    .respond_with(ResponseTemplate::new(200))
+    .mount(server)
+    .await;
 }
 
 #[tokio::test]

@@ -250,6 +250,24 @@ impl BucketAdmin for Client {
         .await
     }
 
+    async fn get_bucket_parts(
+        &self,
+        instance: &str,
+        name: &str,
+        parts: BucketParts,
+    ) -> Result<Bucket> {
+        let check =
+            guard::lookup_name("instance", instance).and(guard::lookup_name("bucket", name));
+        let subject = Some((ResourceKind::Bucket, name));
+        self.run(
+            "get_bucket",
+            subject,
+            check,
+            self.inner.get_bucket_parts(instance, name, parts),
+        )
+        .await
+    }
+
     async fn list_buckets(&self, instance: &str, opts: ListOptions) -> Result<Page<Bucket>> {
         let check = guard::lookup_name("instance", instance);
         self.run(

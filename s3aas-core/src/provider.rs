@@ -60,6 +60,20 @@ pub trait BucketAdmin: Send + Sync + Debug {
     /// Gets a bucket with everything the backend can report. `NotFound` if missing.
     async fn get_bucket(&self, instance: &str, name: &str) -> Result<Bucket>;
 
+    /// Gets a bucket with at least the settings `parts` names known; the others may be `None`.
+    /// `NotFound` if missing. For a caller that compares a few settings (the desired-state
+    /// planner): a backend reading settings one request each reads only these. The default is
+    /// [`get_bucket`](Self::get_bucket).
+    async fn get_bucket_parts(
+        &self,
+        instance: &str,
+        name: &str,
+        parts: BucketParts,
+    ) -> Result<Bucket> {
+        let _ = parts;
+        self.get_bucket(instance, name).await
+    }
+
     /// Lists the instance's buckets by name, a page at a time. Items carry at least the name.
     async fn list_buckets(&self, instance: &str, opts: ListOptions) -> Result<Page<Bucket>>;
 

@@ -2,6 +2,19 @@
 
 use crate::provider::*;
 
+/// A quota read's answer as the bucket reports it: the quota lives in the admin API, which can
+/// fail on its own (RustFS answers 503 while its quota subsystem starts), so a failed read is
+/// an unknown quota rather than a failed bucket read.
+fn quota_or_unknown(bucket: &str, read: Option<Result<Option<Quota>>>) -> Option<Option<Quota>> {
+    match read? {
+        Ok(q) => Some(q),
+        Err(e) => {
+            tracing::warn!(bucket = %bucket, error = %e, "bucket quota unknown: reading it failed");
+            None
+        }
+    }
+}
+
 impl<D: Dialect> MadminProvider<D> {
     pub(crate) async fn require_bucket(
         &self,
@@ -60,17 +73,47 @@ impl<D: Dialect> MadminProvider<D> {
         b.encryption = Some(encryption);
         // The quota lives in the admin API, which can fail on its own (RustFS answers 503 while
         // its quota subsystem starts): report it as unknown rather than failing the whole read.
-        b.quota = match quota {
-            Ok(q) => Some(q),
-            Err(e) => {
-                tracing::warn!(bucket = %name, error = %e, "bucket quota unknown: reading it failed");
-                None
-            }
-        };
+        b.quota = quota_or_unknown(name, Some(quota));
         b.policy = Some(policy);
         b.tags = Some(tags);
         b.replication = Some(replication);
         b.durability = durability;
+        Ok(b)
+    }
+
+    /// The settings `parts` names, each one request (all at once), beside the marker's time.
+    async fn bucket_parts(
+        &self,
+        instance: &str,
+        name: &str,
+        created: Option<OffsetDateTime>,
+        parts: BucketParts,
+    ) -> Result<Bucket> {
+        let settings = async {
+            futures::try_join!(
+                self.settle_if(parts.versioning, || self.s3.get_versioning(name)),
+                self.settle_if(parts.encryption, || self.s3.get_encryption(name)),
+                self.settle_if(parts.policy, || self.s3.get_policy(name)),
+                self.settle_if(parts.tags, || self.s3.get_tagging(name)),
+                self.settle_if(parts.object_lock, || self.s3.get_object_lock_config(name)),
+            )
+        };
+        let (settings, quota) = futures::join!(
+            settings,
+            self.settle_if(parts.quota, || self.get_quota(name))
+        );
+        let (versioning, encryption, policy, tags, lock) = settings?;
+        let mut b = Bucket::new(instance, name);
+        b.created = created;
+        b.versioning = versioning;
+        b.encryption = encryption;
+        b.policy = policy;
+        b.tags = tags;
+        if let Some((lock, retention)) = lock {
+            b.object_lock = Some(lock);
+            b.retention = Some(retention);
+        }
+        b.quota = quota_or_unknown(name, quota.transpose());
         Ok(b)
     }
 
@@ -367,6 +410,20 @@ impl<D: Dialect> BucketAdmin for MadminProvider<D> {
         let op = "get_bucket";
         let created = self.require_bucket(instance, name, op).await?;
         self.bucket_state(instance, name, created)
+            .await
+            .map_err(|e| ctx::<D>(e, op))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_bucket", instance = %instance))]
+    async fn get_bucket_parts(
+        &self,
+        instance: &str,
+        name: &str,
+        parts: BucketParts,
+    ) -> Result<Bucket> {
+        let op = "get_bucket";
+        let created = self.require_bucket(instance, name, op).await?;
+        self.bucket_parts(instance, name, created, parts)
             .await
             .map_err(|e| ctx::<D>(e, op))
     }

@@ -379,7 +379,8 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
         let failed: Vec<String> = futures::stream::iter(policies)
             .map(|name| async move {
                 let r = self.remove_policy(id, &name, op).await;
-                r.err().map(|e| format!("policy '{name}' ({})", ctx::<D>(e, op)))
+                r.err()
+                    .map(|e| format!("policy '{name}' ({})", ctx::<D>(e, op)))
             })
             .buffer_unordered(8)
             .filter_map(|f| async move { f })

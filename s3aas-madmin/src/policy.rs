@@ -137,7 +137,11 @@ impl<D: Dialect> MadminProvider<D> {
     }
 
     /// The instance's policies out of the server-wide `list-canned-policies`.
-    pub(crate) async fn listed_policies(&self, instance: &str, op: &'static str) -> Result<Vec<Policy>> {
+    pub(crate) async fn listed_policies(
+        &self,
+        instance: &str,
+        op: &'static str,
+    ) -> Result<Vec<Policy>> {
         let all: BTreeMap<String, serde_json::Value> = self
             .admin
             .json(Call::new(op, Method::GET, "list-canned-policies"), None)

@@ -100,6 +100,19 @@ impl<D: Dialect> MadminProvider<D> {
         self.admin.send(&call).await
     }
 
+    /// [`Self::settle`] when `on`; `None` without a request otherwise.
+    pub(crate) async fn settle_if<T, F, Fut>(&self, on: bool, f: F) -> Result<Option<T>>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        if on {
+            self.settle(f).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
     /// Retries the answers RustFS 1.0.1 gives for a while after startup or right after a bucket
     /// was created (see [`settling`]); anything else returns at once. Bounded in time.
     pub(crate) async fn settle<T, F, Fut>(&self, f: F) -> Result<T>

@@ -214,7 +214,11 @@ impl SystemBucket {
     /// Removes a policy's marker (after the policy is gone).
     pub(crate) async fn delete_policy(&self, instance: &str, policy: &str) -> Result<()> {
         self.s3
-            .delete_object(&self.bucket, &format!("{POLICIES}{instance}/{policy}"), None)
+            .delete_object(
+                &self.bucket,
+                &format!("{POLICIES}{instance}/{policy}"),
+                None,
+            )
             .await
     }
 

@@ -339,6 +339,94 @@ impl DeleteBucket {
     }
 }
 
+/// Which of a bucket's settings a read must report ([`BucketAdmin::get_bucket_parts`]). A
+/// backend that reads settings one request each (S3 has no call returning a bucket's whole
+/// configuration) reads only these; it may report more, never fewer.
+///
+/// [`BucketAdmin::get_bucket_parts`]: crate::provider::BucketAdmin::get_bucket_parts
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BucketParts {
+    /// [`Bucket::versioning`].
+    pub versioning: bool,
+    /// [`Bucket::encryption`].
+    pub encryption: bool,
+    /// [`Bucket::object_lock`].
+    pub object_lock: bool,
+    /// [`Bucket::quota`].
+    pub quota: bool,
+    /// [`Bucket::policy`].
+    pub policy: bool,
+    /// [`Bucket::tags`].
+    pub tags: bool,
+}
+
+impl BucketParts {
+    /// No setting: the bucket's existence (and whatever the backend reports for free).
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Every setting named here.
+    pub fn all() -> Self {
+        BucketParts {
+            versioning: true,
+            encryption: true,
+            object_lock: true,
+            quota: true,
+            policy: true,
+            tags: true,
+        }
+    }
+
+    /// With versioning.
+    pub fn versioning(mut self) -> Self {
+        self.versioning = true;
+        self
+    }
+
+    /// With default encryption.
+    pub fn encryption(mut self) -> Self {
+        self.encryption = true;
+        self
+    }
+
+    /// With object lock.
+    pub fn object_lock(mut self) -> Self {
+        self.object_lock = true;
+        self
+    }
+
+    /// With the quota.
+    pub fn quota(mut self) -> Self {
+        self.quota = true;
+        self
+    }
+
+    /// With the bucket policy.
+    pub fn policy(mut self) -> Self {
+        self.policy = true;
+        self
+    }
+
+    /// With the tags.
+    pub fn tags(mut self) -> Self {
+        self.tags = true;
+        self
+    }
+
+    /// Whether `b` reports every part asked for (`quota_known`: whether this backend can
+    /// report a quota at all; when it cannot, an unknown quota counts as reported).
+    pub fn reported_by(&self, b: &Bucket, quota_known: bool) -> bool {
+        (!self.versioning || b.versioning.is_some())
+            && (!self.encryption || b.encryption.is_some())
+            && (!self.object_lock || b.object_lock.is_some())
+            && (!self.quota || b.quota.is_some() || !quota_known)
+            && (!self.policy || b.policy.is_some())
+            && (!self.tags || b.tags.is_some())
+    }
+}
+
 /// A bucket.
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]

@@ -20,7 +20,8 @@ pub use access_key::{
     AccessKey, CreateAccessKey, NewAccessKey, OldKey, RotateAccessKey, RotatedAccessKey,
 };
 pub use bucket::{
-    Bucket, BucketUsage, CreateBucket, DeleteBucket, Durability, Quota, UpdateBucket, Versioning,
+    Bucket, BucketParts, BucketUsage, CreateBucket, DeleteBucket, Durability, Quota, UpdateBucket,
+    Versioning,
 };
 pub use cors::{CORS_METHODS, CorsRule, MAX_CORS_RULES, validate_cors};
 pub use instance::{

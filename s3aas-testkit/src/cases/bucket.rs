@@ -462,6 +462,38 @@ pub(super) async fn bucket_create_with_everything(ctx: &Ctx) -> CaseResult {
         if !want.tags.is_empty() {
             check_eq(b.tags.as_ref(), Some(&want.tags), "tags")?;
         }
+        // A partial read reports each part asked for as the whole read does.
+        let quota_known = c.bucket_quota.at_creation();
+        for parts in [
+            BucketParts::all(),
+            BucketParts::none().versioning().tags(),
+            BucketParts::none().quota().policy(),
+            BucketParts::none().encryption().object_lock(),
+        ] {
+            let part = p.get_bucket_parts(&id, &name, parts).await?;
+            check(
+                parts.reported_by(&part, quota_known),
+                format!("{parts:?} reported: {part:?}"),
+            )?;
+            let same = |asked: bool, a: &dyn std::fmt::Debug, w: &dyn std::fmt::Debug| {
+                !asked || format!("{a:?}") == format!("{w:?}")
+            };
+            check(
+                same(parts.versioning, &part.versioning, &b.versioning)
+                    && same(parts.encryption, &part.encryption, &b.encryption)
+                    && same(parts.object_lock, &part.object_lock, &b.object_lock)
+                    && same(parts.quota, &part.quota, &b.quota)
+                    && same(parts.policy, &part.policy, &b.policy)
+                    && same(parts.tags, &part.tags, &b.tags),
+                format!("{parts:?}: {part:?} agrees with get_bucket {b:?}"),
+            )?;
+        }
+        expect_kind(
+            p.get_bucket_parts(&id, &ctx.name("nb"), BucketParts::all())
+                .await,
+            ErrorKind::NotFound,
+            "partial read of a missing bucket",
+        )?;
         Ok(())
     })
     .await

@@ -3,19 +3,23 @@
 use super::*;
 
 impl Planner<'_> {
-    /// A bucket with every setting known: the listed one if it has them all, else read.
-    pub(super) async fn full_bucket(&mut self, listed: &Bucket) -> Result<Bucket> {
-        let complete = listed.versioning.is_some()
-            && listed.encryption.is_some()
-            && listed.object_lock.is_some()
-            && listed.policy.is_some()
-            && listed.tags.is_some()
-            && (listed.quota.is_some() || !self.caps.bucket_quota.at_creation());
-        if complete {
+    /// The bucket with every setting the spec manages known (and its tags, which carry the
+    /// desired state's mark): the listed one if it reports them, else read, asking only for
+    /// those (a backend reading settings one request each skips the others).
+    pub(super) async fn full_bucket(&mut self, b: &BucketState, listed: &Bucket) -> Result<Bucket> {
+        let mut parts = BucketParts::none().tags();
+        parts.versioning = b.versioning.is_some();
+        parts.encryption = b.encryption.is_some();
+        parts.object_lock = b.object_lock.is_some();
+        parts.quota = b.quota.is_some();
+        parts.policy = b.policy.is_some();
+        if parts.reported_by(listed, self.caps.bucket_quota.at_creation()) {
             return Ok(listed.clone());
         }
         self.reads += 1;
-        self.c.get_bucket(&self.tenant.instance, &listed.name).await
+        self.c
+            .get_bucket_parts(&self.tenant.instance, &listed.name, parts)
+            .await
     }
 
     pub(super) fn create_bucket(&mut self, b: &BucketState) {
@@ -145,7 +149,7 @@ impl Planner<'_> {
             ));
             return Ok(());
         }
-        let cur = self.full_bucket(listed).await?;
+        let cur = self.full_bucket(b, listed).await?;
         let caps = self.caps;
         let markable = caps.bucket_tags.in_update();
         let was = origin(cur.tags.as_ref());

@@ -141,9 +141,7 @@ impl Planner<'_> {
             return self.plan_new_instance();
         };
         self.instance_settings(&inst);
-        let buckets = self.list_buckets().await?;
-        let users = self.list_users().await?;
-        let policies = self.list_policies().await?;
+        let (buckets, users, policies) = self.listings().await?;
         for b in &t.buckets {
             self.bucket(b, buckets.get(&b.name)).await?;
         }
@@ -298,12 +296,12 @@ impl Planner<'_> {
         }
     }
 
-    /// Every item of one listing, page by page (`bulk::paged`), counting one read a page.
+    /// Every item of one listing, page by page (`bulk::paged`), and how many pages (reads) it
+    /// took.
     async fn list_all<T, F, Fut>(
-        &mut self,
         fetch: F,
         name: fn(&T) -> &str,
-    ) -> Result<BTreeMap<String, T>>
+    ) -> Result<(BTreeMap<String, T>, u32)>
     where
         T: Send,
         F: Fn(ListOptions) -> Fut + Send + Sync,
@@ -316,30 +314,37 @@ impl Planner<'_> {
         })
         .try_collect()
         .await?;
-        self.reads += pages.into_inner();
-        Ok(items
+        let map = items
             .into_iter()
             .map(|x| (name(&x).to_string(), x))
-            .collect())
+            .collect();
+        Ok((map, pages.into_inner()))
     }
 
-    async fn list_buckets(&mut self) -> Result<BTreeMap<String, Bucket>> {
+    /// The instance's buckets, users and policies, the three listings at once (they are
+    /// independent, and planning many tenants is bound by the wait for each answer).
+    async fn listings(&mut self) -> Result<Listings> {
         let (c, inst) = (self.c, self.tenant.instance.as_str());
-        self.list_all(|o| c.list_buckets(inst, o), |b| &b.name)
-            .await
-    }
-
-    async fn list_users(&mut self) -> Result<BTreeMap<String, User>> {
-        let (c, inst) = (self.c, self.tenant.instance.as_str());
-        self.list_all(|o| c.list_users(inst, o), |u| &u.name).await
-    }
-
-    async fn list_policies(&mut self) -> Result<BTreeMap<String, Policy>> {
-        if !self.caps.policies {
-            return Ok(BTreeMap::new());
-        }
-        let (c, inst) = (self.c, self.tenant.instance.as_str());
-        self.list_all(|o| c.list_policies(inst, o), |p| &p.name)
-            .await
+        let policies = async {
+            if self.caps.policies {
+                Self::list_all(|o| c.list_policies(inst, o), |p| &p.name).await
+            } else {
+                Ok((BTreeMap::new(), 0))
+            }
+        };
+        let ((buckets, b), (users, u), (policies, p)) = futures::try_join!(
+            Self::list_all(|o| c.list_buckets(inst, o), |b| &b.name),
+            Self::list_all(|o| c.list_users(inst, o), |u| &u.name),
+            policies,
+        )?;
+        self.reads += b + u + p;
+        Ok((buckets, users, policies))
     }
 }
+
+/// An instance's buckets, users and policies by name.
+type Listings = (
+    BTreeMap<String, Bucket>,
+    BTreeMap<String, User>,
+    BTreeMap<String, Policy>,
+);
