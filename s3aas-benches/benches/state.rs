@@ -78,6 +78,10 @@ async fn measure(label: &str, c: &Client, spec: &Spec) {
     time!("get_instance", c.get_instance(inst));
     time!("list_buckets", c.list_buckets(inst, ListOptions::new()));
     time!("get_bucket", c.get_bucket(inst, b));
+    time!(
+        "get_bucket_parts (what the planner asks: versioning, tags)",
+        c.get_bucket_parts(inst, b, BucketParts::none().versioning().tags())
+    );
     time!("list_users", c.list_users(inst, ListOptions::new()));
     time!("list_policies", c.list_policies(inst, ListOptions::new()));
     time!(

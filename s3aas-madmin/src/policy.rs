@@ -79,21 +79,15 @@ impl<D: Dialect> MadminProvider<D> {
 
     /// Every policy of `instance`: from its policy markers, one `info-canned-policy` each (at
     /// most 8 at once), or, for an instance made before markers existed, from the server-wide
-    /// `list-canned-policies`. A marker whose policy is gone is skipped (see `registry.rs`).
+    /// `list-canned-policies`. Only marked instances get markers (`put_policy`), so a marker
+    /// says the instance is marked; a marker whose policy is gone is skipped (see
+    /// `registry.rs`). The record is read only when no marked policy answered.
     pub(crate) async fn instance_policies(
         &self,
         instance: &str,
         op: &'static str,
     ) -> Result<Vec<Policy>> {
-        let (record, marked) = futures::try_join!(
-            self.system.get(instance),
-            self.system.all_policies(instance)
-        )?;
-        match record {
-            None => return Err(Error::not_found(ResourceKind::Instance, instance)),
-            Some(r) if !r.policy_markers => return self.listed_policies(instance, op).await,
-            Some(_) => {}
-        }
+        let marked = self.system.all_policies(instance).await?;
         let read: Vec<Result<Option<Policy>>> = futures::stream::iter(marked)
             .map(|name| async move {
                 match self.policy_info(instance, &name, op).await {
@@ -105,12 +99,20 @@ impl<D: Dialect> MadminProvider<D> {
             .buffered(8)
             .collect()
             .await;
-        Ok(read
+        let found: Vec<Policy> = read
             .into_iter()
             .collect::<Result<Vec<_>>>()?
             .into_iter()
             .flatten()
-            .collect())
+            .collect();
+        if !found.is_empty() {
+            return Ok(found);
+        }
+        match self.system.get(instance).await? {
+            None => Err(Error::not_found(ResourceKind::Instance, instance)),
+            Some(r) if !r.policy_markers => self.listed_policies(instance, op).await,
+            Some(_) => Ok(found),
+        }
     }
 
     /// Removes a policy (`remove-canned-policy`, 200 for a missing one), then its marker.
@@ -163,12 +165,20 @@ impl<D: Dialect> PolicyAdmin for MadminProvider<D> {
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "put_policy", instance = %instance))]
     async fn put_policy(&self, instance: &str, req: PutPolicy) -> Result<Policy> {
         let op = "put_policy";
-        self.require_instance(instance, op).await?;
-        // The marker first: a policy of a marked instance always has one (see `registry.rs`).
-        self.system
-            .put_policy(instance, &req.name)
+        // The record, not just its existence: the marker goes first, and only on an instance
+        // recorded with markers (see `instance_policies`).
+        let record = self
+            .system
+            .get(instance)
             .await
-            .map_err(|e| ctx::<D>(e, op))?;
+            .map_err(|e| ctx::<D>(e, op))?
+            .ok_or_else(|| ctx::<D>(Error::not_found(ResourceKind::Instance, instance), op))?;
+        if record.policy_markers {
+            self.system
+                .put_policy(instance, &req.name)
+                .await
+                .map_err(|e| ctx::<D>(e, op))?;
+        }
         let doc = req.document.to_json();
         self.write_policy(instance, &req.name, &req.document, &doc, op)
             .await?;

@@ -4,7 +4,8 @@
 //! Policy markers exist because listing an instance's policies any other way costs a
 //! server-wide `list-canned-policies`, which on RustFS 1.0.1 reloads every canned policy from
 //! storage (366 ms with 1,000 tenants on the server) and, overlapping a write, hides the new
-//! policy (see `canned.rs`). A marker is written before its policy and removed after it, so a
+//! policy (see `canned.rs`). Instances recorded with `policy_markers` (every instance made since)
+//! get them, others never do. A marker is written before its policy and removed after it, so a
 //! policy of a marked instance always has one; a marker whose policy is gone (a write refused,
 //! a delete cut short) is skipped by readers and removed with the instance.
 

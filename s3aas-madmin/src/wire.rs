@@ -44,6 +44,7 @@ impl UserInfo {
         let mut u = User::new(instance, name);
         u.enabled = self.status.as_deref() != Some("disabled");
         u.created = parse_time(self.updated_at.as_deref());
+        u.policies = Some(self.policies(instance));
         u
     }
 

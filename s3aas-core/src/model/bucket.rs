@@ -562,3 +562,25 @@ impl BucketUsage {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_reported_only_when_every_asked_setting_is_known() {
+        let mut b = Bucket::new("i", "b");
+        let asked = BucketParts::none().versioning().tags();
+        assert!(BucketParts::none().reported_by(&b, true));
+        assert!(!asked.reported_by(&b, true));
+        b.versioning = Some(Versioning::Enabled);
+        assert!(!asked.reported_by(&b, true), "tags still unknown");
+        b.tags = Some(Tags::new());
+        assert!(asked.reported_by(&b, true));
+        // An unknown quota counts as reported only where no quota can be known.
+        let quota = BucketParts::none().quota();
+        assert!(!quota.reported_by(&b, true));
+        assert!(quota.reported_by(&b, false));
+        assert!(!BucketParts::all().reported_by(&b, false));
+    }
+}

@@ -59,6 +59,11 @@ pub struct User {
     pub created: Option<OffsetDateTime>,
     /// Tags, when the backend stores them.
     pub tags: Option<Tags>,
+    /// The policies attached to the user, sorted, when the backend's user record carries them
+    /// (RustFS and MinIO do, in listings too); `None`: ask
+    /// [`list_attached_policies`](crate::provider::PolicyAdmin::list_attached_policies).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub policies: Option<Vec<String>>,
 }
 
 impl User {
@@ -70,6 +75,7 @@ impl User {
             enabled: true,
             created: None,
             tags: None,
+            policies: None,
         }
     }
 }

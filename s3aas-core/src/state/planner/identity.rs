@@ -175,11 +175,16 @@ impl Planner<'_> {
         }
         if let Some(want) = &u.policies {
             if self.caps.policy_attach {
-                self.reads += 1;
-                let attached = self
-                    .c
-                    .list_attached_policies(&self.tenant.instance, name)
-                    .await?;
+                // The listing's record says, when the backend's carries them.
+                let attached = match have.policies.clone() {
+                    Some(p) => p,
+                    None => {
+                        self.reads += 1;
+                        self.c
+                            .list_attached_policies(&self.tenant.instance, name)
+                            .await?
+                    }
+                };
                 for p in want.iter().filter(|p| !attached.contains(p)) {
                     self.attach(name, p, true);
                 }
