@@ -217,11 +217,12 @@ proptest! {
     }
 }
 
-/// A provider that fails the n-th change it is asked to make (reads pass through).
+/// A provider that fails the n-th change it is asked to make (reads pass through, counted).
 #[derive(Debug)]
 struct FailNth {
     inner: Arc<MemoryProvider>,
     left: std::sync::atomic::AtomicI64,
+    reads: std::sync::atomic::AtomicU32,
 }
 
 impl FailNth {
@@ -238,7 +239,10 @@ impl FailNth {
 }
 
 macro_rules! pass {
-    ($self:ident . $m:ident ( $($a:expr),* )) => { $self.inner.$m($($a),*).await };
+    ($self:ident . $m:ident ( $($a:expr),* )) => {{
+        $self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        $self.inner.$m($($a),*).await
+    }};
 }
 macro_rules! change {
     ($self:ident . $m:ident ( $($a:expr),* )) => {{ $self.tick()?; $self.inner.$m($($a),*).await }};
@@ -392,7 +396,7 @@ proptest! {
         rt().block_on(async {
             let mem = Arc::new(MemoryProvider::new());
             let spec = Spec::new(vec![tenant("acme", &s)]);
-            let failing = Client::new(Arc::new(FailNth { inner: mem.clone(), left: nth.into() }));
+            let failing = Client::new(Arc::new(FailNth { inner: mem.clone(), left: nth.into(), reads: Default::default() }));
             let plan = state::plan(&failing, &spec).await.unwrap();
             let report = state::apply(&failing, &plan, Default::default()).await;
             let t = &report.tenants[0];
@@ -409,6 +413,51 @@ proptest! {
             } else {
                 prop_assert!(executable(&again).is_empty());
             }
+            Ok(())
+        })?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    /// A plan reads ahead (all of a tenant's bucket, attachment and key reads at once): it must
+    /// read exactly what it reports, never something it then does not use.
+    #[test]
+    fn a_plan_makes_exactly_the_reads_it_reports(
+        before in shape(),
+        after in shape(),
+        absent in proptest::collection::vec(any::<bool>(), 8),
+        claim_foreign in proptest::option::of(any::<bool>()),
+    ) {
+        rt().block_on(async {
+            let mem = Arc::new(MemoryProvider::new());
+            let c = Client::new(mem.clone());
+            let earlier = Spec::new(vec![tenant("acme", &before)]);
+            let p0 = state::plan(&c, &earlier).await.unwrap();
+            prop_assert!(state::apply(&c, &p0, Default::default()).await.is_complete());
+            mem.create_user("acme", CreateUser::new("foreign")).await.unwrap();
+            let counting = Arc::new(FailNth { inner: mem.clone(), left: i64::MAX.into(), reads: Default::default() });
+            // Some buckets and users to delete, and the foreign user claimed (adopted or, not
+            // adopted, a conflict): the paths where a plan reads less.
+            let mut t = tenant("acme", &after);
+            for (b, gone) in t.buckets.iter_mut().zip(&absent) {
+                if *gone { b.ensure = Ensure::Absent; }
+            }
+            for (u, gone) in t.users.iter_mut().zip(absent.iter().rev()) {
+                if *gone { u.ensure = Ensure::Absent; }
+            }
+            if let Some(adopt) = claim_foreign {
+                let mut u = UserState::new("foreign");
+                u.adopt = adopt;
+                u.policies = Some(Vec::new());
+                u.keys.push(KeyState::new("k0"));
+                t.users.push(u);
+            }
+            let spec = Spec::new(vec![t]);
+            let plan = state::plan(&Client::new(counting.clone()), &spec).await.unwrap();
+            let made = counting.reads.load(std::sync::atomic::Ordering::SeqCst);
+            prop_assert_eq!(made, plan.reads(), "plan:\n{}", plan);
             Ok(())
         })?;
     }

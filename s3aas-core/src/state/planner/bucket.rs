@@ -3,23 +3,27 @@
 use super::*;
 
 impl Planner<'_> {
-    /// The bucket with every setting the spec manages known (and its tags, which carry the
-    /// desired state's mark): the listed one if it reports them, else read, asking only for
-    /// those (a backend reading settings one request each skips the others).
-    pub(super) async fn full_bucket(&mut self, b: &BucketState, listed: &Bucket) -> Result<Bucket> {
+    /// The settings to read for a listed bucket: every setting the spec manages and its tags
+    /// (which carry the desired state's mark); `None` when the listing reports them all.
+    pub(super) fn bucket_read(&self, b: &BucketState, listed: &Bucket) -> Option<BucketParts> {
         let mut parts = BucketParts::none().tags();
         parts.versioning = b.versioning.is_some();
         parts.encryption = b.encryption.is_some();
         parts.object_lock = b.object_lock.is_some();
         parts.quota = b.quota.is_some();
         parts.policy = b.policy.is_some();
-        if parts.reported_by(listed, self.caps.bucket_quota.at_creation()) {
+        (!parts.reported_by(listed, self.caps.bucket_quota.at_creation())).then_some(parts)
+    }
+
+    /// The bucket with every setting the spec manages known: the listed one if it reports
+    /// them, else read, asking only for those (a backend reading settings one request each
+    /// skips the others).
+    pub(super) async fn full_bucket(&mut self, b: &BucketState, listed: &Bucket) -> Result<Bucket> {
+        let Some(parts) = self.bucket_read(b, listed) else {
             return Ok(listed.clone());
-        }
+        };
         self.reads += 1;
-        self.c
-            .get_bucket_parts(&self.tenant.instance, &listed.name, parts)
-            .await
+        self.bucket_parts(&listed.name, parts).await
     }
 
     pub(super) fn create_bucket(&mut self, b: &BucketState) {

@@ -109,6 +109,24 @@ impl Planner<'_> {
         );
     }
 
+    /// Whether an existing user is a conflict (its plan then ends before its attachments and
+    /// keys are read). Users can be marked only at creation (no backend changes a user's tags
+    /// later), so an unmarked user is a conflict only where marks exist and it is not adopted.
+    pub(super) fn user_conflict(&self, u: &UserState, have: &User) -> bool {
+        self.caps.user_tags && origin(have.tags.as_ref()) == Origin::Unknown && !u.adopt
+    }
+
+    /// Whether the user's attached policies must be read: the spec names them and the
+    /// listing's record does not carry them (some backends' do).
+    pub(super) fn attachments_read(&self, u: &UserState, have: &User) -> bool {
+        u.policies.is_some() && self.caps.policy_attach && have.policies.is_none()
+    }
+
+    /// Whether the user's keys must be read: the spec names keys, or prune may delete others.
+    pub(super) fn keys_read(&self, u: &UserState) -> bool {
+        !u.keys.is_empty() || self.tenant.prune
+    }
+
     pub(super) async fn user(&mut self, u: &UserState, have: Option<&User>) -> Result<()> {
         let name = u.name.as_str();
         let Some(have) = have else {
@@ -126,9 +144,7 @@ impl Planner<'_> {
             ));
             return Ok(());
         }
-        // Users can be marked only at creation (no backend changes a user's tags later), so an
-        // unmarked user is a conflict only where marks exist and it is not adopted.
-        if self.caps.user_tags && origin(have.tags.as_ref()) == Origin::Unknown && !u.adopt {
+        if self.user_conflict(u, have) {
             self.push(Change::blocked(
                 Op::Conflict,
                 ResourceKind::User,
@@ -180,9 +196,7 @@ impl Planner<'_> {
                     Some(p) => p,
                     None => {
                         self.reads += 1;
-                        self.c
-                            .list_attached_policies(&self.tenant.instance, name)
-                            .await?
+                        self.attached(name).await?
                     }
                 };
                 for p in want.iter().filter(|p| !attached.contains(p)) {
@@ -275,11 +289,11 @@ impl Planner<'_> {
 
     pub(super) async fn keys(&mut self, u: &UserState) -> Result<()> {
         let user = u.name.as_str();
-        if u.keys.is_empty() && !self.tenant.prune {
+        if !self.keys_read(u) {
             return Ok(());
         }
         self.reads += 1;
-        let have = self.c.list_access_keys(&self.tenant.instance, user).await?;
+        let have = self.user_keys(user).await?;
         let mut claimed = BTreeSet::new();
         for k in &u.keys {
             let key_name = format!("{user}/{}", k.name);

@@ -1,10 +1,12 @@
 //! Planning one tenant: read what the server holds (one listing pass per resource kind, plus
 //! the reads the traits offer no bulk form of), compare it with the spec, and list the changes.
 //! This file holds the planner, the instance and the listings; `bucket.rs` the buckets;
-//! `identity.rs` the users, policies, attachments and keys.
+//! `identity.rs` the users, policies, attachments and keys; `prefetch.rs` the reads made at
+//! once after the listings.
 
 mod bucket;
 mod identity;
+mod prefetch;
 
 use super::plan::{Action, Change, Op, Origin, Orphan, TenantPlan, wanted};
 use super::spec::{BucketState, Ensure, KeyState, PolicyState, TenantState, UserState};
@@ -72,6 +74,8 @@ struct Planner<'a> {
     backend: &'static str,
     tenant: &'a TenantState,
     reads: u32,
+    /// Answers read ahead after the listings (see `prefetch.rs`).
+    pre: prefetch::Prefetched,
     changes: Vec<Change>,
     orphans: Vec<Orphan>,
     now: OffsetDateTime,
@@ -85,6 +89,7 @@ pub(crate) async fn plan_tenant(c: &Client, t: &TenantState) -> Result<TenantPla
         backend: c.backend(),
         tenant: t,
         reads: 0,
+        pre: prefetch::Prefetched::default(),
         changes: Vec::new(),
         orphans: Vec::new(),
         now: OffsetDateTime::now_utc(),
@@ -142,6 +147,7 @@ impl Planner<'_> {
         };
         self.instance_settings(&inst);
         let (buckets, users, policies) = self.listings().await?;
+        self.prefetch(&buckets, &users).await;
         for b in &t.buckets {
             self.bucket(b, buckets.get(&b.name)).await?;
         }
