@@ -1,6 +1,7 @@
-//! HTTP requests per trait operation, counted on the wire against a real RustFS 1.0.1 (issue
-//! #19), for the RustFS backend (`/rustfs/admin/v3`) and the MinIO backend (the same server's
-//! `/minio/admin/v3`).
+//! HTTP requests per trait operation, counted on the wire (issue #19): against a real RustFS
+//! 1.0.1 for the RustFS backend (`/rustfs/admin/v3`) and the MinIO backend (the same server's
+//! `/minio/admin/v3`), against a real Ceph RGW and a real SeaweedFS for theirs. An operation a
+//! backend does not offer (its capability is off) is not run and shows as `–`.
 //!
 //! Each provider talks to the server through [`FaultProxy`] with no faults: the proxy counts
 //! and records every request line (S3 and admin alike). Every operation runs once, in order, on
@@ -8,16 +9,21 @@
 //! counts are compared with the round-trip table in the README, which is the single place the
 //! figures live: a change in either fails this target, printing the measured table and each
 //! operation's requests. Skipped, with one line saying so, when no RustFS binary is installed
-//! (`S3AAS_REQUIRE_RUSTFS=1` turns the skip into a failure).
+//! (`S3AAS_REQUIRE_RUSTFS=1` turns the skip into a failure); the Ceph and SeaweedFS columns
+//! likewise when those servers are not installed (`S3AAS_REQUIRE_CEPH`,
+//! `S3AAS_REQUIRE_SEAWEEDFS`).
 
+use s3aas::ceph::CephProvider;
 use s3aas::minio::MinioProvider;
 use s3aas::prelude::*;
 use s3aas::rustfs::RustfsProvider;
+use s3aas::seaweedfs::SeaweedfsProvider;
 use s3aas::{PolicyDocument, PutPolicy, SecretString};
+use s3aas_fakes::ceph::CephCluster;
 use s3aas_fakes::fault_proxy::{FaultConfig, FaultProxy};
 use s3aas_fakes::rustfs::RustfsServer;
+use s3aas_fakes::seaweedfs::SeaweedfsServer;
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 /// The README section holding the table.
 const README_HEADING: &str = "### Round trips per operation";
@@ -28,9 +34,24 @@ struct Counted {
     lines: Vec<String>,
 }
 
-async fn measure(p: &dyn ObjectStoreProvider, proxy: &FaultProxy) -> Vec<(&'static str, Counted)> {
+/// Each operation's count, in the README's order; `None`: the backend does not offer it.
+type Measured = Vec<(&'static str, Option<Counted>)>;
+
+async fn measure(p: &dyn ObjectStoreProvider, proxy: &FaultProxy) -> Measured {
     let mut out = Vec::new();
     let mut mark = (proxy.stats().requests, proxy.events().len());
+    let caps = p.capabilities();
+    // Run only where the backend offers it (`None` otherwise, counted as `–`).
+    macro_rules! op_if {
+        ($on:expr, $name:expr, $call:expr) => {{
+            if $on {
+                Some(op!($name, $call))
+            } else {
+                out.push(($name, None));
+                None
+            }
+        }};
+    }
     macro_rules! op {
         ($name:expr, $call:expr) => {{
             let r = $call.await;
@@ -49,7 +70,7 @@ async fn measure(p: &dyn ObjectStoreProvider, proxy: &FaultProxy) -> Vec<(&'stat
                 .iter()
                 .filter(|l| !l.ends_with("/admin/v3/info"))
                 .count() as u64;
-            out.push(($name, Counted { requests, lines }));
+            out.push(($name, Some(Counted { requests, lines })));
             mark = (n, ev.len());
             let _ = mark; // read by the next operation, if any
             r.unwrap()
@@ -62,12 +83,13 @@ async fn measure(p: &dyn ObjectStoreProvider, proxy: &FaultProxy) -> Vec<(&'stat
     );
     op!("get_instance", p.get_instance(i));
     op!("list_instances", p.list_instances(ListOptions::new()));
+    let mut create = CreateBucket::new("rt-b2").versioning(true);
+    if caps.bucket_tags.at_creation() {
+        create = create.tag("team", "a");
+    }
     let made = op!(
         "create_bucket (versioned, tagged)",
-        p.create_bucket(
-            i,
-            CreateBucket::new("rt-b2").versioning(true).tag("team", "a")
-        )
+        p.create_bucket(i, create)
     );
     let mut got = op!("get_bucket", p.get_bucket(i, "rt-b2"));
     // The create's answer is built from what was set, not read back: it must say what a read
@@ -82,13 +104,27 @@ async fn measure(p: &dyn ObjectStoreProvider, proxy: &FaultProxy) -> Vec<(&'stat
     op!("create_user", p.create_user(i, CreateUser::new(u)));
     op!("get_user", p.get_user(i, u));
     op!("list_users", p.list_users(i, ListOptions::new()));
-    op!("set_user_enabled", p.set_user_enabled(i, u, true));
+    op_if!(
+        caps.user_disable,
+        "set_user_enabled",
+        p.set_user_enabled(i, u, true)
+    );
     let doc = PolicyDocument::bucket_read_write("rt-b2");
-    op!("put_policy", p.put_policy(i, PutPolicy::new("rw", doc)));
-    op!("get_policy", p.get_policy(i, "rw"));
-    op!("list_policies", p.list_policies(i, ListOptions::new()));
-    op!("attach_policy", p.attach_policy(i, u, "rw"));
-    op!("list_attached_policies", p.list_attached_policies(i, u));
+    let pol = caps.policies;
+    op_if!(
+        pol,
+        "put_policy",
+        p.put_policy(i, PutPolicy::new("rw", doc))
+    );
+    op_if!(pol, "get_policy", p.get_policy(i, "rw"));
+    op_if!(pol, "list_policies", p.list_policies(i, ListOptions::new()));
+    let attach = pol && caps.policy_attach;
+    op_if!(attach, "attach_policy", p.attach_policy(i, u, "rw"));
+    op_if!(
+        caps.policy_attach,
+        "list_attached_policies",
+        p.list_attached_policies(i, u)
+    );
     let k = op!(
         "create_access_key",
         p.create_access_key(i, u, CreateAccessKey::new())
@@ -96,7 +132,8 @@ async fn measure(p: &dyn ObjectStoreProvider, proxy: &FaultProxy) -> Vec<(&'stat
     let id = k.key.id.clone();
     op!("list_access_keys", p.list_access_keys(i, u));
     op!("get_access_key", p.get_access_key(i, u, &id));
-    op!(
+    op_if!(
+        caps.access_key_disable,
         "set_access_key_enabled",
         p.set_access_key_enabled(i, u, &id, true)
     );
@@ -106,8 +143,8 @@ async fn measure(p: &dyn ObjectStoreProvider, proxy: &FaultProxy) -> Vec<(&'stat
     );
     let id = r.new.key.id.clone();
     op!("delete_access_key", p.delete_access_key(i, u, &id));
-    op!("detach_policy", p.detach_policy(i, u, "rw"));
-    op!("delete_policy", p.delete_policy(i, "rw"));
+    op_if!(attach, "detach_policy", p.detach_policy(i, u, "rw"));
+    op_if!(pol, "delete_policy", p.delete_policy(i, "rw"));
     op!("delete_user", p.delete_user(i, u));
     op!(
         "delete_bucket",
@@ -250,8 +287,12 @@ async fn batched_group_changes(p: &RustfsProvider, proxy: &FaultProxy) {
     );
 }
 
-/// The README table: operation → (RustFS, MinIO) requests.
-fn readme_table() -> BTreeMap<String, (u64, u64)> {
+/// The backends of the README table, in its column order.
+const BACKENDS: [&str; 4] = ["RustFS", "MinIO", "Ceph RGW", "SeaweedFS"];
+
+/// The README table: operation → requests per backend, in `BACKENDS` order (`None`: `–`, not
+/// offered).
+fn readme_table() -> BTreeMap<String, Vec<Option<u64>>> {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .expect("README.md");
     // No section yet reads as an empty table: every operation then shows as a mismatch.
@@ -262,14 +303,67 @@ fn readme_table() -> BTreeMap<String, (u64, u64)> {
             break;
         }
         let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
-        let (Some(op), Some(a), Some(b)) = (cells.first(), cells.get(1), cells.get(2)) else {
+        let Some(op) = cells.first() else {
             continue;
         };
-        if let (Ok(a), Ok(b)) = (a.parse(), b.parse()) {
-            rows.insert(op.trim_matches('`').to_string(), (a, b));
+        let counts: Option<Vec<Option<u64>>> = (1..=BACKENDS.len())
+            .map(|c| match cells.get(c).copied() {
+                Some("–") => Some(None),
+                Some(n) => n.parse().ok().map(Some),
+                None => None,
+            })
+            .collect();
+        if let Some(counts) = counts {
+            rows.insert(op.trim_matches('`').to_string(), counts);
         }
     }
     rows
+}
+
+/// A proxy counting every request to `endpoint` (`http://host:port`).
+async fn counting_proxy(endpoint: &str) -> FaultProxy {
+    let upstream = endpoint
+        .trim_start_matches("http://")
+        .parse()
+        .expect("loopback address");
+    FaultProxy::start(upstream, FaultConfig::new(1).record_all(true))
+        .await
+        .expect("proxy")
+}
+
+/// Counts on a warm provider (its first call already made: one-off probes are not counted).
+async fn warm_and_measure(p: &dyn ObjectStoreProvider, proxy: &FaultProxy) -> Measured {
+    p.list_instances(ListOptions::new()).await.expect("warm");
+    measure(p, proxy).await
+}
+
+/// RustFS and MinIO on one RustFS server, with the checks that need two clients of it.
+async fn on_rustfs(server: &RustfsServer) -> [Measured; 2] {
+    let (pr, pm) = (
+        counting_proxy(&server.endpoint).await,
+        counting_proxy(&server.endpoint).await,
+    );
+    let secret = || SecretString::from(server.secret_key.clone());
+    let rustfs = RustfsProvider::builder(pr.endpoint(), &server.access_key, secret())
+        .build()
+        .expect("rustfs provider");
+    let minio = MinioProvider::builder(pm.endpoint(), &server.access_key, secret())
+        .system_bucket("s3aas-system-minio")
+        .build()
+        .expect("minio provider");
+    rustfs
+        .list_instances(ListOptions::new())
+        .await
+        .expect("warm");
+    let direct = RustfsProvider::builder(&server.endpoint, &server.access_key, secret())
+        .build()
+        .expect("second rustfs provider");
+    two_clients(&rustfs, &direct).await;
+    println!("two clients on one server: every change seen at once");
+    batched_group_changes(&rustfs, &pr).await;
+    let a = warm_and_measure(&rustfs, &pr).await;
+    let b = warm_and_measure(&minio, &pm).await;
+    [a, b]
 }
 
 fn main() {
@@ -281,68 +375,95 @@ fn main() {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let ok = rt.block_on(async {
-        let upstream = server
-            .endpoint
-            .trim_start_matches("http://")
-            .parse()
-            .expect("loopback address");
-        let cfg = || FaultConfig::new(1).record_all(true);
-        let (pr, pm) = (
-            FaultProxy::start(upstream, cfg()).await.expect("proxy"),
-            FaultProxy::start(upstream, cfg()).await.expect("proxy"),
-        );
-        let secret = || SecretString::from(server.secret_key.clone());
-        let rustfs = RustfsProvider::builder(pr.endpoint(), &server.access_key, secret())
-            .build()
-            .expect("rustfs provider");
-        let minio = MinioProvider::builder(pm.endpoint(), &server.access_key, secret())
-            .system_bucket("s3aas-system-minio")
-            .build()
-            .expect("minio provider");
-        // Warm up: the first call of a provider may probe the server once.
-        rustfs.list_instances(ListOptions::new()).await.expect("warm");
-        minio.list_instances(ListOptions::new()).await.expect("warm");
-        let direct = RustfsProvider::builder(&server.endpoint, &server.access_key, secret())
-            .build()
-            .expect("second rustfs provider");
-        two_clients(&rustfs, &direct).await;
-        println!("two clients on one server: every change seen at once");
-        batched_group_changes(&rustfs, &pr).await;
-        let a = measure(&rustfs, &pr).await;
-        let b = measure(&minio, &pm).await;
-        tokio::time::sleep(Duration::from_millis(10)).await;
-        let readme = readme_table();
-        let mut ok = true;
-        println!("| operation | RustFS | MinIO |");
-        println!("| --- | --- | --- |");
-        for ((op, ra), (_, rb)) in a.iter().zip(&b) {
-            println!("| `{op}` | {} | {} |", ra.requests, rb.requests);
-        }
-        for ((op, ra), (_, rb)) in a.iter().zip(&b) {
-            let want = readme.get(*op).copied();
-            let trace = std::env::var_os("S3AAS_ROUND_TRIPS_TRACE").is_some();
-            if trace || want != Some((ra.requests, rb.requests)) {
-                ok &= want == Some((ra.requests, rb.requests));
+    let [rustfs, minio] = rt.block_on(on_rustfs(&server));
+    drop(server);
+    let mut columns: Vec<Option<Measured>> = vec![Some(rustfs), Some(minio)];
+    // Each server is stopped (by pid, on drop) before the next starts.
+    columns.push(
+        CephCluster::start_or_skip("round trips per operation on Ceph RGW").map(|cluster| {
+            rt.block_on(async {
+                let (endpoint, access, secret) = cluster.credentials();
+                let proxy = counting_proxy(&endpoint).await;
+                let p =
+                    CephProvider::builder(proxy.endpoint(), &access, SecretString::from(secret))
+                        .build()
+                        .expect("ceph provider");
+                warm_and_measure(&p, &proxy).await
+            })
+        }),
+    );
+    columns.push(
+        SeaweedfsServer::start_or_skip("round trips per operation on SeaweedFS").map(|server| {
+            let c = &server.conn;
+            rt.block_on(async {
+                let proxy = counting_proxy(&c.endpoint).await;
+                let p = SeaweedfsProvider::builder(
+                    proxy.endpoint(),
+                    &c.access_key,
+                    SecretString::from(c.secret_key.clone()),
+                )
+                .build()
+                .expect("seaweedfs provider");
+                warm_and_measure(&p, &proxy).await
+            })
+        }),
+    );
+    drop(rt);
+    let readme = readme_table();
+    let cell = |m: &Option<Counted>| {
+        m.as_ref()
+            .map_or("–".to_string(), |c| c.requests.to_string())
+    };
+    let ops: Vec<&str> = columns[0]
+        .as_ref()
+        .expect("rustfs")
+        .iter()
+        .map(|(op, _)| *op)
+        .collect();
+    println!("| operation | {} |", BACKENDS.join(" | "));
+    println!("|{}", " --- |".repeat(BACKENDS.len() + 1));
+    for (row, op) in ops.iter().enumerate() {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| c.as_ref().map_or("not run".into(), |c| cell(&c[row].1)))
+            .collect();
+        println!("| `{op}` | {} |", cells.join(" | "));
+    }
+    let trace = std::env::var_os("S3AAS_ROUND_TRIPS_TRACE").is_some();
+    let mut ok = true;
+    for (k, (col, backend)) in columns.iter().zip(BACKENDS).enumerate() {
+        let Some(col) = col else {
+            continue;
+        };
+        for (op, counted) in col {
+            let measured = counted.as_ref().map(|c| c.requests);
+            let want = readme.get(*op).map(|r| r[k]);
+            let same = want == Some(measured);
+            ok &= same;
+            if trace || !same {
+                let lines = counted
+                    .as_ref()
+                    .map(|c| c.lines.join("\n          "))
+                    .unwrap_or_default();
                 println!(
-                    "{} {op}: measured RustFS {} / MinIO {}, README {want:?}\n  rustfs: {}\n  minio:  {}",
-                    if want == Some((ra.requests, rb.requests)) { "ok" } else { "MISMATCH" },
-                    ra.requests,
-                    rb.requests,
-                    ra.lines.join("\n          "),
-                    rb.lines.join("\n          ")
+                    "{} {backend} {op}: measured {measured:?}, README {want:?}\n          {lines}",
+                    if same { "ok" } else { "MISMATCH" },
                 );
             }
         }
-        if ok {
-            println!(
-                "real-server round-trips: {} operations counted on both admin APIs, as the README says",
-                a.len()
-            );
-        }
-        ok
-    });
-    drop(rt);
-    drop(server);
+    }
+    if ok {
+        let ran: Vec<&str> = columns
+            .iter()
+            .zip(BACKENDS)
+            .filter(|(c, _)| c.is_some())
+            .map(|(_, b)| b)
+            .collect();
+        println!(
+            "real-server round-trips: {} operations counted on {}, as the README says",
+            ops.len(),
+            ran.join(", ")
+        );
+    }
     std::process::exit(if ok { 0 } else { 101 });
 }

@@ -194,6 +194,38 @@ impl BucketAdmin for CephProvider {
         Ok(b)
     }
 
+    async fn get_bucket_parts(
+        &self,
+        instance: &str,
+        name: &str,
+        parts: BucketParts,
+    ) -> Result<Bucket> {
+        use s3aas_http::s3::read_if;
+        const OP: &str = "get_bucket";
+        self.system(instance, OP).await?;
+        // The bucket's Admin Ops stats say whether it is the instance's and carry its tags,
+        // quota and creation time; the S3 reads are made only for the settings asked for.
+        let stats = self
+            .bucket_stats(instance, name, OP)
+            .await?
+            .ok_or_else(|| ctx(Error::not_found(ResourceKind::Bucket, name), OP))?;
+        let s3 = self.tenant_s3(instance, OP).await?;
+        let (versioning, policy, lock) = futures::try_join!(
+            read_if(parts.versioning, s3.get_versioning(name)),
+            read_if(parts.policy, s3.get_policy(name)),
+            read_if(parts.object_lock, s3.get_object_lock(name)),
+        )
+        .map_err(|e| ctx(e, OP))?;
+        let mut b = Bucket::new(instance, name);
+        b.created = stats.creation_time.as_deref().and_then(parse_time);
+        b.versioning = versioning;
+        b.policy = policy;
+        b.object_lock = lock;
+        b.tags = Some(stats.tagset.clone().unwrap_or_default());
+        b.quota = Some(crate::quota::from_rgw(&stats.bucket_quota));
+        Ok(b)
+    }
+
     async fn list_buckets(&self, instance: &str, opts: ListOptions) -> Result<Page<Bucket>> {
         const OP: &str = "list_buckets";
         self.system(instance, OP).await?;

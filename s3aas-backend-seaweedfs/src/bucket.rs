@@ -218,6 +218,32 @@ impl BucketAdmin for SeaweedfsProvider {
         self.bucket_state(instance, name, tags, OP).await
     }
 
+    async fn get_bucket_parts(
+        &self,
+        instance: &str,
+        name: &str,
+        parts: BucketParts,
+    ) -> Result<Bucket> {
+        use s3aas_http::s3::read_if;
+        const OP: &str = "get_bucket";
+        // The ownership check reads the tags: they come for free.
+        let tags = self.require_bucket(instance, name, OP).await?;
+        let (versioning, encryption, policy, lock) = futures::try_join!(
+            read_if(parts.versioning, self.s3.get_versioning(name)),
+            read_if(parts.encryption, self.s3.get_encryption(name)),
+            read_if(parts.policy, self.s3.get_policy(name)),
+            read_if(parts.object_lock, self.s3.get_object_lock(name)),
+        )
+        .map_err(|e| ctx(e, OP).with_resource(ResourceKind::Bucket, name))?;
+        let mut b = Bucket::new(instance, name);
+        b.versioning = versioning;
+        b.encryption = encryption;
+        b.policy = policy;
+        b.object_lock = lock;
+        b.tags = Some(visible(tags));
+        Ok(b)
+    }
+
     async fn list_buckets(&self, instance: &str, opts: ListOptions) -> Result<Page<Bucket>> {
         const OP: &str = "list_buckets";
         self.require_instance(instance, OP).await?;

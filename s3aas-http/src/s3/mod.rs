@@ -28,6 +28,12 @@ pub use replication::{
 use xml::{content_md5, parse_xml, require_root};
 pub use xml::{parse_bucket_list, xml_escape};
 
+/// `read`'s answer when `on`, else `None` without running it: for reading only the bucket
+/// settings a caller asked for (`get_bucket_parts`), all at once.
+pub async fn read_if<T>(on: bool, read: impl Future<Output = Result<T>>) -> Result<Option<T>> {
+    if on { read.await.map(Some) } else { Ok(None) }
+}
+
 /// An object version, for listing and deleting.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ObjectVersion {
