@@ -9,6 +9,22 @@ fn parse_time(s: &str) -> Option<OffsetDateTime> {
 }
 
 impl CephProvider {
+    /// An instance's bucket, for reading it: its Admin Ops stats (which say whether it is the
+    /// instance's) and the instance's S3 client. `NotFound` for a missing instance or bucket.
+    async fn owned_bucket(
+        &self,
+        instance: &str,
+        name: &str,
+        op: &'static str,
+    ) -> Result<(BucketStats, S3Client)> {
+        self.system(instance, op).await?;
+        let stats = self
+            .bucket_stats(instance, name, op)
+            .await?
+            .ok_or_else(|| ctx(Error::not_found(ResourceKind::Bucket, name), op))?;
+        Ok((stats, self.tenant_s3(instance, op).await?))
+    }
+
     /// Deletes a bucket with everything in it (`DELETE /admin/bucket?purge-objects=true`); a
     /// missing bucket is success.
     pub(crate) async fn purge_bucket(
@@ -166,12 +182,7 @@ impl BucketAdmin for CephProvider {
 
     async fn get_bucket(&self, instance: &str, name: &str) -> Result<Bucket> {
         const OP: &str = "get_bucket";
-        self.system(instance, OP).await?;
-        let stats = self
-            .bucket_stats(instance, name, OP)
-            .await?
-            .ok_or_else(|| ctx(Error::not_found(ResourceKind::Bucket, name), OP))?;
-        let s3 = self.tenant_s3(instance, OP).await?;
+        let (stats, s3) = self.owned_bucket(instance, name, OP).await?;
         let caps = self.capabilities();
         // Lifecycle, CORS and the object-lock configuration (lock and default retention).
         let mut b = Bucket::new(instance, name);
@@ -202,14 +213,9 @@ impl BucketAdmin for CephProvider {
     ) -> Result<Bucket> {
         use s3aas_http::s3::read_if;
         const OP: &str = "get_bucket";
-        self.system(instance, OP).await?;
-        // The bucket's Admin Ops stats say whether it is the instance's and carry its tags,
-        // quota and creation time; the S3 reads are made only for the settings asked for.
-        let stats = self
-            .bucket_stats(instance, name, OP)
-            .await?
-            .ok_or_else(|| ctx(Error::not_found(ResourceKind::Bucket, name), OP))?;
-        let s3 = self.tenant_s3(instance, OP).await?;
+        // The stats carry the tags, quota and creation time; the S3 reads are made only for
+        // the settings asked for.
+        let (stats, s3) = self.owned_bucket(instance, name, OP).await?;
         let (versioning, policy, lock) = futures::try_join!(
             read_if(parts.versioning, s3.get_versioning(name)),
             read_if(parts.policy, s3.get_policy(name)),
