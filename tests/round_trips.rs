@@ -351,10 +351,6 @@ async fn on_rustfs(server: &RustfsServer) -> [Measured; 2] {
         .system_bucket("s3aas-system-minio")
         .build()
         .expect("minio provider");
-    rustfs
-        .list_instances(ListOptions::new())
-        .await
-        .expect("warm");
     let direct = RustfsProvider::builder(&server.endpoint, &server.access_key, secret())
         .build()
         .expect("second rustfs provider");

@@ -211,22 +211,18 @@ impl BucketAdmin for CephProvider {
         name: &str,
         parts: BucketParts,
     ) -> Result<Bucket> {
-        use s3aas_http::s3::read_if;
         const OP: &str = "get_bucket";
         // The stats carry the tags, quota and creation time; the S3 reads are made only for
-        // the settings asked for.
+        // the settings asked for. RGW does not report encryption (`get_bucket` leaves it
+        // unknown too), so it is never read.
         let (stats, s3) = self.owned_bucket(instance, name, OP).await?;
-        let (versioning, policy, lock) = futures::try_join!(
-            read_if(parts.versioning, s3.get_versioning(name)),
-            read_if(parts.policy, s3.get_policy(name)),
-            read_if(parts.object_lock, s3.get_object_lock(name)),
-        )
-        .map_err(|e| ctx(e, OP))?;
+        let mut parts = parts;
+        parts.encryption = false;
         let mut b = Bucket::new(instance, name);
+        s3.read_parts(name, parts, &mut b)
+            .await
+            .map_err(|e| ctx(e, OP))?;
         b.created = stats.creation_time.as_deref().and_then(parse_time);
-        b.versioning = versioning;
-        b.policy = policy;
-        b.object_lock = lock;
         b.tags = Some(stats.tagset.clone().unwrap_or_default());
         b.quota = Some(crate::quota::from_rgw(&stats.bucket_quota));
         Ok(b)

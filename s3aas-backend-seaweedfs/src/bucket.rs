@@ -224,22 +224,14 @@ impl BucketAdmin for SeaweedfsProvider {
         name: &str,
         parts: BucketParts,
     ) -> Result<Bucket> {
-        use s3aas_http::s3::read_if;
         const OP: &str = "get_bucket";
         // The ownership check reads the tags: they come for free.
         let tags = self.require_bucket(instance, name, OP).await?;
-        let (versioning, encryption, policy, lock) = futures::try_join!(
-            read_if(parts.versioning, self.s3.get_versioning(name)),
-            read_if(parts.encryption, self.s3.get_encryption(name)),
-            read_if(parts.policy, self.s3.get_policy(name)),
-            read_if(parts.object_lock, self.s3.get_object_lock(name)),
-        )
-        .map_err(|e| ctx(e, OP).with_resource(ResourceKind::Bucket, name))?;
         let mut b = Bucket::new(instance, name);
-        b.versioning = versioning;
-        b.encryption = encryption;
-        b.policy = policy;
-        b.object_lock = lock;
+        self.s3
+            .read_parts(name, parts, &mut b)
+            .await
+            .map_err(|e| ctx(e, OP).with_resource(ResourceKind::Bucket, name))?;
         b.tags = Some(visible(tags));
         Ok(b)
     }

@@ -49,16 +49,7 @@ impl<D: Dialect> MadminProvider<D> {
         op: &'static str,
         read: impl Future<Output = Result<Bucket>>,
     ) -> Result<Bucket> {
-        use futures::future::{Either, select};
-        let marker = std::pin::pin!(self.require_bucket(instance, name, op));
-        let read = std::pin::pin!(read);
-        let (created, bucket) = match select(marker, read).await {
-            Either::Left((created, read)) => {
-                let created = created?;
-                (created, read.await)
-            }
-            Either::Right((bucket, marker)) => (marker.await?, bucket),
-        };
+        let (created, bucket) = Self::gated(self.require_bucket(instance, name, op), read).await?;
         let mut b = bucket.map_err(|e| ctx::<D>(e, op))?;
         b.created = created;
         Ok(b)

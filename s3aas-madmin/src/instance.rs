@@ -238,18 +238,9 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
 
     #[tracing::instrument(level = "debug", skip_all, fields(backend = D::NAME, operation = "get_instance", instance = %id))]
     async fn get_instance(&self, id: &str) -> Result<Instance> {
-        use futures::future::{Either, select};
         // The record and the server's readiness at once: one wait instead of two. A missing
         // record answers without waiting for the probe (an unauthenticated health check).
-        let rec = std::pin::pin!(self.record(id, "get_instance"));
-        let ready = std::pin::pin!(self.admin.ready());
-        let (rec, ready) = match select(rec, ready).await {
-            Either::Left((rec, ready)) => {
-                let rec = rec?;
-                (rec, ready.await)
-            }
-            Either::Right((ready, rec)) => (rec.await?, ready),
-        };
+        let (rec, ready) = Self::gated(self.record(id, "get_instance"), self.admin.ready()).await?;
         self.instance_with(rec, &ready).await
     }
 

@@ -106,10 +106,25 @@ impl<D: Dialect> MadminProvider<D> {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        if on {
-            self.settle(f).await.map(Some)
-        } else {
-            Ok(None)
+        s3aas_http::s3::read_if(on, self.settle(f)).await
+    }
+
+    /// Runs `gate` and `read` at once and answers both, `gate`'s error winning: one wait instead
+    /// of two where `read` is only used if `gate` succeeds (`read` must change nothing). A
+    /// failing gate answers at once, dropping `read` (which may still be waiting, e.g. in
+    /// `settle`).
+    pub(crate) async fn gated<G, R>(
+        gate: impl Future<Output = Result<G>>,
+        read: impl Future<Output = R>,
+    ) -> Result<(G, R)> {
+        use futures::future::{Either, select};
+        let (gate, read) = (std::pin::pin!(gate), std::pin::pin!(read));
+        match select(gate, read).await {
+            Either::Left((g, read)) => {
+                let g = g?;
+                Ok((g, read.await))
+            }
+            Either::Right((r, gate)) => Ok((gate.await?, r)),
         }
     }
 

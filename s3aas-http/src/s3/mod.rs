@@ -6,7 +6,7 @@
 use crate::client::{HttpClient, Idempotency, Request, Response};
 use crate::sigv4::SigV4Signer;
 use http::Method;
-use s3aas_core::model::{Encryption, Tags, Versioning};
+use s3aas_core::model::{Bucket, BucketParts, Encryption, Tags, Versioning};
 use s3aas_core::{Error, ErrorKind, PolicyDocument, ResourceKind, Result};
 use serde::Deserialize;
 use url::Url;
@@ -420,6 +420,23 @@ impl S3Client {
         body.push_str("</TagSet></Tagging>");
         self.put_sub("put_bucket_tagging", bucket, "tagging", body, true)
             .await
+    }
+
+    /// Reads, at once, the settings `parts` names that live in S3 (versioning, encryption,
+    /// policy, whether object lock is on) into `b`; the others are left as they are. For
+    /// `get_bucket_parts` on backends whose bucket settings are S3 reads.
+    pub async fn read_parts(&self, bucket: &str, parts: BucketParts, b: &mut Bucket) -> Result<()> {
+        let (versioning, encryption, policy, lock) = tokio::try_join!(
+            read_if(parts.versioning, self.get_versioning(bucket)),
+            read_if(parts.encryption, self.get_encryption(bucket)),
+            read_if(parts.policy, self.get_policy(bucket)),
+            read_if(parts.object_lock, self.get_object_lock(bucket)),
+        )?;
+        b.versioning = versioning.or(b.versioning);
+        b.encryption = encryption.or(b.encryption);
+        b.policy = policy.or(b.policy.take());
+        b.object_lock = lock.or(b.object_lock);
+        Ok(())
     }
 
     /// `GET /{bucket}?object-lock`: whether object lock is enabled.
