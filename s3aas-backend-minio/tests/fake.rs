@@ -48,7 +48,10 @@ fn main() {
             .allow_local(true),
         )
         .label("minio-fake"));
-    let checks = rt.block_on(protocol_checks(&server.uri(), &fake));
+    let checks = rt.block_on(async {
+        protocol_checks(&server.uri(), &fake).await?;
+        readiness_checks(&server.uri(), &fake).await
+    });
     match &checks {
         Ok(()) => println!("minio-fake: protocol checks passed"),
         Err(e) => println!("minio-fake: protocol check FAILED: {e}"),
@@ -375,4 +378,56 @@ async fn protocol_checks(uri: &str, fake: &FakeMinio) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The readiness shown as an instance's status is probed at most once a second per provider
+/// (not once per instance), is never older than that, and `health()` always probes afresh.
+async fn readiness_checks(uri: &str, fake: &FakeMinio) -> Result<(), String> {
+    let p = provider(uri);
+    let e = |x: s3aas_core::Error| x.to_string();
+    p.create_instance(CreateInstance::new("ready"))
+        .await
+        .map_err(e)?;
+    let probes = || fake.state().health_probes;
+    let (before, started) = (probes(), std::time::Instant::now());
+    for _ in 0..50 {
+        let i = p.get_instance("ready").await.map_err(e)?;
+        if i.status != InstanceStatus::Active {
+            return Err(format!("a ready server shows {:?}", i.status));
+        }
+        p.list_instances(ListOptions::new()).await.map_err(e)?;
+    }
+    let (asked, allowed) = (probes() - before, started.elapsed().as_secs() + 1);
+    if asked == 0 || asked > allowed {
+        return Err(format!(
+            "100 instance reads probed readiness {asked} times (at most {allowed} in {:?})",
+            started.elapsed()
+        ));
+    }
+    fake.state().ready = false;
+    let health = p.health().await.map_err(e)?;
+    if health.ready {
+        return Err("health() answered from a kept probe".into());
+    }
+    // health()'s fresh answer is kept too: the instance shows it at once.
+    if p.get_instance("ready").await.map_err(e)?.status == InstanceStatus::Active {
+        return Err("an instance read right after health() ignored its answer".into());
+    }
+    fake.state().ready = true;
+    if !p.health().await.map_err(e)?.ready {
+        return Err("health() missed the server getting ready".into());
+    }
+    if p.get_instance("ready").await.map_err(e)?.status != InstanceStatus::Active {
+        return Err("an instance read right after health() ignored its answer".into());
+    }
+    fake.state().ready = false;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let status = p.get_instance("ready").await.map_err(e)?.status;
+    fake.state().ready = true;
+    if status == InstanceStatus::Active {
+        return Err("a kept readiness answer outlived its second".into());
+    }
+    p.delete_instance("ready", DeleteInstance::new())
+        .await
+        .map_err(e)
 }

@@ -85,6 +85,10 @@ pub struct MinioState {
     /// Behave like a server (or a proxy in between) that ignores `targetUser` in
     /// `add-service-account`: keys are created for the caller, here root.
     pub ignore_target_user: bool,
+    /// What `/minio/health/ready` answers: 200 when true, 503 when false.
+    pub ready: bool,
+    /// How many `/minio/health/*` probes were received.
+    pub health_probes: u64,
     /// Bucket remote targets (`BucketTarget` JSON, secrets included) by source bucket.
     pub remote_targets: BTreeMap<String, Vec<Value>>,
     /// The fake's own `host:port` (a remote target pointing here is checked like MinIO checks
@@ -136,6 +140,8 @@ impl FakeMinio {
                 response_algorithm: Algorithm::Argon2idAesGcm,
                 admin_calls: Vec::new(),
                 ignore_target_user: false,
+                ready: true,
+                health_probes: 0,
                 remote_targets: BTreeMap::new(),
                 own_host: String::new(),
                 seq: 0,
@@ -160,7 +166,8 @@ impl Respond for FakeMinio {
         let mut st = self.state();
         let path = req.url.path().to_string();
         if path.starts_with("/minio/health/") {
-            return ResponseTemplate::new(200);
+            st.health_probes += 1;
+            return ResponseTemplate::new(if st.ready { 200 } else { 503 });
         }
         let admin = path.starts_with("/minio/admin/");
         let deny = |code: &str, msg: &str| {

@@ -23,11 +23,11 @@ impl<D: Dialect> MadminProvider<D> {
     pub(super) async fn check_health(&self) -> Result<Health> {
         // The readiness probe is anonymous; the server-info call then proves the credentials,
         // so a wrong secret reads `unauthenticated`, not ready.
-        let (ready, body) = match self.admin.ready().await {
+        // Both asked afresh, not kept answers: a node that has just gone must show.
+        let (ready, body) = match self.fresh_readiness().await {
             Ok(r) => r,
             Err(e) => return Ok(Health::failed(&e)),
         };
-        // Fresh, not the 5 s cache: a node that has just gone must show.
         let info = self.fresh_server_info().await;
         let version = info
             .as_ref()

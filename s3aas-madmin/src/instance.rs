@@ -3,9 +3,9 @@
 use crate::provider::*;
 
 impl<D: Dialect> MadminProvider<D> {
-    /// The instance a record describes, its status from the server's readiness (asked now).
+    /// The instance a record describes, its status from the server's readiness.
     pub(crate) async fn to_instance(&self, r: Record) -> Result<Instance> {
-        let ready = self.admin.ready().await;
+        let ready = self.readiness().await;
         self.instance_with(r, &ready).await
     }
 
@@ -240,7 +240,7 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
     async fn get_instance(&self, id: &str) -> Result<Instance> {
         // The record and the server's readiness at once: one wait instead of two. A missing
         // record answers without waiting for the probe (an unauthenticated health check).
-        let (rec, ready) = Self::gated(self.record(id, "get_instance"), self.admin.ready()).await?;
+        let (rec, ready) = Self::gated(self.record(id, "get_instance"), self.readiness()).await?;
         self.instance_with(rec, &ready).await
     }
 
@@ -262,7 +262,7 @@ impl<D: Dialect> InstanceAdmin for MadminProvider<D> {
         let ready = if names.is_empty() {
             Ok((true, String::new()))
         } else {
-            self.admin.ready().await
+            self.readiness().await
         };
         let ready = &ready;
         let items: Vec<Instance> = futures::stream::iter(names)

@@ -87,6 +87,7 @@ mod features;
 mod group;
 mod health;
 mod instance;
+mod kept;
 mod lost;
 mod policy;
 mod provider;

@@ -24,6 +24,7 @@ pub(crate) use time::OffsetDateTime;
 pub(crate) use time::format_description::well_known::Rfc3339;
 pub(crate) use url::Url;
 
+pub(crate) use crate::kept::Kept;
 pub(crate) use crate::lost;
 pub(crate) use crate::sse::SseProbe;
 pub(crate) use crate::wire::*;
@@ -36,6 +37,13 @@ pub(crate) const SETTLE_MISSING_BUCKET: Duration = Duration::from_secs(5);
 /// How long `503` answers right after startup are retried (see [`settling`]).
 pub(crate) const SETTLE_UNAVAILABLE: Duration = Duration::from_secs(20);
 
+/// How long the server info (version, nodes) is kept for instance calls.
+pub(crate) const INFO_KEPT: Duration = Duration::from_secs(5);
+
+/// How long the readiness probe's answer is kept for instance calls: a listing or a plan of a
+/// thousand instances probes a few times, not a thousand, and a status is at most this old.
+pub(crate) const READY_KEPT: Duration = Duration::from_secs(1);
+
 /// A provider for one madmin-family deployment, signing as an admin credential (usually root).
 pub struct MadminProvider<D: Dialect> {
     pub(crate) admin: Admin<D>,
@@ -44,7 +52,11 @@ pub struct MadminProvider<D: Dialect> {
     pub(crate) region: String,
     pub(crate) public_endpoint: Url,
     pub(crate) caps: Capabilities,
-    pub(crate) info: Mutex<Option<(Instant, ServerInfo)>>,
+    /// Version and nodes, shown with every instance: kept for [`INFO_KEPT`].
+    pub(crate) info: Kept<ServerInfo>,
+    /// The readiness probe's answer, shown as every instance's status: kept for
+    /// [`READY_KEPT`].
+    pub(crate) ready: Kept<(bool, String)>,
     /// One async lock per instance group. RustFS 1.0.1 rewrites a group's whole member list
     /// from an unlocked snapshot, so two concurrent membership changes of one group lose one
     /// of them; every `update-group-members` and group delete of this process goes through the
@@ -229,15 +241,13 @@ impl<D: Dialect> MadminProvider<D> {
     }
 
     pub(crate) async fn server_info(&self) -> Result<ServerInfo> {
-        if let Some((at, info)) = self.info.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
-            if at.elapsed() < Duration::from_secs(5) {
-                return Ok(info.clone());
-            }
+        match self.info.get() {
+            Some(info) => Ok(info),
+            None => self.fresh_server_info().await,
         }
-        self.fresh_server_info().await
     }
 
-    /// Server info read now (and cached for [`Self::server_info`]).
+    /// Server info read now (and kept for [`Self::server_info`]).
     pub(crate) async fn fresh_server_info(&self) -> Result<ServerInfo> {
         let raw: serde_json::Value = self
             .admin
@@ -245,8 +255,25 @@ impl<D: Dialect> MadminProvider<D> {
             .await?;
         let info: ServerInfo = serde_json::from_value(self.admin.dialect.server_info(raw))
             .map_err(|e| Error::decode("the server info", e).with_backend(D::NAME))?;
-        *self.info.lock().unwrap_or_else(|p| p.into_inner()) = Some((Instant::now(), info.clone()));
+        self.info.put(info.clone());
         Ok(info)
+    }
+
+    /// The server's readiness for an instance's status: the probe's answer, kept for
+    /// [`READY_KEPT`].
+    pub(crate) async fn readiness(&self) -> Result<(bool, String)> {
+        match self.ready.get() {
+            Some(r) => Ok(r),
+            None => self.fresh_readiness().await,
+        }
+    }
+
+    /// The readiness probe asked now (and its answer kept for [`Self::readiness`]; an
+    /// unreachable server is asked again by the next call).
+    pub(crate) async fn fresh_readiness(&self) -> Result<(bool, String)> {
+        let r = self.admin.ready().await?;
+        self.ready.put(r.clone());
+        Ok(r)
     }
 }
 
