@@ -245,14 +245,26 @@ pub(crate) fn decode<D: Dialect, T: DeserializeOwned>(
     op: &'static str,
     resp: &Response,
 ) -> Result<T> {
-    serde_json::from_slice(&resp.body).map_err(|e| {
-        Error::decode(
-            format!("the {op} response"),
-            format!("{e} in {}", resp.body_snippet(200)),
-        )
-        .with_backend(D::NAME)
-        .with_operation(op)
-    })
+    decode_with::<D, _>(op, resp, std::marker::PhantomData::<T>)
+}
+
+/// Decodes a JSON answer with a seed (e.g. one that keeps only some entries of a large map).
+pub(crate) fn decode_with<'a, D: Dialect, S: serde::de::DeserializeSeed<'a>>(
+    op: &'static str,
+    resp: &'a Response,
+    seed: S,
+) -> Result<S::Value> {
+    let mut de = serde_json::Deserializer::from_slice(&resp.body);
+    seed.deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| {
+            Error::decode(
+                format!("the {op} response"),
+                format!("{e} in {}", resp.body_snippet(200)),
+            )
+            .with_backend(D::NAME)
+            .with_operation(op)
+        })
 }
 
 #[cfg(not(feature = "encryption"))]

@@ -62,15 +62,14 @@ impl<D: Dialect> MadminProvider<D> {
 
     /// Everything named for an instance: users and policies (by prefix).
     pub(crate) async fn instance_users(&self, instance: &str) -> Result<Vec<(String, UserInfo)>> {
-        let all: BTreeMap<String, UserInfo> = self
+        let op = "list_users";
+        let resp = self
             .admin
-            .json(Call::new("list_users", Method::GET, "list-users"), None)
+            .ok(Call::new(op, Method::GET, "list-users"), None)
             .await?;
         let prefix = iam(instance, "");
-        Ok(all
-            .into_iter()
-            .filter_map(|(k, v)| k.strip_prefix(&prefix).map(|n| (n.to_string(), v)))
-            .collect())
+        let users = crate::admin::decode_with::<D, _>(op, &resp, UsersNamed(&prefix))?;
+        Ok(users.into_iter().collect())
     }
 }
 
